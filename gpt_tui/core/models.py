@@ -1,0 +1,367 @@
+"""Plain data for conversations: what is saved to disk and what a request is built from.
+
+Every type converts to and from JSON-ready dicts. ``from_dict`` is lenient about missing
+optional fields (older files) and strict about types, raising :class:`SchemaError` with the
+path of the offending field so a broken file can be reported precisely.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Literal, cast
+
+SCHEMA_VERSION = 1
+"""Version written into every conversation file; bumped when the layout changes."""
+
+DEMO_MODEL = "demo"
+"""The built-in offline model: needs no key and streams canned Markdown."""
+
+Role = Literal["system", "user", "assistant"]
+
+
+class SchemaError(ValueError):
+    """A stored document does not have the expected shape; ``where`` names the field."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+class MessageStatus(StrEnum):
+    """How an assistant reply ended (user messages are always ``COMPLETE``)."""
+
+    COMPLETE = "complete"
+    STREAMING = "streaming"
+    """Still arriving; a file that still says this after a restart was cut off by a crash."""
+    STOPPED = "stopped"
+    """The user pressed Esc; the partial text is kept and is part of later requests."""
+    INTERRUPTED = "interrupted"
+    """The stream broke (network, crash); the partial text is kept but not re-sent."""
+    ERROR = "error"
+    """The request failed before any text arrived; ``error`` says why."""
+
+
+def new_id() -> str:
+    """A short random identifier, safe in file names."""
+    return uuid.uuid4().hex[:16]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (the default clock)."""
+    return datetime.now(UTC)
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat()
+
+
+def _parse_time(data: dict[str, Any], key: str, where: str) -> datetime:
+    raw = data.get(key)
+    if not isinstance(raw, str):
+        raise SchemaError(f"{where}.{key}", "expected an ISO 8601 timestamp string")
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise SchemaError(f"{where}.{key}", f"not a timestamp: {raw!r}") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _opt(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
+        raise SchemaError(f"{where}.{key}", f"expected {_kind_name(kind)}, got a boolean")
+    if not isinstance(value, kind):
+        raise SchemaError(
+            f"{where}.{key}", f"expected {_kind_name(kind)}, got {type(value).__name__}"
+        )
+    return value
+
+
+def _req(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
+    value = _opt(data, key, kind, where)
+    if value is None:
+        raise SchemaError(f"{where}.{key}", "missing")
+    return value
+
+
+def _kind_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    return " or ".join(k.__name__ for k in kinds)
+
+
+def _as_dict(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise SchemaError(where, f"expected an object, got {type(value).__name__}")
+    return cast(dict[str, Any], value)
+
+
+@dataclass(frozen=True, slots=True)
+class Params:
+    """Request parameters of one conversation; ``None`` means "not set, not sent"."""
+
+    model: str
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    system_prompt: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "system_prompt": self.system_prompt,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "params") -> Params:
+        data = _as_dict(raw, where)
+        temperature = _opt(data, "temperature", (int, float), where)
+        top_p = _opt(data, "top_p", (int, float), where)
+        return cls(
+            model=_req(data, "model", str, where),
+            temperature=None if temperature is None else float(temperature),
+            top_p=None if top_p is None else float(top_p),
+            max_tokens=_opt(data, "max_tokens", int, where),
+            system_prompt=_opt(data, "system_prompt", str, where) or "",
+        )
+
+    def with_changes(self, **changes: Any) -> Params:
+        """A copy with some fields replaced."""
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token usage as the server reported it for one reply (``estimated`` if counted locally)."""
+
+    prompt_tokens: int
+    completion_tokens: int
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    estimated: bool = False
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "cached_tokens": self.cached_tokens,
+            "reasoning_tokens": self.reasoning_tokens,
+            "estimated": self.estimated,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "usage") -> Usage:
+        data = _as_dict(raw, where)
+        return cls(
+            prompt_tokens=_req(data, "prompt_tokens", int, where),
+            completion_tokens=_req(data, "completion_tokens", int, where),
+            cached_tokens=_opt(data, "cached_tokens", int, where) or 0,
+            reasoning_tokens=_opt(data, "reasoning_tokens", int, where) or 0,
+            estimated=bool(_opt(data, "estimated", bool, where)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """Why a request failed, in words a user can act on."""
+
+    title: str
+    """One line naming the cause, e.g. "The server rejected the API key (HTTP 401)"."""
+    hint: str = ""
+    """What to try next."""
+    status: int | None = None
+    request_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "hint": self.hint,
+            "status": self.status,
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "error") -> ErrorInfo:
+        data = _as_dict(raw, where)
+        return cls(
+            title=_req(data, "title", str, where),
+            hint=_opt(data, "hint", str, where) or "",
+            status=_opt(data, "status", int, where),
+            request_id=_opt(data, "request_id", str, where),
+        )
+
+
+@dataclass(slots=True)
+class Message:
+    """One chat message. Assistant messages carry how they ended and the usage reported."""
+
+    role: Role
+    content: str
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=utc_now)
+    status: MessageStatus = MessageStatus.COMPLETE
+    model: str | None = None
+    usage: Usage | None = None
+    error: ErrorInfo | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "role": self.role,
+            "content": self.content,
+            "created_at": _iso(self.created_at),
+            "status": self.status.value,
+            "model": self.model,
+            "usage": None if self.usage is None else self.usage.to_dict(),
+            "error": None if self.error is None else self.error.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "message") -> Message:
+        data = _as_dict(raw, where)
+        role = _req(data, "role", str, where)
+        if role not in ("system", "user", "assistant"):
+            raise SchemaError(f"{where}.role", f"unknown role {role!r}")
+        status_raw = _opt(data, "status", str, where) or MessageStatus.COMPLETE.value
+        try:
+            status = MessageStatus(status_raw)
+        except ValueError as exc:
+            raise SchemaError(f"{where}.status", f"unknown status {status_raw!r}") from exc
+        usage = data.get("usage")
+        error = data.get("error")
+        return cls(
+            role=cast(Role, role),
+            content=_opt(data, "content", str, where) or "",
+            id=_opt(data, "id", str, where) or new_id(),
+            created_at=_parse_time(data, "created_at", where)
+            if "created_at" in data
+            else utc_now(),
+            status=status,
+            model=_opt(data, "model", str, where),
+            usage=None if usage is None else Usage.from_dict(usage, f"{where}.usage"),
+            error=None if error is None else ErrorInfo.from_dict(error, f"{where}.error"),
+        )
+
+    @property
+    def sent_in_history(self) -> bool:
+        """Whether later requests include this message.
+
+        Interrupted and failed replies stay visible but are not sent: the user can re-send
+        the prompt and the model sees a clean history.
+        """
+        if self.role != "assistant":
+            return True
+        return self.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED) and bool(self.content)
+
+
+@dataclass(slots=True)
+class Conversation:
+    """A titled list of messages with the parameters its next request will use."""
+
+    params: Params
+    id: str = field(default_factory=new_id)
+    title: str = ""
+    created_at: datetime = field(default_factory=utc_now)
+    updated_at: datetime = field(default_factory=utc_now)
+    messages: list[Message] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "id": self.id,
+            "title": self.title,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "params": self.params.to_dict(),
+            "messages": [m.to_dict() for m in self.messages],
+        }
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "conversation") -> Conversation:
+        data = _as_dict(raw, where)
+        version = data.get("schema_version", SCHEMA_VERSION)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise SchemaError(f"{where}.schema_version", "expected an integer")
+        if version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"{where}.schema_version",
+                f"written by a newer gpt-tui (schema {version}, this one reads {SCHEMA_VERSION})",
+            )
+        raw_messages = data.get("messages", [])
+        if not isinstance(raw_messages, list):
+            raise SchemaError(f"{where}.messages", "expected a list")
+        messages = [
+            Message.from_dict(m, f"{where}.messages[{i}]")
+            for i, m in enumerate(cast(list[object], raw_messages))
+        ]
+        return cls(
+            params=Params.from_dict(data.get("params"), f"{where}.params"),
+            id=_req(data, "id", str, where),
+            title=_opt(data, "title", str, where) or "",
+            created_at=_parse_time(data, "created_at", where),
+            updated_at=_parse_time(data, "updated_at", where),
+            messages=messages,
+        )
+
+    def summary(self) -> ConversationSummary:
+        return ConversationSummary(
+            id=self.id,
+            title=self.title,
+            updated_at=self.updated_at,
+            model=self.params.model,
+            message_count=len(self.messages),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """What the sidebar needs of a conversation, kept in the index so no file is opened."""
+
+    id: str
+    title: str
+    updated_at: datetime
+    model: str
+    message_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "updated_at": _iso(self.updated_at),
+            "model": self.model,
+            "message_count": self.message_count,
+        }
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "summary") -> ConversationSummary:
+        data = _as_dict(raw, where)
+        return cls(
+            id=_req(data, "id", str, where),
+            title=_opt(data, "title", str, where) or "",
+            updated_at=_parse_time(data, "updated_at", where),
+            model=_opt(data, "model", str, where) or "",
+            message_count=_opt(data, "message_count", int, where) or 0,
+        )
+
+
+TITLE_LENGTH = 48
+
+
+def title_from_prompt(prompt: str) -> str:
+    """The default title: the start of the first prompt, on one line."""
+    words = " ".join(prompt.split())
+    if len(words) <= TITLE_LENGTH:
+        return words or "New chat"
+    return words[: TITLE_LENGTH - 1].rstrip() + "…"

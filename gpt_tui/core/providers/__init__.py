@@ -1,0 +1,1 @@
+"""Chat backends: the OpenAI SDK client and the offline demo model."""

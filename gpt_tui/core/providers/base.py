@@ -1,0 +1,73 @@
+"""What the chat service needs of a backend: turn a request into a stream of events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from gpt_tui.core.models import ErrorInfo, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ChatRequest:
+    """One chat-completions request, already reduced to what will go on the wire."""
+
+    model: str
+    messages: list[dict[str, str]]
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def sdk_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``chat.completions.create``: only what the user set."""
+        kwargs: dict[str, Any] = {"model": self.model, "messages": self.messages}
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        if self.top_p is not None:
+            kwargs["top_p"] = self.top_p
+        if self.max_tokens is not None:
+            kwargs["max_tokens"] = self.max_tokens
+        kwargs.update(self.extra)
+        return kwargs
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    """A piece of the reply's text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class UsageReported:
+    """The token usage the server reported (sent once, usually at the end)."""
+
+    usage: Usage
+
+
+StreamEvent = TextDelta | UsageReported
+
+
+class ProviderError(Exception):
+    """A request failed; ``info`` says why in words a user can act on."""
+
+    def __init__(self, info: ErrorInfo) -> None:
+        super().__init__(info.title)
+        self.info = info
+
+
+class ChatProvider(Protocol):
+    """A backend that streams replies. Implementations raise :class:`ProviderError`."""
+
+    label: str
+    """Shown to the user: "demo", "api.openai.com", "localhost:8000"…"""
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """Send ``request`` and yield the reply as it arrives."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
