@@ -1,0 +1,109 @@
+"""Command line and composition root: arguments → settings → store, providers, service → App.
+
+:func:`build_app` is the one factory the entry point, the tests, the screenshot script
+and the benchmarks all use, so what they run is what users run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gpt_tui import __version__
+from gpt_tui.paths import HOME_ENV, Paths
+
+if TYPE_CHECKING:
+    from gpt_tui.core.config import ProviderSettings
+    from gpt_tui.core.providers.base import ChatProvider
+    from gpt_tui.ui.app import GptTuiApp
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="gpt-tui",
+        description=(
+            "Chat with OpenAI-compatible APIs in the terminal. With no API key configured "
+            "it opens a setup screen and an offline demo model."
+        ),
+        epilog=(
+            "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (any OpenAI-compatible server), "
+            f"{HOME_ENV} (like --data-dir). Keys: Enter sends, ctrl+j adds a line, Esc stops, "
+            "ctrl+n new chat, F2/F3 toggle panels, F4 setup, ctrl+q quits."
+        ),
+    )
+    parser.add_argument("--model", metavar="NAME", help="model for new conversations")
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        type=Path,
+        help=f"keep config and conversations under DIR (default: platform dirs, or ${HOME_ENV})",
+    )
+    parser.add_argument("--version", action="version", version=f"gpt-tui {__version__}")
+    return parser.parse_args(argv)
+
+
+def build_app(
+    paths: Paths,
+    env: Mapping[str, str],
+    *,
+    model: str | None = None,
+    demo_delay: float | None = None,
+    make_provider: Callable[[ProviderSettings], ChatProvider] | None = None,
+    preload_sdk: bool = True,
+    now: Callable[[], datetime] | None = None,
+) -> GptTuiApp:
+    """The app for these paths and environment, with every collaborator built."""
+    from gpt_tui.core.chat_service import ChatService, choose_default_model
+    from gpt_tui.core.config import load_settings
+    from gpt_tui.core.models import utc_now
+    from gpt_tui.core.providers.demo import DemoProvider
+    from gpt_tui.core.providers.registry import ProviderRegistry
+    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.ui.app import GptTuiApp
+
+    settings, problems = load_settings(paths.config_file, env)
+    clock = now or utc_now
+    demo = DemoProvider() if demo_delay is None else DemoProvider(delay=demo_delay)
+    providers = (
+        ProviderRegistry(settings.provider, demo=demo, make_provider=make_provider)
+        if make_provider is not None
+        else ProviderRegistry(settings.provider, demo=demo)
+    )
+    store = ConversationStore(paths.data_dir)
+    default_model = choose_default_model(model, settings)
+    service = ChatService(
+        store,
+        providers,
+        default_params=ChatService.params_from_defaults(default_model, settings.defaults),
+        now=clock,
+    )
+    offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
+    return GptTuiApp(
+        service,
+        config_file=paths.config_file,
+        env=env,
+        config_problems=problems,
+        offer_setup=offer_setup,
+        preload_sdk=preload_sdk and settings.provider.configured,
+        now=clock,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    env = dict(os.environ)
+    paths = Paths.resolve(args.data_dir, env)
+    app = build_app(paths, env, model=args.model)
+    app.run()
+    if app.return_code:
+        return app.return_code
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

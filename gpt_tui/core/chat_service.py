@@ -1,0 +1,334 @@
+"""The one owner of conversations while the app runs: opening, parameters and turns.
+
+The UI never touches the store or a provider. It asks this service to open a
+conversation or run a turn and hears back through events. A turn saves the prompt before
+the request goes out, saves the growing reply at most every ``save_interval`` seconds, and
+saves how it ended (complete, stopped by the user, interrupted, failed), so a crash loses
+at most about a second of text and a failure never loses the prompt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
+from gpt_tui.core.models import (
+    DEMO_MODEL,
+    Conversation,
+    ConversationSummary,
+    ErrorInfo,
+    Message,
+    MessageStatus,
+    Params,
+    title_from_prompt,
+    utc_now,
+)
+from gpt_tui.core.providers.base import ProviderError, TextDelta, UsageReported
+from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.requests import build_request
+from gpt_tui.core.storage import ConversationStore, StoreError
+
+log = logging.getLogger(__name__)
+
+FALLBACK_MODEL = "gpt-4o-mini"
+"""The model of new conversations when a server is set up but no model is named."""
+
+
+def choose_default_model(cli_model: str | None, settings: Settings) -> str:
+    """``--model``, else config's ``model``, else a common model, else the offline demo."""
+    if cli_model:
+        return cli_model
+    if settings.model:
+        return settings.model
+    return FALLBACK_MODEL if settings.provider.configured else DEMO_MODEL
+
+
+@dataclass(frozen=True, slots=True)
+class TurnStarted:
+    """A turn began: the prompt (if new) is saved and an empty reply is in place."""
+
+    conversation_id: str
+    prompt: Message | None
+    reply: Message
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyDelta:
+    """More text for a streaming reply."""
+
+    conversation_id: str
+    message_id: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyFinished:
+    """A reply ended; ``reply.status`` says how and ``reply.error`` why it failed."""
+
+    conversation_id: str
+    reply: Message
+
+
+TurnEvent = TurnStarted | ReplyDelta | ReplyFinished
+EventSink = Callable[[TurnEvent], None]
+
+
+class TurnRefused(Exception):
+    """A turn cannot start (nothing to answer, or a reply is already streaming)."""
+
+
+class ChatService:
+    """Conversations, their parameters and their turns."""
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        providers: ProviderRegistry,
+        *,
+        default_params: Params,
+        save_interval: float = 1.0,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._providers = providers
+        self.default_params = default_params
+        self._save_interval = save_interval
+        self._now = now
+        self._open: dict[str, Conversation] = {}
+        self._streaming: set[str] = set()
+        self._live: dict[str, list[str]] = {}
+        self._notices: list[str] = []
+
+    @staticmethod
+    def params_from_defaults(model: str, defaults: Defaults) -> Params:
+        """Parameters for new conversations from the config's ``[defaults]``."""
+        return Params(
+            model=model,
+            temperature=defaults.temperature,
+            top_p=defaults.top_p,
+            max_tokens=defaults.max_tokens,
+            system_prompt=defaults.system_prompt,
+        )
+
+    @property
+    def providers(self) -> ProviderRegistry:
+        return self._providers
+
+    # Conversations -------------------------------------------------------------------
+
+    def list_conversations(self) -> list[ConversationSummary]:
+        """Saved conversations, most recently active first."""
+        return self._store.list_summaries()
+
+    def take_notices(self) -> list[str]:
+        """Problems found in the data dir since the last call, to show once."""
+        notices, self._notices = [*self._store.take_notices(), *self._notices], []
+        return notices
+
+    def new_conversation(self) -> Conversation:
+        """A blank conversation with the default parameters; saved at its first prompt."""
+        now = self._time()
+        return Conversation(params=self.default_params, created_at=now, updated_at=now)
+
+    def open(self, conversation_id: str) -> Conversation:
+        """The conversation with this id (raises :class:`StoreError` if it cannot be read).
+
+        A reply still marked streaming when read from disk was cut off by a crash or a
+        kill: it is marked interrupted (its text is kept).
+        """
+        if conversation_id in self._open:
+            return self._open[conversation_id]
+        conversation = self._store.load(conversation_id)
+        repaired = False
+        for message in conversation.messages:
+            if message.status is MessageStatus.STREAMING:
+                message.status = MessageStatus.INTERRUPTED
+                message.error = ErrorInfo(
+                    "The reply was cut off when gpt-tui stopped",
+                    "Press ctrl+r to ask again; the text above is kept.",
+                )
+                repaired = True
+        if repaired:
+            self._save(conversation, update_index=False)
+        self._open[conversation_id] = conversation
+        return conversation
+
+    def is_saved(self, conversation: Conversation) -> bool:
+        return bool(conversation.messages)
+
+    def is_streaming(self, conversation_id: str) -> bool:
+        return conversation_id in self._streaming
+
+    def live_text(self, message_id: str) -> str:
+        """The text received so far for a reply that is streaming now."""
+        return "".join(self._live.get(message_id, ()))
+
+    def provider_label(self, model: str) -> str:
+        """Where requests for ``model`` go, for display ("demo (offline)", a host name…)."""
+        return self._providers.label_for(model)
+
+    def update_params(self, conversation: Conversation, params: Params) -> None:
+        """Use ``params`` for this conversation's next requests (saved if it has messages)."""
+        if params == conversation.params:
+            return
+        conversation.params = params
+        if self.is_saved(conversation):
+            self._save(conversation, update_index=True)
+
+    def last_conversation_id(self) -> str | None:
+        value = self._store.load_state().get("last_conversation_id")
+        return value if isinstance(value, str) else None
+
+    def remember_state(self, **values: object) -> None:
+        """Persist small UI state (last conversation, setup dismissed…)."""
+        state = dict(self._store.load_state())
+        if all(state.get(k) == v for k, v in values.items()):
+            return
+        state.update(values)
+        try:
+            self._store.save_state(state)
+        except StoreError:
+            log.warning("could not save UI state", exc_info=True)
+
+    def state(self) -> dict[str, object]:
+        return dict(self._store.load_state())
+
+    # Setup ---------------------------------------------------------------------------
+
+    async def apply_setup(
+        self,
+        config_file: Path,
+        env: Mapping[str, str],
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+    ) -> Settings:
+        """Save the first-run choice to ``config_file`` and use it from now on.
+
+        Raises :class:`~gpt_tui.core.config.ConfigWriteError` (the file is left as it was)
+        when the existing file cannot be safely updated.
+        """
+        save_setup(config_file, api_key=api_key, base_url=base_url)
+        settings, _problems = load_settings(config_file, env)
+        await self._providers.reconfigure(settings.provider)
+        if self.default_params.model == DEMO_MODEL:
+            model = choose_default_model(None, settings)
+            self.default_params = self.default_params.with_changes(model=model)
+        return settings
+
+    # Turns ---------------------------------------------------------------------------
+
+    def can_retry(self, conversation: Conversation) -> bool:
+        """Whether the last prompt has no good reply yet (failed, interrupted or none)."""
+        last = conversation.messages[-1] if conversation.messages else None
+        if last is None or conversation.id in self._streaming:
+            return False
+        return last.role == "user" or last.status in (
+            MessageStatus.ERROR,
+            MessageStatus.INTERRUPTED,
+        )
+
+    async def run_turn(
+        self, conversation: Conversation, prompt: str | None, emit: EventSink
+    ) -> Message:
+        """Send ``prompt`` (or, with None, ask again for the last prompt) and stream the reply.
+
+        Returns the reply message in its final state. Cancelling the task that runs this
+        (the user pressed Esc) stops the stream and keeps the partial reply as stopped.
+        """
+        if conversation.id in self._streaming:
+            raise TurnRefused("A reply is already streaming in this conversation.")
+        if prompt is None and not self.can_retry(conversation):
+            raise TurnRefused("There is no unanswered prompt to send again.")
+        self._streaming.add(conversation.id)
+        self._open[conversation.id] = conversation
+        try:
+            return await self._run_turn(conversation, prompt, emit)
+        finally:
+            self._streaming.discard(conversation.id)
+
+    async def _run_turn(
+        self, conversation: Conversation, prompt: str | None, emit: EventSink
+    ) -> Message:
+        params = conversation.params
+        prompt_message: Message | None = None
+        if prompt is not None:
+            prompt_message = Message(role="user", content=prompt, created_at=self._time())
+            conversation.messages.append(prompt_message)
+            if not conversation.title:
+                conversation.title = title_from_prompt(prompt)
+        history = list(conversation.messages)
+        reply = Message(
+            role="assistant",
+            content="",
+            status=MessageStatus.STREAMING,
+            model=params.model,
+            created_at=self._time(),
+        )
+        conversation.messages.append(reply)
+        conversation.updated_at = reply.created_at
+        self._save(conversation, update_index=True)
+        emit(TurnStarted(conversation.id, prompt_message, reply))
+
+        parts: list[str] = []
+        self._live[reply.id] = parts
+        loop = asyncio.get_running_loop()
+        last_save = loop.time()
+        try:
+            provider = self._providers.for_model(params.model)
+            async for event in provider.stream(build_request(params, history)):
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                    emit(ReplyDelta(conversation.id, reply.id, event.text))
+                    if loop.time() - last_save >= self._save_interval:
+                        reply.content = "".join(parts)
+                        self._save(conversation, update_index=False)
+                        last_save = loop.time()
+                elif isinstance(event, UsageReported):
+                    reply.usage = event.usage
+            reply.status = MessageStatus.COMPLETE
+        except asyncio.CancelledError:
+            reply.status = MessageStatus.STOPPED
+            self._finish(conversation, reply, parts, emit)
+            raise
+        except ProviderError as exc:
+            reply.status = MessageStatus.INTERRUPTED if parts else MessageStatus.ERROR
+            reply.error = exc.info
+        except Exception as exc:  # a bug must not lose the reply or kill the app
+            log.exception("turn failed")
+            reply.status = MessageStatus.INTERRUPTED if parts else MessageStatus.ERROR
+            reply.error = ErrorInfo(
+                f"Unexpected error: {type(exc).__name__}",
+                "Press ctrl+r to try again. If it persists, please report it.",
+            )
+        self._finish(conversation, reply, parts, emit)
+        return reply
+
+    def _finish(
+        self, conversation: Conversation, reply: Message, parts: list[str], emit: EventSink
+    ) -> None:
+        self._live.pop(reply.id, None)
+        reply.content = "".join(parts)
+        conversation.updated_at = self._time()
+        self._save(conversation, update_index=True)
+        emit(ReplyFinished(conversation.id, reply))
+
+    # Helpers -------------------------------------------------------------------------
+
+    def _time(self) -> datetime:
+        return self._now()
+
+    def _save(self, conversation: Conversation, *, update_index: bool) -> None:
+        try:
+            self._store.save(conversation, update_index=update_index)
+        except StoreError as exc:
+            # The conversation stays in memory and the next save tries again.
+            log.warning("could not save conversation %s: %s", conversation.id, exc)
+            notice = f"Could not save this conversation: {exc}"
+            if notice not in self._notices:
+                self._notices.append(notice)

@@ -1,0 +1,588 @@
+"""Load and validate ``config.toml``, and write the first-run setup into it.
+
+The file is optional and every key in it is optional::
+
+    # Model for new conversations (--model overrides it).
+    model = "gpt-4o-mini"
+
+    [provider]
+    # Any OpenAI-compatible server. Default: $OPENAI_BASE_URL, else https://api.openai.com/v1
+    base_url = "http://localhost:11434/v1"
+    api_key = "sk-..."          # default: $OPENAI_API_KEY
+    # api_key_env = "MY_KEY"    # read the key from this environment variable instead
+    timeout = 60.0              # seconds (float > 0)
+    max_retries = 2             # int >= 0
+
+    [defaults]                  # parameters of new conversations
+    temperature = 0.7           # 0..2
+    top_p = 1.0                 # 0..1
+    max_tokens = 1024           # int >= 1
+    system_prompt = "You are a helpful assistant."
+
+Precedence: a value in the file wins; the environment fills what the file leaves unset
+(``OPENAI_API_KEY``, ``OPENAI_BASE_URL``). ``api_key_env`` replaces ``OPENAI_API_KEY`` as
+the source of the key. Empty strings count as unset.
+
+A bad file must never stop the app: :func:`load_settings` keeps every valid value, drops
+each bad one and returns a :class:`ConfigProblem` per mistake, with the line it is on, so
+the UI can show precise warnings. API keys never appear in problems or reprs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import re
+import shlex
+import stat
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
+
+import tomli_w
+
+from gpt_tui.core.fsutil import atomic_write_text
+
+T = TypeVar("T")
+
+ENV_API_KEY = "OPENAI_API_KEY"
+ENV_BASE_URL = "OPENAI_BASE_URL"
+KEY_SOURCE_FILE = "config.toml"
+KEY_SOURCE_NONE = "none"
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_RETRIES = 2
+
+_TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "provider": ("base_url", "api_key", "api_key_env", "timeout", "max_retries"),
+    "defaults": ("temperature", "top_p", "max_tokens", "system_prompt"),
+}
+_ROOT_KEYS: tuple[str, ...] = ("model", *_TABLE_KEYS)
+_KNOWN: dict[str, tuple[str, ...]] = {"": _ROOT_KEYS, **_TABLE_KEYS}
+"""Known keys per section; ``""`` is the top of the file."""
+
+_MASK = "•••"
+_MIN_KEY_LENGTH_TO_HINT = 16
+"""Shorter keys are fully masked: showing 7 characters of them would reveal too much."""
+
+_ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+_HEADER = """\
+# gpt-tui settings. The setup screen rewrites this file when it saves (comments are lost).
+# Other options: model = "..." at the top; [provider] timeout, max_retries, api_key_env;
+# [defaults] temperature, top_p, max_tokens, system_prompt.
+"""
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ProviderSettings:
+    """How to reach the OpenAI-compatible server, resolved from the file and the environment."""
+
+    base_url: str | None
+    """``None`` means the SDK default (api.openai.com)."""
+    api_key: str | None
+    key_source: str
+    """Where the key came from, for humans: "config.toml", "$OPENAI_API_KEY", "$MY_KEY", "none"."""
+    timeout: float = DEFAULT_TIMEOUT
+    max_retries: int = DEFAULT_MAX_RETRIES
+
+    @property
+    def configured(self) -> bool:
+        """Whether a request can be attempted: a key, or a server URL (local ones need no key)."""
+        return bool(self.api_key or self.base_url)
+
+    @property
+    def masked_key(self) -> str:
+        """The key safe to display: at most its first 3 and last 4 characters; "" if none."""
+        key = self.api_key
+        if not key:
+            return ""
+        if len(key) < _MIN_KEY_LENGTH_TO_HINT:
+            return _MASK
+        return f"{key[:3]}…{key[-4:]}"
+
+    def __repr__(self) -> str:
+        # Hand-written so the key cannot leak into logs or tracebacks.
+        return (
+            f"ProviderSettings(base_url={self.base_url!r}, api_key={self.masked_key!r}, "
+            f"key_source={self.key_source!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Parameters of new conversations; ``None`` means "not set, not sent"."""
+
+    temperature: float | None = None
+    top_p: float | None = None
+    max_tokens: int | None = None
+    system_prompt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app takes from ``config.toml`` and the environment."""
+
+    model: str | None
+    """The ``model`` key; ``None`` if unset (the caller picks a fallback)."""
+    provider: ProviderSettings
+    defaults: Defaults
+    config_file: Path
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One mistake in the config file, located as precisely as we can."""
+
+    path: Path
+    line: int | None
+    key: str | None
+    """Dotted, e.g. "defaults.temperature"; ``None`` for problems with the whole file."""
+    message: str
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.line is None else f"{self.path}, line {self.line}"
+        return f"{where}, {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class ConfigWriteError(Exception):
+    """:func:`save_setup` could not save; the message names the file and says why."""
+
+
+class _BadValueError(ValueError):
+    """A value has the wrong type or range; the message says what is expected."""
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[ConfigProblem]]:
+    """Read ``path`` (if it exists) and resolve it against ``env``; never raises, never writes.
+
+    A missing file gives the defaults and no problems. An unreadable or unparsable file gives
+    the defaults and one problem. Otherwise every valid value is kept and each bad or unknown
+    key is reported with its line number.
+    """
+    problems: list[ConfigProblem] = []
+    text = _read_text(path, problems)
+    data = {} if text is None else _parse(path, text, problems)
+    check = _Checker(path, text or "", problems)
+
+    check.unknown_keys(data, ())
+    model = check.value(data, ("model",), _text)
+    provider = check.table(data, "provider")
+    defaults = check.table(data, "defaults")
+
+    base_url = check.value(provider, ("provider", "base_url"), _url)
+    if base_url is None:
+        base_url = env.get(ENV_BASE_URL, "").strip() or None
+    api_key, key_source = _resolve_key(check, provider, env)
+    if _holds_key(data) or _holds_key(provider):  # a misplaced key is still a secret
+        _check_permissions(path, problems)
+    timeout = check.value(provider, ("provider", "timeout"), _timeout)
+    max_retries = check.value(provider, ("provider", "max_retries"), _max_retries)
+
+    settings = Settings(
+        model=model,
+        provider=ProviderSettings(
+            base_url=base_url,
+            api_key=api_key,
+            key_source=key_source,
+            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+            max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        ),
+        defaults=Defaults(
+            temperature=check.value(defaults, ("defaults", "temperature"), _temperature),
+            top_p=check.value(defaults, ("defaults", "top_p"), _top_p),
+            max_tokens=check.value(defaults, ("defaults", "max_tokens"), _max_tokens),
+            system_prompt=check.value(defaults, ("defaults", "system_prompt"), _prompt) or "",
+        ),
+        config_file=path,
+    )
+    return settings, problems
+
+
+def _resolve_key(
+    check: _Checker, provider: Mapping[str, object], env: Mapping[str, str]
+) -> tuple[str | None, str]:
+    """The API key and where it came from: the file, then ``api_key_env``, then the default."""
+    from_file = check.value(provider, ("provider", "api_key"), _secret)
+    env_name = check.value(provider, ("provider", "api_key_env"), _env_name)
+    if from_file is not None:
+        if env_name is not None:
+            check.report(("provider", "api_key_env"), "ignored because api_key is also set")
+        return from_file, KEY_SOURCE_FILE
+    name = env_name or ENV_API_KEY
+    key = env.get(name, "").strip() or None
+    if key is None and env_name is not None:
+        check.report(("provider", "api_key_env"), f"the environment variable ${name} is not set")
+    return key, KEY_SOURCE_NONE if key is None else f"${name}"
+
+
+def _read_text(path: Path, problems: list[ConfigProblem]) -> str | None:
+    """The file's text, or ``None`` if it is missing or unreadable (reported)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        problems.append(_file_problem(path, None, f"cannot read the file ({reason})"))
+        return None
+    try:
+        return raw.decode("utf-8-sig")  # tolerate the BOM some Windows editors add
+    except UnicodeDecodeError as exc:
+        message = f"not UTF-8 text (invalid byte at offset {exc.start})"
+        problems.append(_file_problem(path, None, message))
+        return None
+
+
+def _parse(path: Path, text: str, problems: list[ConfigProblem]) -> dict[str, Any]:
+    """The parsed TOML, or ``{}`` with one problem if it does not parse."""
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, or int() refusing a 5000-digit number
+        line, reason = _syntax_location(exc, text)
+        problems.append(_file_problem(path, line, f"not valid TOML: {reason}"))
+    except RecursionError:
+        problems.append(_file_problem(path, None, "not valid TOML: nested too deeply"))
+    return {}
+
+
+def _file_problem(path: Path, line: int | None, message: str) -> ConfigProblem:
+    return ConfigProblem(path, line, None, f"{message}; using the defaults for everything")
+
+
+_LOCATION_RE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_AT_END = " (at end of document)"
+
+
+def _syntax_location(exc: ValueError, text: str) -> tuple[int | None, str]:
+    """The line number of a TOML error and its message without the location suffix."""
+    message = str(exc)
+    lineno = getattr(exc, "lineno", None)  # Python 3.14+
+    match = _LOCATION_RE.search(message)
+    if match:
+        message = f"{message[: match.start()]} (column {match.group(2)})"
+        lineno = lineno or int(match.group(1))
+    elif message.endswith(_AT_END):
+        message = f"{message.removesuffix(_AT_END)} at the end of the file"
+        lineno = lineno or len(text.rstrip("\n").split("\n"))
+    return (lineno if isinstance(lineno, int) else None), message
+
+
+def _holds_key(table: Mapping[str, object]) -> bool:
+    key = table.get("api_key")
+    return isinstance(key, str) and bool(key.strip())
+
+
+def _check_permissions(path: Path, problems: list[ConfigProblem]) -> None:
+    """Warn when a file holding an API key can be read by other users."""
+    if os.name != "posix":
+        return
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return
+    if mode & 0o077:
+        message = (
+            f"this file holds an API key but other users can access it (mode {mode:o}); "
+            f"run: chmod 600 {shlex.quote(str(path))}"
+        )
+        problems.append(ConfigProblem(path, None, "provider.api_key", message))
+
+
+@dataclass(slots=True)
+class _Checker:
+    """Validates values of one parsed file and records problems with their line numbers."""
+
+    path: Path
+    text: str
+    problems: list[ConfigProblem]
+
+    def report(self, where: tuple[str, ...], message: str) -> None:
+        line = _find_line(self.text, where)
+        self.problems.append(ConfigProblem(self.path, line, ".".join(where), message))
+
+    def value(
+        self, table: Mapping[str, object], where: tuple[str, ...], check: Callable[[object], T]
+    ) -> T | None:
+        """``check(table[key])``, or ``None`` if the key is absent or its value is bad."""
+        if where[-1] not in table:
+            return None
+        try:
+            return check(table[where[-1]])
+        except _BadValueError as exc:
+            self.report(where, str(exc))
+            return None
+
+    def table(self, data: Mapping[str, object], name: str) -> Mapping[str, object]:
+        """The table ``[name]`` (empty if absent or not a table), its unknown keys reported."""
+        value = data.get(name, {})
+        if not isinstance(value, dict):
+            self.report((name,), f"must be a table, written [{name}] (got {_kind(value)})")
+            return {}
+        table = cast(dict[str, object], value)
+        self.unknown_keys(table, (name,))
+        return table
+
+    def unknown_keys(self, table: Mapping[str, object], where: tuple[str, ...]) -> None:
+        section = ".".join(where)
+        for key, value in table.items():
+            if key not in _KNOWN[section]:
+                self.report((*where, key), _unknown_message(section, key, value))
+
+
+def _unknown_message(section: str, key: str, value: object) -> str:
+    """ "unknown key 'x'", with the closest known key if one is close, in any section."""
+    what = "table" if isinstance(value, dict) else "key"
+    message = f"unknown {what} '{key}'"
+    close = difflib.get_close_matches(key, _KNOWN[section], n=1)
+    if close:
+        return f"{message} (did you mean '{close[0]}'?)"
+    for other, keys in _KNOWN.items():
+        close = difflib.get_close_matches(key, keys, n=1, cutoff=0.8)
+        if other != section and close:
+            place = f"in [{other}]" if other else "at the top of the file, before any [table]"
+            return f"{message} (did you mean '{close[0]}' {place}?)"
+    return message
+
+
+# --- value checks: return the clean value (None = unset) or raise _BadValueError ---------------
+
+
+def _text(value: object) -> str | None:
+    if not isinstance(value, str):
+        raise _BadValueError(f"must be a string (got {_kind(value)})")
+    return value.strip() or None
+
+
+def _secret(value: object) -> str | None:
+    """Like :func:`_text`; kept apart to make clear the value is never echoed."""
+    return _text(value)
+
+
+def _prompt(value: object) -> str:
+    if not isinstance(value, str):
+        raise _BadValueError(f"must be a string (got {_kind(value)})")
+    return value
+
+
+def _url(value: object) -> str | None:
+    url = _text(value)
+    if url is None:
+        return None
+    problem = base_url_problem(url)
+    if problem:
+        raise _BadValueError(problem)
+    return url
+
+
+def _env_name(value: object) -> str | None:
+    name = _text(value)
+    if name is not None and not _ENV_NAME_RE.fullmatch(name):
+        # Not echoed: a pasted key is the likeliest mistake here.
+        raise _BadValueError("must be the name of an environment variable, like MY_KEY")
+    return name
+
+
+def _real(expected: str, ok: Callable[[float], bool]) -> Callable[[object], float]:
+    """A check for a finite number (int or float, not bool) for which ``ok`` holds."""
+
+    def check(value: object) -> float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            try:
+                number = float(value)
+            except OverflowError:
+                number = math.inf
+            if math.isfinite(number) and ok(number):
+                return number
+        raise _BadValueError(f"must be {expected} (got {_show(value)})")
+
+    return check
+
+
+def _whole(minimum: int) -> Callable[[object], int]:
+    """A check for an integer (not bool, not float) of at least ``minimum``."""
+
+    def check(value: object) -> int:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+            return value
+        raise _BadValueError(f"must be a whole number of at least {minimum} (got {_show(value)})")
+
+    return check
+
+
+_temperature = _real("a number from 0 to 2", lambda x: 0 <= x <= 2)
+_top_p = _real("a number from 0 to 1", lambda x: 0 <= x <= 1)
+_timeout = _real("a number of seconds greater than 0", lambda x: x > 0)
+_max_tokens = _whole(1)
+_max_retries = _whole(0)
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a server address, or ``None`` if it can (for the setup screen)."""
+    if not url.lower().startswith(("http://", "https://")):
+        return "must start with http:// or https://"
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    return None if host else "must include a host name, e.g. http://localhost:11434/v1"
+
+
+def _kind(value: object) -> str:
+    """The TOML type of ``value`` in words; never the value itself."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return "a date/time"
+
+
+def _show(value: object, limit: int = 40) -> str:
+    """A short TOML-like rendering of a non-secret value for a problem message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) and abs(value) > 10**limit:
+        return "a huge integer"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        shown = value if len(value) <= limit else value[: limit - 1] + "…"
+        return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return _kind(value)
+
+
+# --- finding the line of a key ---------------------------------------------------------------
+
+_PART = r"""[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*'"""
+_DOTTED = rf"(?:{_PART})(?:\s*\.\s*(?:{_PART}))*"
+_PART_RE = re.compile(_PART)
+_HEADER_RE = re.compile(rf"\s*\[\[?\s*({_DOTTED})\s*\]")
+_ASSIGN_RE = re.compile(rf"\s*({_DOTTED})\s*=")
+
+
+def _find_line(text: str, where: tuple[str, ...]) -> int | None:
+    """The 1-based line defining the dotted key ``where``, or ``None`` if not found.
+
+    A line scanner, not a parser: it tracks the current ``[table]`` header, matches
+    ``key =`` lines (bare, quoted or dotted keys) and skips multi-line strings. An inline
+    table counts as defining the keys inside it. Good enough for hand-written files.
+    """
+    table: tuple[str, ...] = ()
+    open_quote: str | None = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        if open_quote is not None:
+            if line.count(open_quote) % 2:
+                open_quote = None
+            continue
+        header = _HEADER_RE.match(line)
+        if header:
+            table = _key_parts(header.group(1))
+            if table[: len(where)] == where:
+                return number
+            continue
+        assign = _ASSIGN_RE.match(line)
+        if not assign:
+            continue
+        full = (*table, *_key_parts(assign.group(1)))
+        if full[: len(where)] == where or where[: len(full)] == full:
+            return number
+        rest = line[assign.end() :]
+        open_quote = next((q for q in ('"""', "'''") if rest.count(q) % 2), None)
+    return None
+
+
+def _key_parts(dotted: str) -> tuple[str, ...]:
+    return tuple(part[1:-1] if part[0] in "\"'" else part for part in _PART_RE.findall(dotted))
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def save_setup(path: Path, *, api_key: str | None = None, base_url: str | None = None) -> None:
+    """Save the first-run choices into the ``[provider]`` table of ``path``, mode 0600.
+
+    ``None`` (or an empty string) leaves that value as it is, so saving only a URL keeps an
+    existing key and vice versa. A missing file is created with a short comment header. An
+    existing file is parsed, merged and rewritten atomically: every other value is kept but
+    its comments and formatting are not (TOML libraries cannot round-trip them). If nothing
+    changes, the file is not rewritten. A symlinked config is written through to its target.
+
+    Raises :class:`ConfigWriteError` (and leaves the file untouched) if the file cannot be
+    read, does not parse, has a ``provider`` that is not a table, if ``base_url`` is not an
+    http(s) URL, or if writing fails. A broken file is never overwritten.
+    """
+    api_key = (api_key or "").strip() or None
+    base_url = (base_url or "").strip() or None
+    if base_url is not None and (problem := base_url_problem(base_url)):
+        raise ConfigWriteError(f"Nothing saved to {path}: base_url {problem}.")
+    target = _write_target(path)
+    data = _read_for_update(target)
+    existed = data is not None
+    data = data or {}
+    provider = data.setdefault("provider", {})
+    if not isinstance(provider, dict):
+        raise ConfigWriteError(
+            f"{path} has 'provider' set to {_kind(provider)} instead of a [provider] table; "
+            "it was left untouched."
+        )
+    updates = {"base_url": base_url, "api_key": api_key}
+    changes = {k: v for k, v in updates.items() if v is not None and provider.get(k) != v}
+    if existed and not changes:
+        return
+    provider.update(changes)
+    try:
+        text = _HEADER + tomli_w.dumps(data)
+    except (TypeError, ValueError) as exc:
+        raise ConfigWriteError(f"Cannot rewrite {path} ({exc}); it was left untouched.") from exc
+    try:
+        atomic_write_text(target, text, mode=0o600)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigWriteError(f"Cannot write {path} ({reason}); it was left untouched.") from exc
+
+
+def _write_target(path: Path) -> Path:
+    """The file to replace: the target of a symlink, so dotfile links survive a save."""
+    try:
+        return path.resolve() if path.is_symlink() else path
+    except (OSError, RuntimeError) as exc:
+        raise ConfigWriteError(f"Cannot follow the symlink {path} ({exc}).") from exc
+
+
+def _read_for_update(path: Path) -> dict[str, Any] | None:
+    """The parsed file to merge into; ``None`` if it does not exist."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigWriteError(f"Cannot read {path} ({reason}); it was left untouched.") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigWriteError(f"{path} is not UTF-8 text; it was left untouched.") from exc
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:
+        line, reason = _syntax_location(exc, text)
+        where = "" if line is None else f" (line {line}: {reason})"
+        raise ConfigWriteError(
+            f"{path} is not valid TOML{where}; it was left untouched. Fix or remove it, "
+            "then set up again."
+        ) from exc
+    except RecursionError as exc:
+        raise ConfigWriteError(f"{path} is nested too deeply; it was left untouched.") from exc

@@ -1,0 +1,402 @@
+"""The conversation store: one JSON file per conversation, a small index, and UI state.
+
+Layout under the data folder ``root``::
+
+    conversations/<id>.json   Conversation.to_dict(), one file per conversation
+    index.json                {"schema_version": 1, "conversations": [summary, ...]}
+    state.json                a small dict of UI state (last conversation, dismissed hints)
+    corrupt/                  unreadable conversation files, moved here and never deleted
+
+The index exists so the sidebar never opens every conversation file; it is only a cache
+and is rebuilt from the conversation files whenever it is missing or damaged. Every write
+is atomic (:func:`~gpt_tui.core.fsutil.atomic_write_text`), so a crash leaves the old file
+or the new one. Nothing is created on disk until the first write.
+
+Problems the user should hear about but that do not stop the app (a file moved aside, a
+rebuilt index) are collected as notices; the app shows them once via :meth:`take_notices`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from gpt_tui.core.fsutil import atomic_write_text
+from gpt_tui.core.models import (
+    SCHEMA_VERSION,
+    Conversation,
+    ConversationSummary,
+    SchemaError,
+)
+
+INDEX_SCHEMA_VERSION = 1
+"""Version written into ``index.json``; an index with another version is rebuilt."""
+
+FILE_MODE = 0o600
+"""Conversations are private: files are readable by their owner only."""
+
+_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class StoreError(Exception):
+    """A conversation or the index could not be read or written; the message names the file."""
+
+
+class _UnreadableError(Exception):
+    """A file's bytes are not a valid document; ``reason`` says why in a few words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def is_valid_id(conversation_id: str) -> bool:
+    """Whether an id is safe as a file name: 1 to 64 of ``A-Z a-z 0-9 _ -``."""
+    return _ID_PATTERN.fullmatch(conversation_id) is not None
+
+
+def _check_id(conversation_id: str) -> None:
+    if not is_valid_id(conversation_id):
+        raise StoreError(
+            f"Invalid conversation id {conversation_id!r}: "
+            "expected 1 to 64 letters, digits, '_' or '-'"
+        )
+
+
+def _decode_json(raw: bytes) -> object:
+    """Parse UTF-8 JSON bytes; every way they can be broken becomes :class:`_UnreadableError`."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise _UnreadableError(f"not UTF-8 text at byte {exc.start}") from exc
+    try:
+        return cast(object, json.loads(text))
+    except json.JSONDecodeError as exc:
+        raise _UnreadableError(f"line {exc.lineno}: {exc.msg}") from exc
+    except RecursionError as exc:
+        raise _UnreadableError("nested too deeply") from exc
+    except ValueError as exc:  # e.g. an integer with too many digits
+        raise _UnreadableError(str(exc)) from exc
+
+
+def _schema_version(data: object) -> int | None:
+    """The integer ``schema_version`` of a JSON document, if it has one."""
+    version = cast(dict[str, Any], data).get("schema_version") if isinstance(data, dict) else None
+    return version if isinstance(version, int) and not isinstance(version, bool) else None
+
+
+def _os_error_text(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+class ConversationStore:
+    """Reads and writes conversations, the index and UI state under one folder.
+
+    The index is read once and then kept in memory (id -> summary), so saving does not
+    re-read it. Methods are safe to call from several threads.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._index: dict[str, ConversationSummary] | None = None
+        self._notices: list[str] = []
+        self._lock = threading.RLock()
+
+    @property
+    def root(self) -> Path:
+        """The data folder this store lives in."""
+        return self._root
+
+    @property
+    def _conversations_dir(self) -> Path:
+        return self._root / "conversations"
+
+    @property
+    def _index_path(self) -> Path:
+        return self._root / "index.json"
+
+    @property
+    def _state_path(self) -> Path:
+        return self._root / "state.json"
+
+    @property
+    def _corrupt_dir(self) -> Path:
+        return self._root / "corrupt"
+
+    def _conversation_path(self, conversation_id: str) -> Path:
+        _check_id(conversation_id)
+        return self._conversations_dir / f"{conversation_id}.json"
+
+    # -- public API -------------------------------------------------------------------
+
+    def list_summaries(self) -> list[ConversationSummary]:
+        """Newest ``updated_at`` first. Reads only ``index.json``.
+
+        If the index is missing, unreadable, or not the expected shape, it is rebuilt from
+        the conversation files (and written), recording a notice. Never raises for a bad
+        index; a rebuilt index that cannot be written is kept in memory with a notice.
+        """
+        with self._lock:
+            index = self._load_index()
+            return sorted(index.values(), key=lambda s: (s.updated_at, s.id), reverse=True)
+
+    def load(self, conversation_id: str) -> Conversation:
+        """Read one conversation.
+
+        A file that is not valid JSON or not a valid conversation is moved to
+        ``corrupt/<name>.<timestamp>``, dropped from the index, reported in a notice, and
+        :class:`StoreError` is raised. A file written by a newer gpt-tui is left in place
+        untouched and raises :class:`StoreError`. A missing file raises :class:`StoreError`
+        and its index entry, if any, is dropped.
+        """
+        with self._lock:
+            path = self._conversation_path(conversation_id)
+            try:
+                return self._read_conversation(path, conversation_id)
+            except FileNotFoundError as exc:
+                self._forget(conversation_id)
+                raise StoreError(f"Conversation file {path} does not exist") from exc
+            except _UnreadableError as exc:
+                moved_to = self._move_aside(path, exc.reason)
+                self._forget(conversation_id)
+                where = f"it was moved to {moved_to}" if moved_to else "it could not be moved"
+                raise StoreError(
+                    f"Conversation file {path} is unreadable ({exc.reason}); {where}"
+                ) from exc
+
+    def save(self, conversation: Conversation, *, update_index: bool = True) -> None:
+        """Atomically write the conversation file; then, if ``update_index``, upsert its
+        summary in the index and write the index.
+
+        Pass ``update_index=False`` for frequent intermediate saves (a streaming reply);
+        the next full save brings the index up to date. Raises :class:`StoreError` when a
+        file cannot be written.
+        """
+        with self._lock:
+            path = self._conversation_path(conversation.id)
+            self._write_json(path, conversation.to_dict())
+            if update_index:
+                index = self._load_index()
+                index[conversation.id] = conversation.summary()
+                self._write_index(index)
+
+    def delete(self, conversation_id: str) -> None:
+        """Remove a conversation's file and index entry; deleting a missing one is a no-op."""
+        with self._lock:
+            path = self._conversation_path(conversation_id)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as exc:
+                raise StoreError(f"Could not delete {path}: {_os_error_text(exc)}") from exc
+            index = self._load_index()
+            if index.pop(conversation_id, None) is not None:
+                self._write_index(index)
+
+    def load_state(self) -> dict[str, object]:
+        """The saved UI state; ``{}`` if there is none or it is unreadable (with a notice)."""
+        with self._lock:
+            try:
+                raw = self._state_path.read_bytes()
+            except FileNotFoundError:
+                return {}
+            except OSError as exc:
+                self._notices.append(f"Could not read state.json ({_os_error_text(exc)})")
+                return {}
+            try:
+                data = _decode_json(raw)
+            except _UnreadableError as exc:
+                self._notices.append(f"Ignored unreadable state.json ({exc.reason})")
+                return {}
+            if not isinstance(data, dict):
+                self._notices.append("Ignored state.json (expected a JSON object)")
+                return {}
+            return cast(dict[str, object], data)
+
+    def save_state(self, state: Mapping[str, object]) -> None:
+        """Atomically write the UI state; values must be JSON types."""
+        with self._lock:
+            self._write_json(self._state_path, dict(state))
+
+    def take_notices(self) -> list[str]:
+        """Notices gathered since the last call (moved-aside files, rebuilt index), then cleared."""
+        with self._lock:
+            notices, self._notices = self._notices, []
+            return notices
+
+    # -- conversations ----------------------------------------------------------------
+
+    def _read_conversation(self, path: Path, conversation_id: str) -> Conversation:
+        """Parse one conversation file.
+
+        Raises :class:`_UnreadableError` for broken content, :class:`StoreError` for a
+        newer schema or an OS error (other than a missing file, which propagates as
+        :class:`FileNotFoundError`). The file name is authoritative for the id, so a
+        copied file becomes a separate conversation rather than overwriting the original.
+        """
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise
+        except OSError as exc:
+            raise StoreError(f"Could not read {path}: {_os_error_text(exc)}") from exc
+        data = _decode_json(raw)
+        version = _schema_version(data)
+        if version is not None and version > SCHEMA_VERSION:
+            raise StoreError(
+                f"Conversation file {path} was written by a newer gpt-tui "
+                f"(schema {version}, this one reads {SCHEMA_VERSION}); it was left untouched"
+            )
+        try:
+            conversation = Conversation.from_dict(data)
+        except SchemaError as exc:
+            raise _UnreadableError(str(exc)) from exc
+        except (ValueError, OverflowError) as exc:  # e.g. a number too large for a float
+            raise _UnreadableError(f"invalid value: {exc}") from exc
+        conversation.id = conversation_id
+        return conversation
+
+    def _move_aside(self, path: Path, reason: str) -> str | None:
+        """Move an unreadable file into ``corrupt/`` and record a notice.
+
+        Returns the new location relative to the root, or None if the move failed (the
+        file then stays where it is; it is never deleted).
+        """
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = self._corrupt_dir / f"{path.name}.{stamp}"
+        counter = 1
+        while target.exists():
+            counter += 1
+            target = self._corrupt_dir / f"{path.name}.{stamp}-{counter}"
+        try:
+            self._corrupt_dir.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+        except OSError as exc:
+            self._notices.append(
+                f"Could not move unreadable conversation file {path.name} aside "
+                f"({reason}): {_os_error_text(exc)}"
+            )
+            return None
+        moved_to = target.relative_to(self._root).as_posix()
+        self._notices.append(
+            f"Moved unreadable conversation file {path.name} to {moved_to} ({reason})"
+        )
+        return moved_to
+
+    # -- index ------------------------------------------------------------------------
+
+    def _load_index(self) -> dict[str, ConversationSummary]:
+        """The in-memory index, reading ``index.json`` (or rebuilding it) the first time."""
+        if self._index is not None:
+            return self._index
+        problem: str | None = None
+        try:
+            raw = self._index_path.read_bytes()
+        except FileNotFoundError:
+            problem = None
+        except OSError as exc:
+            problem = f"could not be read: {_os_error_text(exc)}"
+        else:
+            try:
+                self._index = _parse_index(raw)
+            except _UnreadableError as exc:
+                problem = f"was unreadable: {exc.reason}"
+            else:
+                return self._index
+        self._index = self._rebuild_index(problem)
+        return self._index
+
+    def _rebuild_index(self, problem: str | None) -> dict[str, ConversationSummary]:
+        """Build the index from the conversation files and write it (best effort).
+
+        ``problem`` says what was wrong with the old index; None means it was missing.
+        A missing index with no conversation files is a fresh store: nothing is written
+        and no notice recorded.
+        """
+        try:
+            paths = sorted(self._conversations_dir.glob("*.json"))
+        except OSError:
+            paths = []
+        index: dict[str, ConversationSummary] = {}
+        for path in paths:
+            conversation_id = path.stem
+            if not is_valid_id(conversation_id):
+                continue
+            try:
+                conversation = self._read_conversation(path, conversation_id)
+            except _UnreadableError as exc:
+                self._move_aside(path, exc.reason)
+                continue
+            except StoreError as exc:
+                self._notices.append(str(exc))
+                continue
+            except FileNotFoundError:  # deleted while scanning
+                continue
+            index[conversation_id] = conversation.summary()
+        if problem is None and not index:
+            return index
+        why = "index.json was missing" if problem is None else f"index.json {problem}"
+        self._notices.append(f"Rebuilt the conversation list from {len(index)} file(s) ({why})")
+        try:
+            self._write_index(index)
+        except StoreError as exc:
+            self._notices.append(str(exc))
+        return index
+
+    def _forget(self, conversation_id: str) -> None:
+        """Drop an id from the index; writing the index is best effort."""
+        index = self._load_index()
+        if index.pop(conversation_id, None) is None:
+            return
+        try:
+            self._write_index(index)
+        except StoreError as exc:
+            self._notices.append(str(exc))
+
+    def _write_index(self, index: Mapping[str, ConversationSummary]) -> None:
+        summaries = sorted(index.values(), key=lambda s: (s.updated_at, s.id), reverse=True)
+        self._write_json(
+            self._index_path,
+            {
+                "schema_version": INDEX_SCHEMA_VERSION,
+                "conversations": [s.to_dict() for s in summaries],
+            },
+        )
+
+    # -- files ------------------------------------------------------------------------
+
+    def _write_json(self, path: Path, data: object) -> None:
+        """Atomically write ``data`` as readable UTF-8 JSON; OS errors become StoreError."""
+        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        try:
+            atomic_write_text(path, text, mode=FILE_MODE)
+        except OSError as exc:
+            raise StoreError(f"Could not write {path}: {_os_error_text(exc)}") from exc
+
+
+def _parse_index(raw: bytes) -> dict[str, ConversationSummary]:
+    """Parse ``index.json``; any deviation from the expected shape is :class:`_UnreadableError`."""
+    data = _decode_json(raw)
+    if not isinstance(data, dict):
+        raise _UnreadableError("expected a JSON object")
+    document = cast(dict[str, Any], data)
+    version = document.get("schema_version")
+    if version != INDEX_SCHEMA_VERSION or isinstance(version, bool):
+        raise _UnreadableError(f"unsupported schema_version {version!r}")
+    entries = document.get("conversations")
+    if not isinstance(entries, list):
+        raise _UnreadableError("conversations: expected a list")
+    index: dict[str, ConversationSummary] = {}
+    for i, entry in enumerate(cast(list[object], entries)):
+        try:
+            summary = ConversationSummary.from_dict(entry, f"conversations[{i}]")
+        except SchemaError as exc:
+            raise _UnreadableError(str(exc)) from exc
+        if not is_valid_id(summary.id):
+            raise _UnreadableError(f"conversations[{i}].id: invalid id {summary.id!r}")
+        index[summary.id] = summary
+    return index

@@ -1,0 +1,1 @@
+"""The Textual front end. It owns no data: it shows what the chat service holds."""

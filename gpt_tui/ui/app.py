@@ -1,0 +1,111 @@
+"""The Textual application: wires the chat screen to the services it is handed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from gpt_tui.core.chat_service import ChatService
+from gpt_tui.core.config import ConfigProblem, ConfigWriteError
+from gpt_tui.core.models import utc_now
+from gpt_tui.ui.screens.chat import ChatScreen
+from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
+
+
+class GptTuiApp(App[None]):
+    """gpt-tui. Built by :func:`gpt_tui.cli.build_app` (tests use the same factory)."""
+
+    TITLE = "gpt-tui"
+    CSS_PATH = "styles/app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit gpt-tui."),
+    ]
+
+    def __init__(
+        self,
+        service: ChatService,
+        *,
+        config_file: Path,
+        env: Mapping[str, str],
+        config_problems: list[ConfigProblem] | None = None,
+        offer_setup: bool = False,
+        preload_sdk: bool = True,
+        now: Callable[[], datetime] = utc_now,
+    ) -> None:
+        super().__init__()
+        self.service = service
+        self._config_file = config_file
+        self._env = env
+        self._config_problems = list(config_problems or [])
+        self._offer_setup = offer_setup
+        self._preload_sdk = preload_sdk
+        self.now = now
+
+    @property
+    def chat_screen(self) -> ChatScreen:
+        screen = self.get_screen("chat")
+        assert isinstance(screen, ChatScreen)
+        return screen
+
+    def on_mount(self) -> None:
+        self.install_screen(ChatScreen(self.service), name="chat")
+        self.push_screen("chat")
+        for problem in self._config_problems:
+            self.notify(
+                str(problem), title="Problem in config.toml", severity="warning", timeout=15
+            )
+        if self._offer_setup:
+            self.call_after_refresh(self.action_setup)
+        if self._preload_sdk:
+            self.call_after_refresh(self._preload)
+
+    @work(thread=True, exit_on_error=False, group="preload")
+    def _preload(self) -> None:
+        """Import the SDK after the first frame so the first send does not wait for it."""
+        from gpt_tui.core.providers.openai_client import preload
+
+        preload()
+
+    def action_setup(self) -> None:
+        current = self.service.providers.settings
+        if current.configured:
+            where = current.base_url or "api.openai.com"
+            summary = f"Now using {where} with key {current.masked_key or '(none)'} "
+            summary += f"from {current.key_source}."
+        else:
+            summary = "No API key was found. Choose how to start:"
+        self.push_screen(SetupScreen(str(self._config_file), summary), self._setup_chosen)
+
+    async def _setup_chosen(self, choice: SetupChoice | None) -> None:
+        if choice is None or choice.kind == "demo":
+            self.service.remember_state(setup_dismissed=True)
+            return
+        try:
+            settings = await self.service.apply_setup(
+                self._config_file,
+                self._env,
+                api_key=choice.value if choice.kind == "api_key" else None,
+                base_url=choice.value if choice.kind == "base_url" else None,
+            )
+        except (ConfigWriteError, OSError) as exc:
+            self.notify(str(exc), title="Setup was not saved", severity="error", timeout=15)
+            return
+        self.service.remember_state(setup_dismissed=True)
+        model = self.service.default_params.model
+        self.notify(
+            f"Saved to {self._config_file}. New chats use {model} via "
+            f"{settings.provider.base_url or 'api.openai.com'} (change it in the panel, F3).",
+            title="Setup saved",
+        )
+        await self.chat_screen.adopt_default_model()
+
+    async def action_quit(self) -> None:
+        await self.chat_screen.stop_all_turns()
+        await self.service.providers.aclose()
+        self.exit()

@@ -1,0 +1,42 @@
+"""Events that travel up the widget tree, named for what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from gpt_tui.core.chat_service import TurnEvent
+from gpt_tui.core.params import ParamsForm
+
+
+@dataclass
+class PromptSubmitted(Message):
+    """The user pressed the send key with this text in the prompt."""
+
+    text: str
+
+
+@dataclass
+class ConversationChosen(Message):
+    """The user picked a conversation in the sidebar."""
+
+    conversation_id: str
+
+
+@dataclass
+class ParamsEdited(Message):
+    """A parameter field changed; ``form`` holds every field's text as typed."""
+
+    form: ParamsForm
+
+
+@dataclass
+class TurnProgressed(Message):
+    """The chat service reported progress of a turn (posted by the turn worker).
+
+    ``event`` is None when the service refused to start the turn; ``refused`` says why.
+    """
+
+    event: TurnEvent | None
+    refused: str = ""

@@ -1,0 +1,323 @@
+"""The main screen: sidebar, chat pane with the prompt, and parameter panel.
+
+This screen owns the UI state (which conversation is open, which panels show). Data
+changes go through the chat service; turns run in workers that only post
+:class:`TurnProgressed` messages, which the handlers here apply to the widgets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.events import Resize
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
+
+from gpt_tui.core.chat_service import (
+    ChatService,
+    ReplyDelta,
+    ReplyFinished,
+    TurnEvent,
+    TurnRefused,
+    TurnStarted,
+)
+from gpt_tui.core.models import Conversation, MessageStatus
+from gpt_tui.core.params import ParamError
+from gpt_tui.core.storage import StoreError
+from gpt_tui.ui.messages import ConversationChosen, ParamsEdited, PromptSubmitted, TurnProgressed
+from gpt_tui.ui.widgets.chat_view import ChatView, model_label
+from gpt_tui.ui.widgets.param_panel import ParamPanel
+from gpt_tui.ui.widgets.prompt_input import PromptInput
+from gpt_tui.ui.widgets.sidebar import Sidebar
+
+if TYPE_CHECKING:
+    from gpt_tui.ui.app import GptTuiApp
+
+NARROW_WIDTH = 110
+"""Below this many columns only one side panel shows at a time."""
+TINY_WIDTH = 70
+"""Below this many columns both side panels start hidden."""
+
+
+class ChatScreen(Screen[None]):
+    """Three panes: conversations, the open conversation, its parameters."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "new_chat", "New chat", tooltip="Start a new conversation."),
+        Binding(
+            "escape",
+            "stop",
+            "Stop",
+            priority=True,
+            tooltip="Stop the reply that is streaming; the partial text is kept.",
+        ),
+        Binding(
+            "ctrl+r",
+            "retry",
+            "Re-send",
+            tooltip="Send the last prompt again after a failed or interrupted reply.",
+        ),
+        Binding("f2", "toggle_sidebar", "Chats", tooltip="Show or hide the conversation list."),
+        Binding("f3", "toggle_params", "Params", tooltip="Show or hide the parameter panel."),
+        Binding("f4", "setup", "Setup", tooltip="Set the API key or server URL."),
+        Binding("ctrl+l", "focus_prompt", "Prompt", show=False, tooltip="Focus the prompt."),
+    ]
+
+    sidebar_visible: reactive[bool] = reactive(True)
+    params_visible: reactive[bool] = reactive(True)
+
+    def __init__(self, service: ChatService) -> None:
+        super().__init__()
+        self.service = service
+        self.conversation: Conversation = service.new_conversation()
+        self._workers: dict[str, Worker[object]] = {}
+        self._width = 0
+
+    @property
+    def gpt_app(self) -> GptTuiApp:
+        from gpt_tui.ui.app import GptTuiApp
+
+        assert isinstance(self.app, GptTuiApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield Sidebar(id="sidebar")
+            with Vertical(id="chat-pane"):
+                yield Static("", id="chat-title", markup=False)
+                yield ChatView(id="chat")
+                yield Static("", id="status-line", markup=False)
+                yield PromptInput(id="prompt")
+            yield ParamPanel(id="params")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        last = self.service.last_conversation_id()
+        if last is not None:
+            try:
+                self.conversation = self.service.open(last)
+            except StoreError:
+                self.conversation = self.service.new_conversation()
+        await self._show_conversation()
+        self.query_one(PromptInput).focus()
+        for notice in self.service.take_notices():
+            self.notify(notice, severity="warning", timeout=10)
+
+    # Layout --------------------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        width = event.size.width
+        crossed_narrow = (self._width >= NARROW_WIDTH) != (width >= NARROW_WIDTH)
+        crossed_tiny = (self._width >= TINY_WIDTH) != (width >= TINY_WIDTH)
+        if self._width == 0 or crossed_narrow or crossed_tiny:
+            self.sidebar_visible = width >= TINY_WIDTH
+            self.params_visible = width >= NARROW_WIDTH
+        self._width = width
+
+    def watch_sidebar_visible(self, visible: bool) -> None:
+        self.query_one(Sidebar).display = visible
+
+    def watch_params_visible(self, visible: bool) -> None:
+        self.query_one(ParamPanel).display = visible
+
+    def action_toggle_sidebar(self) -> None:
+        self.sidebar_visible = not self.sidebar_visible
+        if self.sidebar_visible and self.size.width < NARROW_WIDTH:
+            self.params_visible = False
+        if self.sidebar_visible:
+            self.query_one("#conversation-list").focus()
+        else:
+            self.action_focus_prompt()
+
+    def action_toggle_params(self) -> None:
+        self.params_visible = not self.params_visible
+        if self.params_visible and self.size.width < NARROW_WIDTH:
+            self.sidebar_visible = False
+        if not self.params_visible:
+            self.action_focus_prompt()
+
+    def action_focus_prompt(self) -> None:
+        self.query_one(PromptInput).focus()
+
+    # Conversations -------------------------------------------------------------------
+
+    async def action_new_chat(self) -> None:
+        if not self.conversation.messages:
+            self.action_focus_prompt()
+            return
+        self.conversation = self.service.new_conversation()
+        await self._show_conversation()
+        self.action_focus_prompt()
+
+    @on(ConversationChosen)
+    async def open_conversation(self, event: ConversationChosen) -> None:
+        if event.conversation_id == self.conversation.id:
+            self.action_focus_prompt()
+            return
+        try:
+            conversation = self.service.open(event.conversation_id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Could not open the conversation", severity="error")
+            self.refresh_sidebar()
+            return
+        self.conversation = conversation
+        await self._show_conversation()
+        self.action_focus_prompt()
+
+    async def adopt_default_model(self) -> None:
+        """After setup: a chat with no messages yet switches to the new default model."""
+        if not self.conversation.messages:
+            self.conversation = self.service.new_conversation()
+            await self._show_conversation()
+
+    async def _show_conversation(self) -> None:
+        conversation = self.conversation
+        live = {
+            m.id: self.service.live_text(m.id)
+            for m in conversation.messages
+            if m.status is MessageStatus.STREAMING
+        }
+        await self.query_one(ChatView).show_messages(conversation.id, conversation.messages, live)
+        self.query_one(ParamPanel).load(conversation.params, self._provider_label())
+        self._show_title()
+        self._show_status()
+        self.refresh_sidebar()
+        if conversation.messages:
+            self.service.remember_state(last_conversation_id=conversation.id)
+
+    def refresh_sidebar(self) -> None:
+        self.query_one(Sidebar).show(
+            self.service.list_conversations(), self.conversation.id, self.gpt_app.now()
+        )
+
+    def _show_title(self) -> None:
+        title = self.conversation.title or "New chat"
+        model = model_label(self.conversation.params.model)
+        self.query_one("#chat-title", Static).update(Content(f"{title}  ·  {model}"))
+
+    def _show_status(self, text: str = "") -> None:
+        if not text and self.service.is_streaming(self.conversation.id):
+            text = "Streaming… Esc stops"
+        elif not text and self.service.can_retry(self.conversation):
+            text = "The last prompt has no complete reply: ctrl+r sends it again"
+        line = self.query_one("#status-line", Static)
+        line.update(Content(text))
+        line.display = bool(text)
+
+    def _provider_label(self) -> str:
+        model = self.conversation.params.model
+        return self.service.provider_label(model)
+
+    # Parameters ----------------------------------------------------------------------
+
+    @on(ParamsEdited)
+    def params_edited(self, event: ParamsEdited) -> None:
+        try:
+            params = event.form.to_params()
+        except ParamError:
+            return  # the panel shows the error; sending is refused until it is fixed
+        self.service.update_params(self.conversation, params)
+        self._show_title()
+        self.query_one(ParamPanel).show_provider(self._provider_label())
+
+    # Turns ---------------------------------------------------------------------------
+
+    @on(PromptSubmitted)
+    def prompt_submitted(self, event: PromptSubmitted) -> None:
+        errors = self.query_one(ParamPanel).form().errors()
+        if errors:
+            self.params_visible = True
+            self.notify(
+                "\n".join(errors.values()),
+                title="Fix the parameters before sending",
+                severity="error",
+            )
+            return
+        if self.service.is_streaming(self.conversation.id):
+            self.notify("A reply is still streaming here: wait, or press Esc to stop it.")
+            return
+        self.query_one(PromptInput).clear()
+        self._start_turn(event.text)
+
+    def action_retry(self) -> None:
+        if not self.service.can_retry(self.conversation):
+            self.notify("Nothing to re-send: the last prompt already has a reply.")
+            return
+        self._start_turn(None)
+
+    def action_stop(self) -> None:
+        worker = self._workers.get(self.conversation.id)
+        if worker is not None and worker.is_running:
+            worker.cancel()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.service.is_streaming(self.conversation.id)
+        return True
+
+    def _start_turn(self, prompt: str | None) -> None:
+        conversation = self.conversation
+        worker: Worker[object] = self.run_worker(
+            self._run_turn(conversation, prompt),
+            name=f"turn-{conversation.id}",
+            group="turns",
+            exit_on_error=False,
+        )
+        self._workers[conversation.id] = worker
+
+    async def _run_turn(self, conversation: Conversation, prompt: str | None) -> None:
+        """The worker: runs the turn in the service and posts its progress as messages."""
+        try:
+            await self.service.run_turn(conversation, prompt, self._post_progress)
+        except TurnRefused as exc:
+            self.post_message(TurnProgressed(None, refused=str(exc)))
+
+    def _post_progress(self, event: TurnEvent) -> None:
+        self.post_message(TurnProgressed(event))
+
+    @on(TurnProgressed)
+    async def turn_progressed(self, message: TurnProgressed) -> None:
+        event = message.event
+        if event is None:
+            self.notify(message.refused)
+            return
+        visible = event.conversation_id == self.conversation.id
+        chat = self.query_one(ChatView)
+        if isinstance(event, ReplyDelta):
+            if visible:
+                await chat.append(event.message_id, event.text)
+        elif isinstance(event, TurnStarted):
+            if visible:
+                if event.prompt is not None:
+                    await chat.add_message(event.prompt)
+                await chat.add_message(event.reply)
+                self._show_title()
+                self._show_status()
+            self.refresh_sidebar()
+            self.refresh_bindings()
+        elif isinstance(event, ReplyFinished):
+            self._workers.pop(event.conversation_id, None)
+            if visible:
+                await chat.finish(event.reply)
+                self._show_status()
+            self.refresh_sidebar()
+            self.refresh_bindings()
+            for notice in self.service.take_notices():
+                self.notify(notice, severity="error", timeout=10)
+
+    async def stop_all_turns(self) -> None:
+        """Stop every streaming reply and wait until each is saved (used at quit)."""
+        workers = [w for w in self._workers.values() if w.is_running]
+        for worker in workers:
+            worker.cancel()
+        for worker in workers:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+                await worker.wait()

@@ -1,0 +1,132 @@
+"""The conversation: user prompts shown literally, replies rendered as streaming Markdown."""
+
+from __future__ import annotations
+
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from gpt_tui.core.models import DEMO_MODEL, Message, MessageStatus
+
+_STATUS_TEXT = {
+    MessageStatus.STREAMING: "",
+    MessageStatus.STOPPED: "■ stopped",
+    MessageStatus.INTERRUPTED: "⚠ interrupted",
+    MessageStatus.ERROR: "⚠ failed",
+}
+
+
+def model_label(model: str | None) -> str:
+    """How a model's name shows: the offline demo is always labelled as such."""
+    if not model:
+        return "assistant"
+    return "demo (offline)" if model == DEMO_MODEL else model
+
+
+class UserMessageView(Static):
+    """A prompt, exactly as typed (no markup is interpreted)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(Content(message.content), classes="user-message", markup=False)
+        self.border_title = "You"
+        self.message_id = message.id
+
+
+class ReplyView(Vertical):
+    """An assistant reply: Markdown body and a line saying how it ended."""
+
+    def __init__(self, message: Message, text: str | None = None) -> None:
+        super().__init__(classes="reply")
+        self.message_id = message.id
+        self.border_title = model_label(message.model)
+        self._initial = message.content if text is None else text
+        self._message = message
+        self._stream: MarkdownStream | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Markdown(self._initial, classes="reply-body")
+        yield Static("", classes="reply-status", markup=False)
+
+    def on_mount(self) -> None:
+        self.show_status(self._message)
+        if self._message.status is MessageStatus.STREAMING:
+            self.add_class("-streaming")
+
+    def show_status(self, message: Message) -> None:
+        """Show how the reply ended, with the error and what to do next."""
+        status = self.query_one(".reply-status", Static)
+        lines = [_STATUS_TEXT.get(message.status, "")]
+        if message.error is not None:
+            lines.append(message.error.title)
+            if message.error.hint:
+                lines.append(message.error.hint)
+            if message.error.request_id:
+                lines.append(f"request id: {message.error.request_id}")
+        text = "\n".join(line for line in lines if line)
+        status.update(Content(text))
+        status.display = bool(text)
+        self.set_class(message.status is MessageStatus.ERROR, "-error")
+        self.set_class(message.status is MessageStatus.INTERRUPTED, "-interrupted")
+
+    async def append(self, text: str) -> None:
+        """Add streamed text; Markdown's stream batches fast appends into few renders."""
+        if self._stream is None:
+            self._stream = Markdown.get_stream(self.query_one(".reply-body", Markdown))
+        await self._stream.write(text)
+
+    async def finish(self, message: Message) -> None:
+        """The reply ended: flush what is buffered and show how it ended."""
+        if self._stream is not None:
+            stream, self._stream = self._stream, None
+            await stream.stop()
+        self.remove_class("-streaming")
+        self.show_status(message)
+
+
+class ChatView(VerticalScroll):
+    """The messages of one conversation; follows a streaming reply unless scrolled up."""
+
+    can_focus = True
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.conversation_id: str | None = None
+        self._replies: dict[str, ReplyView] = {}
+
+    async def show_messages(
+        self, conversation_id: str, messages: list[Message], live_text: dict[str, str]
+    ) -> None:
+        """Replace what is shown with these messages (``live_text`` for streaming replies)."""
+        self.conversation_id = conversation_id
+        await self.remove_children()
+        self._replies.clear()
+        views = [self._view_for(m, live_text.get(m.id)) for m in messages if m.role != "system"]
+        if views:
+            await self.mount_all(views)
+        self.scroll_end(animate=False, immediate=True)
+        self.anchor()
+
+    async def add_message(self, message: Message) -> None:
+        await self.mount(self._view_for(message, None))
+        self.anchor()
+
+    async def append(self, message_id: str, text: str) -> None:
+        view = self._reply(message_id)
+        if view is not None:
+            await view.append(text)
+
+    async def finish(self, message: Message) -> None:
+        view = self._reply(message.id)
+        if view is not None:
+            await view.finish(message)
+
+    def _reply(self, message_id: str) -> ReplyView | None:
+        return self._replies.get(message_id)
+
+    def _view_for(self, message: Message, text: str | None) -> UserMessageView | ReplyView:
+        if message.role == "user":
+            return UserMessageView(message)
+        view = ReplyView(message, text)
+        self._replies[message.id] = view
+        return view

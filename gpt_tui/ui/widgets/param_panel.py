@@ -1,0 +1,95 @@
+"""The parameter panel: model, temperature, top_p, max_tokens and system prompt.
+
+The values belong to the open conversation. Each edit is checked at once: an invalid
+field shows why next to it, and the screen refuses to send until it is fixed.
+"""
+
+from __future__ import annotations
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Input, Label, Static, TextArea
+
+from gpt_tui.core.models import Params
+from gpt_tui.core.params import FIELD_PARAMS_HINTS, ParamsForm
+from gpt_tui.ui.messages import ParamsEdited
+
+_FIELDS = ("model", "temperature", "top_p", "max_tokens")
+
+
+class ParamPanel(VerticalScroll):
+    """Edits the open conversation's parameters; posts :class:`ParamsEdited`."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.border_title = "Parameters"
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="provider-line", markup=False)
+        for name in _FIELDS:
+            yield Label(name, classes="field-label")
+            yield Input(
+                id=f"param-{name}",
+                placeholder=FIELD_PARAMS_HINTS[name],
+                compact=True,
+                select_on_focus=False,
+            )
+            yield Static("", id=f"error-{name}", classes="field-error", markup=False)
+        yield Label("system prompt", classes="field-label")
+        yield TextArea(
+            id="param-system_prompt",
+            soft_wrap=True,
+            compact=True,
+            tab_behavior="focus",
+            highlight_cursor_line=False,
+            placeholder=FIELD_PARAMS_HINTS["system_prompt"],
+        )
+
+    def on_mount(self) -> None:
+        for name in _FIELDS:
+            self.query_one(f"#error-{name}").display = False
+
+    def load(self, params: Params, provider_label: str) -> None:
+        """Show ``params`` (a conversation was opened) without posting edits."""
+        form = ParamsForm.from_params(params)
+        with self.prevent(Input.Changed, TextArea.Changed):
+            for name in _FIELDS:
+                field = self.query_one(f"#param-{name}", Input)
+                if field.value != getattr(form, name):
+                    field.value = getattr(form, name)
+            system = self.query_one("#param-system_prompt", TextArea)
+            if system.text != form.system_prompt:
+                system.load_text(form.system_prompt)
+        self.show_provider(provider_label)
+        self.show_errors({})
+
+    def show_provider(self, label: str) -> None:
+        self.query_one("#provider-line", Static).update(Content(f"server: {label}"))
+
+    def form(self) -> ParamsForm:
+        """Every field's current text."""
+        values = {name: self.query_one(f"#param-{name}", Input).value for name in _FIELDS}
+        return ParamsForm(
+            system_prompt=self.query_one("#param-system_prompt", TextArea).text, **values
+        )
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        for name in _FIELDS:
+            label = self.query_one(f"#error-{name}", Static)
+            message = errors.get(name, "")
+            label.update(Content(message))
+            label.display = bool(message)
+            self.query_one(f"#param-{name}", Input).set_class(bool(message), "-invalid")
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._edited()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._edited()
+
+    def _edited(self) -> None:
+        form = self.form()
+        self.show_errors(form.errors())
+        self.post_message(ParamsEdited(form))

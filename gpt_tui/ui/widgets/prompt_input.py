@@ -1,0 +1,50 @@
+"""The multi-line prompt: Enter sends, ctrl+j / alt+enter / shift+enter add a line."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.widgets import TextArea
+
+from gpt_tui.ui.messages import PromptSubmitted
+
+
+class PromptInput(TextArea):
+    """Where the user writes. Keeps its text until the app accepts it for sending.
+
+    | Key | Action |
+    | :- | :- |
+    | enter | Send the prompt. |
+    | ctrl+j, alt+enter, shift+enter | Insert a new line (ctrl+j works in tmux too). |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "send", "Send", priority=True, tooltip="Send the prompt."),
+        Binding(
+            "ctrl+j,alt+enter,shift+enter",
+            "newline",
+            "Newline",
+            priority=True,
+            tooltip="Insert a line break (ctrl+j works in tmux and every terminal).",
+        ),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            id=id,
+            soft_wrap=True,
+            show_line_numbers=False,
+            tab_behavior="focus",
+            compact=True,
+            highlight_cursor_line=False,
+            placeholder="Message… (Enter sends, ctrl+j adds a line)",
+        )
+
+    def action_send(self) -> None:
+        text = self.text
+        if text.strip():
+            self.post_message(PromptSubmitted(text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
