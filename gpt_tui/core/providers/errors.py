@@ -45,6 +45,11 @@ def _describe(exc: BaseException, base_url: str) -> ErrorInfo:
         )
     if isinstance(exc, sdk.APIStatusError):
         return _describe_status(exc, base_url)
+    if isinstance(exc, ValueError):  # the SDK lets a malformed SSE frame's JSON error through
+        return ErrorInfo(
+            f"The server sent a malformed stream: {_short(str(exc))}",
+            "A proxy or the server garbled the reply. Press ctrl+r to send again.",
+        )
     if isinstance(exc, sdk.APIError):
         return ErrorInfo(
             f"The server's reply could not be read: {_short(exc.message)}",
@@ -117,7 +122,11 @@ def _connection_cause(exc: BaseException) -> str:
     lowered = text.lower()
     if "name or service not known" in lowered or "nodename nor servname" in lowered:
         return "the host name could not be resolved (DNS)"
-    if "connection refused" in lowered:
+    if (
+        "connection refused" in lowered
+        or "errno 111" in lowered
+        or "connect call failed" in lowered
+    ):
         return "connection refused (nothing is listening there)"
     if "proxy" in lowered:
         return f"the proxy failed ({_short(text)})"

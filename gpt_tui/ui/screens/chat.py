@@ -296,6 +296,7 @@ class ChatScreen(Screen[None]):
                 await chat.append(event.message_id, event.text)
         elif isinstance(event, TurnStarted):
             if visible:
+                self.service.remember_state(last_conversation_id=event.conversation_id)
                 if event.prompt is not None:
                     await chat.add_message(event.prompt)
                 await chat.add_message(event.reply)

@@ -1,0 +1,118 @@
+"""Test doubles: a provider that records requests and replays scripted streams."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gpt_tui.cli import build_app
+from gpt_tui.core.config import ProviderSettings
+from gpt_tui.core.models import ErrorInfo, Usage
+from gpt_tui.core.providers.base import (
+    ChatProvider,
+    ChatRequest,
+    ProviderError,
+    StreamEvent,
+    TextDelta,
+    UsageReported,
+)
+from gpt_tui.paths import Paths
+from gpt_tui.ui.app import GptTuiApp
+
+FROZEN_NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+
+class FrozenClock:
+    """A clock that moves only when told to (one second per call keeps order stable)."""
+
+    def __init__(self, start: datetime = FROZEN_NOW) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@dataclass
+class Script:
+    """One scripted reply: pieces of text, an optional failure, an optional gate."""
+
+    pieces: list[str]
+    usage: Usage | None = None
+    fail_with: ErrorInfo | None = None
+    fail_after: int = 0
+    gate: asyncio.Event | None = None
+    """When set, the stream waits for it after the first piece (lets a test act mid-stream)."""
+
+
+@dataclass
+class RecordingProvider:
+    """A :class:`ChatProvider` that records requests and plays scripts in order."""
+
+    scripts: list[Script] = field(default_factory=list)
+    requests: list[ChatRequest] = field(default_factory=list)
+    label: str = "recording"
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        self.requests.append(request)
+        script = self.scripts.pop(0) if self.scripts else Script(["ok"])
+        for index, piece in enumerate(script.pieces):
+            if script.fail_with is not None and index == script.fail_after:
+                raise ProviderError(script.fail_with)
+            yield TextDelta(piece)
+            await asyncio.sleep(0)
+            if index == 0 and script.gate is not None:
+                await script.gate.wait()
+        if script.fail_with is not None and script.fail_after >= len(script.pieces):
+            raise ProviderError(script.fail_with)
+        if script.usage is not None:
+            yield UsageReported(script.usage)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+def test_paths(root: Path) -> Paths:
+    return Paths(config_file=root / "config" / "config.toml", data_dir=root / "data")
+
+
+def make_app(
+    root: Path,
+    *,
+    env: dict[str, str] | None = None,
+    provider: RecordingProvider | None = None,
+    model: str | None = None,
+    clock: FrozenClock | None = None,
+) -> GptTuiApp:
+    """The real app (same factory as the CLI) on a temporary data dir.
+
+    Remote models use ``provider`` when given, else the real OpenAI SDK client.
+    """
+
+    def make_provider(settings: ProviderSettings) -> ChatProvider:
+        assert provider is not None, "a remote model was used but no provider was given"
+        return provider
+
+    return build_app(
+        test_paths(root),
+        env if env is not None else {},
+        model=model,
+        demo_delay=0.0,
+        make_provider=make_provider if provider is not None else None,
+        preload_sdk=False,
+        now=clock or FrozenClock(),
+    )
+
+
+def write_config(root: Path, text: str) -> Path:
+    """Write ``config.toml`` where :func:`make_app` looks for it."""
+    path = test_paths(root).config_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o600)
+    return path

@@ -1,0 +1,257 @@
+"""Pilot tests that drive the real app: send, stream, stop, switch, persist."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+from gpt_tui.core.models import ErrorInfo, MessageStatus, Usage
+from gpt_tui.core.providers.demo import demo_reply
+from gpt_tui.ui.screens.chat import ChatScreen
+from gpt_tui.ui.widgets.chat_view import ReplyView, UserMessageView
+from gpt_tui.ui.widgets.prompt_input import PromptInput
+from gpt_tui.ui.widgets.sidebar import ConversationList
+from tests.fakes import RecordingProvider, Script, make_app
+from tests.ui.helpers import (
+    dismiss_setup,
+    reply_text,
+    screen_of,
+    type_and_send,
+    wait_idle,
+)
+
+
+def stored(root: Path) -> list[dict[str, Any]]:
+    """The saved conversation files, as JSON."""
+    files = sorted((root / "data" / "conversations").glob("*.json"))
+    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
+
+
+def panels(screen: ChatScreen) -> tuple[bool, bool]:
+    """(sidebar shown, parameter panel shown)."""
+    return screen.sidebar_visible, screen.params_visible
+
+
+REMOTE = {"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+
+
+async def test_first_launch_without_key_offers_setup_and_demo(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "SetupScreen"
+        await pilot.press("escape")
+        await pilot.pause()
+        screen = screen_of(app)
+        assert screen.conversation.params.model == "demo"
+        assert app.focused is screen.query_one(PromptInput)
+    # Dismissing the setup is remembered: the next launch goes straight to the chat.
+    again = make_app(tmp_path)
+    async with again.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert isinstance(again.screen, ChatScreen)
+
+
+async def test_send_streams_reply_saves_it_and_relaunch_restores_it(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        await pilot.press(*"show me a table")
+        await pilot.press("enter")
+        await wait_idle(pilot)
+        assert app.screen.query_one(PromptInput).text == ""
+        users = list(app.screen.query(UserMessageView))
+        assert [u.message_id for u in users] == [screen_of(app).conversation.messages[0].id]
+        assert reply_text(app) == demo_reply("show me a table")
+        assert "Parameters at a glance" in reply_text(app)
+        options = app.screen.query_one(ConversationList)
+        assert options.option_count == 1
+    [saved] = stored(tmp_path)
+    messages = saved["messages"]
+    assert isinstance(messages, list)
+    assert [m["role"] for m in messages] == ["user", "assistant"]
+    assert messages[1]["content"] == demo_reply("show me a table")
+    assert messages[1]["status"] == "complete"
+    assert saved["title"] == "show me a table"
+
+    relaunched = make_app(tmp_path)
+    async with relaunched.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        conversation = screen_of(relaunched).conversation
+        assert conversation.id == saved["id"]
+        assert [m.content for m in conversation.messages] == [m["content"] for m in messages]
+        assert reply_text(relaunched) == demo_reply("show me a table")
+
+
+async def test_parameters_go_into_the_next_request_and_are_saved(tmp_path: Path) -> None:
+    provider = RecordingProvider([Script(["one"]), Script(["two"])])
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await type_and_send(app, pilot, "first question")
+        await wait_idle(pilot)
+        await pilot.click("#param-temperature")
+        await pilot.press(*"0.3")
+        await pilot.click("#param-max_tokens")
+        await pilot.press(*"256")
+        system = app.screen.query_one("#param-system_prompt")
+        system.focus()
+        await pilot.press(*"Be brief.")
+        await pilot.pause()
+        await type_and_send(app, pilot, "second question")
+        await wait_idle(pilot)
+    first, second = provider.requests
+    assert first.temperature is None
+    assert first.messages == [{"role": "user", "content": "first question"}]
+    assert second.model == "gpt-4o-mini"
+    assert second.temperature == 0.3
+    assert second.max_tokens == 256
+    assert second.messages == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "one"},
+        {"role": "user", "content": "second question"},
+    ]
+    [saved] = stored(tmp_path)
+    assert saved["params"] == {
+        "model": "gpt-4o-mini",
+        "temperature": 0.3,
+        "top_p": None,
+        "max_tokens": 256,
+        "system_prompt": "Be brief.",
+    }
+
+
+async def test_invalid_parameter_is_shown_and_never_sent(tmp_path: Path) -> None:
+    provider = RecordingProvider()
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.click("#param-temperature")
+        await pilot.press(*"7")
+        await pilot.click("#param-max_tokens")
+        await pilot.press(*"abc")
+        await pilot.pause()
+        error = app.screen.query_one("#error-temperature")
+        assert error.display
+        assert "0 to 2" in str(error.render())
+        assert app.screen.query_one("#error-max_tokens").display
+        await type_and_send(app, pilot, "hello")
+        await pilot.pause()
+        assert provider.requests == []
+        assert app.screen.query_one(PromptInput).text == "hello"  # the draft is kept
+        assert not (tmp_path / "data" / "conversations").exists()
+
+
+async def test_escape_stops_the_stream_and_keeps_the_partial_reply(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    provider = RecordingProvider([Script(["partial ", "never shown"], gate=gate)])
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await type_and_send(app, pilot, "tell me a long story")
+        for _ in range(100):
+            await pilot.pause()
+            if "partial" in reply_text(app):
+                break
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        conversation = screen_of(app).conversation
+        reply = conversation.messages[-1]
+        assert reply.status is MessageStatus.STOPPED
+        assert reply.content == "partial "
+        status = app.screen.query(ReplyView).last().query_one(".reply-status")
+        assert "stopped" in str(status.render())
+        # Esc does nothing harmful when nothing streams.
+        await pilot.press("escape")
+    [saved] = stored(tmp_path)
+    messages = saved["messages"]
+    assert isinstance(messages, list)
+    assert messages[-1]["status"] == "stopped"
+    assert messages[-1]["content"] == "partial "
+
+
+async def test_switching_conversations_mid_stream_keeps_both(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    provider = RecordingProvider([Script(["first reply"]), Script(["slow ", "reply"], gate=gate)])
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await type_and_send(app, pilot, "conversation A")
+        await wait_idle(pilot)
+        first_id = screen_of(app).conversation.id
+        await pilot.press("ctrl+n")
+        await type_and_send(app, pilot, "conversation B")
+        await pilot.pause()
+        second_id = screen_of(app).conversation.id
+        assert app.service.is_streaming(second_id)
+        # Open A while B streams; the prompt stays usable.
+        options = app.screen.query_one(ConversationList)
+        options.focus()
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index(first_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_of(app).conversation.id == first_id
+        assert reply_text(app) == "first reply"
+        assert app.focused is app.screen.query_one(PromptInput)  # ready to type
+        gate.set()
+        await wait_idle(pilot)
+        options.focus()
+        options.highlighted = [
+            options.get_option_at_index(i).id for i in range(options.option_count)
+        ].index(second_id)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen_of(app).conversation.id == second_id
+        assert reply_text(app) == "slow reply"
+    contents = {s["id"]: s["messages"] for s in stored(tmp_path)}
+    assert [m["content"] for m in contents[second_id]] == ["conversation B", "slow reply"]
+
+
+async def test_server_error_shows_inline_and_resend_keeps_one_prompt(tmp_path: Path) -> None:
+    failure = ErrorInfo("Could not connect to 127.0.0.1:9", "Check that the server is running.")
+    provider = RecordingProvider(
+        [Script([], fail_with=failure), Script(["recovered"], usage=Usage(5, 1))]
+    )
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await type_and_send(app, pilot, "are you there?")
+        await wait_idle(pilot)
+        failed = app.screen.query(ReplyView).last()
+        assert failed.has_class("-error")
+        text = str(failed.query_one(".reply-status").render())
+        assert "Could not connect" in text
+        assert "Check that the server is running." in text
+        await pilot.press("ctrl+r")
+        await wait_idle(pilot)
+        conversation = screen_of(app).conversation
+        assert [m.role for m in conversation.messages] == ["user", "assistant", "assistant"]
+        assert conversation.messages[-1].content == "recovered"
+        assert conversation.messages[-1].usage == Usage(5, 1)
+    assert provider.requests[1].messages == [{"role": "user", "content": "are you there?"}]
+
+
+async def test_no_key_with_remote_model_explains_what_to_do(tmp_path: Path) -> None:
+    app = make_app(tmp_path, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        await type_and_send(app, pilot, "hello")
+        await wait_idle(pilot)
+        status = str(app.screen.query(ReplyView).last().query_one(".reply-status").render())
+        assert "No API key" in status
+        assert "F4" in status
+
+
+async def test_narrow_terminal_collapses_panels_and_keys_toggle_them(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await dismiss_setup(app, pilot)
+        screen = screen_of(app)
+        assert panels(screen) == (True, False)
+        await pilot.press("f3")
+        assert panels(screen) == (False, True)  # one side panel at a time when narrow
+        await pilot.press("f3")
+        assert panels(screen) == (False, False)
+        await pilot.press("f2")
+        assert panels(screen) == (True, False)
+        await pilot.press("f2")
+        assert panels(screen) == (False, False)
