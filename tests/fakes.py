@@ -77,7 +77,7 @@ class RecordingProvider:
         """Nothing to release."""
 
 
-def test_paths(root: Path) -> Paths:
+def paths_in(root: Path) -> Paths:
     return Paths(config_file=root / "config" / "config.toml", data_dir=root / "data")
 
 
@@ -99,7 +99,7 @@ def make_app(
         return provider
 
     return build_app(
-        test_paths(root),
+        paths_in(root),
         env if env is not None else {},
         model=model,
         demo_delay=0.0,
@@ -111,7 +111,7 @@ def make_app(
 
 def write_config(root: Path, text: str) -> Path:
     """Write ``config.toml`` where :func:`make_app` looks for it."""
-    path = test_paths(root).config_file
+    path = paths_in(root).config_file
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     path.chmod(0o600)

@@ -67,7 +67,7 @@ class ChatScreen(Screen[None]):
         ),
         Binding("f2", "toggle_sidebar", "Chats", tooltip="Show or hide the conversation list."),
         Binding("f3", "toggle_params", "Params", tooltip="Show or hide the parameter panel."),
-        Binding("f4", "setup", "Setup", tooltip="Set the API key or server URL."),
+        Binding("f4", "app.setup", "Setup", tooltip="Set the API key or server URL."),
         Binding("ctrl+l", "focus_prompt", "Prompt", show=False, tooltip="Focus the prompt."),
     ]
 
@@ -121,6 +121,7 @@ class ChatScreen(Screen[None]):
             self.sidebar_visible = width >= TINY_WIDTH
             self.params_visible = width >= NARROW_WIDTH
         self._width = width
+        self.set_class(width < NARROW_WIDTH, "-narrow")
 
     def watch_sidebar_visible(self, visible: bool) -> None:
         self.query_one(Sidebar).display = visible

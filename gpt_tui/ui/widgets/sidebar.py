@@ -51,8 +51,9 @@ class Sidebar(Vertical):
         options = self.query_one(ConversationList)
         highlighted = options.highlighted_option.id if options.highlighted_option else None
         options.clear_options()
+        width = max(8, (self.size.width or 30) - 3)
         options.add_options(
-            [_option(summary, summary.id == current_id, now) for summary in summaries]
+            [_option(summary, summary.id == current_id, now, width) for summary in summaries]
         )
         self.query_one("#sidebar-empty").display = not summaries
         keep = highlighted if options.has_focus else current_id
@@ -66,10 +67,13 @@ class Sidebar(Vertical):
             self.post_message(ConversationChosen(event.option.id))
 
 
-def _option(summary: ConversationSummary, current: bool, now: datetime) -> Option:
+def _option(summary: ConversationSummary, current: bool, now: datetime, width: int) -> Option:
+    """One line of title (cut to ``width`` cells with an ellipsis), one of age."""
     marker = "▍" if current else " "
-    title = summary.title or "New chat"
+    title = Content(summary.title or "New chat").truncate(width, ellipsis=True)
     age = relative_time(summary.updated_at, now)
     style = "bold $accent" if current else ""
-    prompt = Content.assemble((marker, "$accent"), (title, style), "\n", (f"  {age}", "dim"))
+    prompt = Content.assemble(
+        (marker, "$accent"), title.stylize(style) if style else title, "\n", (f"  {age}", "dim")
+    )
     return Option(prompt, id=summary.id)

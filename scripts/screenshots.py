@@ -1,0 +1,98 @@
+"""Regenerate ``screenshots/*.svg`` from the real app, driven headless with the demo model.
+
+Run: ``python scripts/screenshots.py`` (after ``pip install -e '.[test]'``). Everything
+runs in a temporary data dir with a fixed clock, so the images only change when the UI does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from gpt_tui.cli import build_app
+from gpt_tui.paths import Paths
+from gpt_tui.ui.widgets.prompt_input import PromptInput
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
+
+Scene = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def send(pilot: Pilot[None], text: str) -> None:
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.focus()
+    prompt.text = text
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def chat_with_code(pilot: Pilot[None]) -> None:
+    await send(pilot, "What does a chat loop with the openai SDK look like? Show python code.")
+
+
+async def chinese_chat(pilot: Pilot[None]) -> None:
+    await send(pilot, "你好，请介绍一下这个工具")
+
+
+async def parameters(pilot: Pilot[None]) -> None:
+    await send(pilot, "Show me the parameters as a table")
+    await pilot.click("#param-temperature")
+    await pilot.press(*"0.7")
+    await pilot.click("#param-max_tokens")
+    await pilot.press(*"abc")
+    await pilot.pause()
+
+
+async def first_run(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+
+
+async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: bool) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        if setup_done:
+            (root / "data").mkdir()
+            (root / "data" / "state.json").write_text(json.dumps({"setup_dismissed": True}))
+        app = build_app(
+            Paths(config_file=root / "config.toml", data_dir=root / "data"),
+            {},
+            demo_delay=0.0,
+            preload_sdk=False,
+            now=lambda: NOW,
+        )
+        async with app.run_test(size=size) as pilot:
+            await scene(pilot)
+            await pilot.pause()
+            path = OUT / f"{name}.svg"
+            path.write_text(app.export_screenshot(title=f"gpt-tui — {name}"), encoding="utf-8")
+    return path
+
+
+SCENES: list[tuple[str, Scene, tuple[int, int], bool]] = [
+    ("chat", chat_with_code, (160, 48), True),
+    ("chinese", chinese_chat, (120, 36), True),
+    ("parameters", parameters, (160, 48), True),
+    ("first-run", first_run, (120, 36), False),
+    ("narrow-80x24", chat_with_code, (80, 24), True),
+]
+
+
+async def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    for name, scene, size, setup_done in SCENES:
+        path = await shoot(name, scene, size, setup_done=setup_done)
+        print(f"wrote {path.relative_to(OUT.parent)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
