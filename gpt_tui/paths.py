@@ -42,3 +42,11 @@ class Paths:
 
 def _env_path(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def display_path(path: Path) -> str:
+    """``path`` as a user would type it: under the home folder it starts with ``~``."""
+    try:
+        return "~/" + path.relative_to(Path.home()).as_posix()
+    except (ValueError, RuntimeError):
+        return str(path)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -59,6 +60,7 @@ async def first_run(pilot: Pilot[None]) -> None:
 async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: bool) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        os.environ["HOME"] = tmp  # paths show as ~/…, the same on every machine
         if setup_done:
             (root / "data").mkdir()
             (root / "data" / "state.json").write_text(json.dumps({"setup_dismissed": True}))

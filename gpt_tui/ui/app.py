@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from gpt_tui.core.chat_service import ChatService
 from gpt_tui.core.config import ConfigProblem, ConfigWriteError
 from gpt_tui.core.models import utc_now
+from gpt_tui.paths import display_path
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
 
@@ -80,7 +81,7 @@ class GptTuiApp(App[None]):
             summary += f"from {current.key_source}."
         else:
             summary = "No API key was found. Choose how to start:"
-        self.push_screen(SetupScreen(str(self._config_file), summary), self._setup_chosen)
+        self.push_screen(SetupScreen(display_path(self._config_file), summary), self._setup_chosen)
 
     async def _setup_chosen(self, choice: SetupChoice | None) -> None:
         if choice is None or choice.kind == "demo":
@@ -99,7 +100,7 @@ class GptTuiApp(App[None]):
         self.service.remember_state(setup_dismissed=True)
         model = self.service.default_params.model
         self.notify(
-            f"Saved to {self._config_file}. New chats use {model} via "
+            f"Saved to {display_path(self._config_file)}. New chats use {model} via "
             f"{settings.provider.base_url or 'api.openai.com'} (change it in the panel, F3).",
             title="Setup saved",
         )

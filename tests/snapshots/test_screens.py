@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from textual.pilot import Pilot
 
 from gpt_tui.ui.app import GptTuiApp
@@ -32,8 +33,12 @@ def test_empty_main_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
     assert snap_compare(demo_app(tmp_path), terminal_size=(160, 48))
 
 
-def test_first_run_setup(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    """No key configured: the setup dialog offers a key, a server URL, or the demo."""
+def test_first_run_setup(
+    snap_compare: SnapCompare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key configured: the setup dialog offers a key, a server URL, or the demo, and
+    says where the key is saved (~/config/config.toml here)."""
+    monkeypatch.setenv("HOME", str(tmp_path))
 
     async def run_before(pilot: Pilot[None]) -> None:
         await pilot.pause()

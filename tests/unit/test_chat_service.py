@@ -1,0 +1,178 @@
+"""The chat service: what a turn saves, when, and how it ends."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+
+from gpt_tui.core.chat_service import (
+    ChatService,
+    ReplyDelta,
+    ReplyFinished,
+    TurnEvent,
+    TurnRefused,
+    TurnStarted,
+    choose_default_model,
+)
+from gpt_tui.core.config import Defaults, ProviderSettings, Settings
+from gpt_tui.core.models import ErrorInfo, MessageStatus, Params, Usage
+from gpt_tui.core.providers.base import ChatProvider
+from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.storage import ConversationStore
+from tests.fakes import FrozenClock, RecordingProvider, Script
+
+CONFIGURED = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")
+
+
+def make_service(
+    root: Path, provider: RecordingProvider, *, save_interval: float = 1.0
+) -> ChatService:
+    def make(settings: ProviderSettings) -> ChatProvider:
+        return provider
+
+    return ChatService(
+        ConversationStore(root),
+        ProviderRegistry(CONFIGURED, make_provider=make),
+        default_params=Params(model="gpt-4o-mini"),
+        save_interval=save_interval,
+        now=FrozenClock(),
+    )
+
+
+def saved_messages(root: Path) -> list[dict[str, object]]:
+    [path] = list((root / "conversations").glob("*.json"))
+    messages = json.loads(path.read_text(encoding="utf-8"))["messages"]
+    assert isinstance(messages, list)
+    return messages
+
+
+async def test_turn_events_and_final_state(tmp_path: Path) -> None:
+    provider = RecordingProvider([Script(["Hel", "lo"], usage=Usage(7, 2, cached_tokens=3))])
+    service = make_service(tmp_path, provider)
+    conversation = service.new_conversation()
+    events: list[TurnEvent] = []
+    reply = await service.run_turn(conversation, "Hi there", events.append)
+    assert [type(e) for e in events] == [TurnStarted, ReplyDelta, ReplyDelta, ReplyFinished]
+    assert reply.content == "Hello"
+    assert reply.status is MessageStatus.COMPLETE
+    assert reply.usage == Usage(7, 2, cached_tokens=3)
+    assert conversation.title == "Hi there"
+    assert service.list_conversations()[0].id == conversation.id
+    assert saved_messages(tmp_path)[1]["usage"] == reply.usage.to_dict()
+
+
+async def test_prompt_is_saved_before_the_request_goes_out(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    provider = RecordingProvider([Script(["partial"], gate=gate)])
+    service = make_service(tmp_path, provider, save_interval=0.0)
+    conversation = service.new_conversation()
+    task = asyncio.create_task(service.run_turn(conversation, "keep me", lambda e: None))
+    for _ in range(50):
+        await asyncio.sleep(0)
+        if provider.requests:
+            break
+    messages = saved_messages(tmp_path)
+    assert messages[0]["content"] == "keep me"
+    assert messages[1]["status"] == "streaming"
+    # With save_interval 0 the growing reply is saved as it arrives.
+    for _ in range(50):
+        await asyncio.sleep(0)
+        if saved_messages(tmp_path)[1]["content"] == "partial":
+            break
+    assert saved_messages(tmp_path)[1]["content"] == "partial"
+    gate.set()
+    await task
+
+
+async def test_cancel_marks_stopped_and_keeps_text(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    service = make_service(tmp_path, RecordingProvider([Script(["so far", "never"], gate=gate)]))
+    conversation = service.new_conversation()
+    events: list[TurnEvent] = []
+    task = asyncio.create_task(service.run_turn(conversation, "go", events.append))
+    while not any(isinstance(e, ReplyDelta) for e in events):
+        await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert isinstance(events[-1], ReplyFinished)
+    assert events[-1].reply.status is MessageStatus.STOPPED
+    assert saved_messages(tmp_path)[1] | {"id": None, "created_at": None} == {
+        **saved_messages(tmp_path)[1],
+        "id": None,
+        "created_at": None,
+        "content": "so far",
+        "status": "stopped",
+    }
+    assert not service.is_streaming(conversation.id)
+
+
+async def test_failure_keeps_prompt_and_retry_does_not_duplicate_it(tmp_path: Path) -> None:
+    failure = ErrorInfo("boom", "try again")
+    provider = RecordingProvider(
+        [Script(["half"], fail_with=failure, fail_after=1), Script(["whole"])]
+    )
+    service = make_service(tmp_path, provider)
+    conversation = service.new_conversation()
+    first = await service.run_turn(conversation, "question", lambda e: None)
+    assert first.status is MessageStatus.INTERRUPTED
+    assert first.content == "half"
+    assert first.error == failure
+    assert service.can_retry(conversation)
+    second = await service.run_turn(conversation, None, lambda e: None)
+    assert second.content == "whole"
+    assert [m.role for m in conversation.messages] == ["user", "assistant", "assistant"]
+    # The interrupted reply stays visible but is not sent back to the model.
+    assert provider.requests[1].messages == [{"role": "user", "content": "question"}]
+    assert not service.can_retry(conversation)
+    with pytest.raises(TurnRefused):
+        await service.run_turn(conversation, None, lambda e: None)
+
+
+async def test_reopening_after_a_crash_marks_streaming_reply_interrupted(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    provider = RecordingProvider([Script(["cut here"], gate=gate)])
+    service = make_service(tmp_path, provider, save_interval=0.0)
+    conversation = service.new_conversation()
+    task = asyncio.create_task(service.run_turn(conversation, "q", lambda e: None))
+    while not provider.requests:
+        await asyncio.sleep(0)
+    while saved_messages(tmp_path)[-1]["content"] != "cut here":
+        await asyncio.sleep(0)
+    # A second process (as after kill -9) reads what is on disk.
+    fresh = make_service(tmp_path, RecordingProvider())
+    reopened = fresh.open(conversation.id)
+    assert reopened.messages[-1].status is MessageStatus.INTERRUPTED
+    assert reopened.messages[-1].content == "cut here"
+    assert fresh.can_retry(reopened)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_params_update_is_saved_only_for_saved_conversations(tmp_path: Path) -> None:
+    service = make_service(tmp_path, RecordingProvider())
+    blank = service.new_conversation()
+    service.update_params(blank, blank.params.with_changes(temperature=0.5))
+    assert not (tmp_path / "conversations").exists()
+    await service.run_turn(blank, "hi", lambda e: None)
+    service.update_params(blank, blank.params.with_changes(top_p=0.5))
+    reopened = make_service(tmp_path, RecordingProvider()).open(blank.id)
+    assert reopened.params.temperature == 0.5
+    assert reopened.params.top_p == 0.5
+
+
+def test_default_model_choice() -> None:
+    def settings(model: str | None, configured: bool) -> Settings:
+        provider = ProviderSettings(
+            base_url=None, api_key="sk-x" if configured else None, key_source="t"
+        )
+        return Settings(model=model, provider=provider, defaults=Defaults(), config_file=Path())
+
+    assert choose_default_model("m", settings("c", True)) == "m"
+    assert choose_default_model(None, settings("c", False)) == "c"
+    assert choose_default_model(None, settings(None, True)) == "gpt-4o-mini"
+    assert choose_default_model(None, settings(None, False)) == "demo"
