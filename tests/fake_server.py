@@ -169,9 +169,9 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False  # FakeOpenAIServer.stop() joins the handlers, with a deadline
 
-    def __init__(self, fake: FakeOpenAIServer) -> None:
+    def __init__(self, fake: FakeOpenAIServer, port: int = 0) -> None:
         self.fake = fake
-        super().__init__((_HOST, 0), _Handler)
+        super().__init__((_HOST, port), _Handler)
 
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse DNS lookup (``socket.getfqdn``), which can hang."""
@@ -495,7 +495,15 @@ class FakeOpenAIServer:
     context manager, or call :meth:`start` and :meth:`stop`. It serves from daemon threads.
     """
 
-    def __init__(self, replies: list[ScriptedReply] | None = None) -> None:
+    def __init__(
+        self,
+        replies: list[ScriptedReply] | None = None,
+        *,
+        port: int = 0,
+        default_reply: ScriptedReply | None = None,
+    ) -> None:
+        self._port = port
+        self._default_reply = default_reply or ScriptedReply()
         self.requests: list[RecordedRequest] = []
         """Every request received, in order (appended under a lock)."""
         self._replies: deque[ScriptedReply] = deque(replies or [])
@@ -513,7 +521,7 @@ class FakeOpenAIServer:
         """Bind a free port on 127.0.0.1 and start serving in a background thread."""
         if self._httpd is not None or self._stopping.is_set():
             raise RuntimeError("FakeOpenAIServer can only be started once")
-        self._httpd = _HTTPServer(self)
+        self._httpd = _HTTPServer(self, self._port)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": _POLL_INTERVAL},
@@ -607,7 +615,7 @@ class FakeOpenAIServer:
 
     def _next_reply(self) -> ScriptedReply:
         with self._lock:
-            return self._replies.popleft() if self._replies else ScriptedReply()
+            return self._replies.popleft() if self._replies else self._default_reply
 
     def _register_connection(self, connection: socket.socket) -> None:
         with self._lock:
@@ -621,3 +629,49 @@ class FakeOpenAIServer:
         with self._lock:
             self._connections.discard(connection)
             self._handlers.discard(threading.current_thread())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve on a fixed port for trying the app by hand: ``python -m tests.fake_server``."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--delay", type=float, default=0.02, help="seconds between chunks")
+    parser.add_argument("--text", default=_MANUAL_REPLY, help="the reply to every prompt")
+    args = parser.parse_args(argv)
+    reply = ScriptedReply(text=args.text, chunk_size=6, delay=args.delay)
+    with FakeOpenAIServer(port=args.port, default_reply=reply) as server:
+        print(f"serving on {server.base_url}; ctrl+c stops", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
+_MANUAL_REPLY = """\
+## Streaming from the loopback server
+
+This reply comes over **real HTTP** as server-sent events, in small chunks.
+
+1. It has a list,
+2. a table:
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+```python
+def hello() -> str:
+    return "world"
+```
+
+And a closing paragraph that is long enough to wrap on a narrow terminal, so the layout
+can be checked while the text streams in.
+"""
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -255,3 +255,14 @@ async def test_narrow_terminal_collapses_panels_and_keys_toggle_them(tmp_path: P
         assert panels(screen) == (True, False)
         await pilot.press("f2")
         assert panels(screen) == (False, False)
+
+
+async def test_tab_goes_from_the_prompt_straight_to_the_parameter_fields(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        await pilot.press("tab")
+        assert app.focused is not None
+        assert app.focused.id == "param-model"
+        await pilot.press("ctrl+l")
+        assert isinstance(app.focused, PromptInput)

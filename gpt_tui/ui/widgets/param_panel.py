@@ -17,7 +17,7 @@ from gpt_tui.ui.messages import ParamsEdited
 _FIELDS = ("model", "temperature", "top_p", "max_tokens")
 
 
-class ParamPanel(VerticalScroll):
+class ParamPanel(VerticalScroll, can_focus=False):
     """Edits the open conversation's parameters; posts :class:`ParamsEdited`."""
 
     def __init__(self, *, id: str | None = None) -> None:
