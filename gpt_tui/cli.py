@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -54,16 +55,21 @@ def build_app(
     model: str | None = None,
     demo_delay: float | None = None,
     make_provider: Callable[[ProviderSettings], ChatProvider] | None = None,
-    preload_sdk: bool = True,
+    warm_up: bool = True,
     now: Callable[[], datetime] | None = None,
+    timer: Callable[[], float] | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
     from gpt_tui.core.chat_service import ChatService, choose_default_model
     from gpt_tui.core.config import load_settings
+    from gpt_tui.core.ledger import UsageLedger
     from gpt_tui.core.models import utc_now
+    from gpt_tui.core.planner import RequestPlanner
+    from gpt_tui.core.pricing import PriceBook
     from gpt_tui.core.providers.demo import DemoProvider
     from gpt_tui.core.providers.registry import ProviderRegistry
     from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.core.tokens import TokenCounter
     from gpt_tui.ui.app import GptTuiApp
 
     settings, problems = load_settings(paths.config_file, env)
@@ -79,8 +85,11 @@ def build_app(
     service = ChatService(
         store,
         providers,
+        RequestPlanner(TokenCounter(), PriceBook(settings.models)),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
+        ledger=UsageLedger(paths.data_dir / "totals.json"),
         now=clock,
+        timer=timer or time.monotonic,
     )
     offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
     return GptTuiApp(
@@ -89,7 +98,7 @@ def build_app(
         env=env,
         config_problems=problems,
         offer_setup=offer_setup,
-        preload_sdk=preload_sdk and settings.provider.configured,
+        warm_up=warm_up,
         now=clock,
     )
 

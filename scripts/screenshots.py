@@ -1,6 +1,6 @@
 """Regenerate ``screenshots/*.svg`` from the real app, driven headless with the demo model.
 
-Run: ``python scripts/screenshots.py`` (after ``pip install -e '.[test]'``). Everything
+Run from the repository root: ``python scripts/screenshots.py`` (after ``pip install -e '.[test]'``). Everything
 runs in a temporary data dir with a fixed clock, so the images only change when the UI does.
 """
 
@@ -20,6 +20,7 @@ from textual.pilot import Pilot
 from gpt_tui.cli import build_app
 from gpt_tui.paths import Paths
 from gpt_tui.ui.widgets.prompt_input import PromptInput
+from tests.fakes import SteppingTimer  # timings that are the same on every run
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -68,10 +69,13 @@ async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: b
             Paths(config_file=root / "config.toml", data_dir=root / "data"),
             {},
             demo_delay=0.0,
-            preload_sdk=False,
+            warm_up=True,
             now=lambda: NOW,
+            timer=SteppingTimer(),
         )
         async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            await app.workers.wait_for_complete()  # encoder and prices: exact figures
             await scene(pilot)
             await pilot.pause()
             path = OUT / f"{name}.svg"

@@ -38,6 +38,18 @@ class FrozenClock:
         self.now += timedelta(seconds=seconds)
 
 
+class SteppingTimer:
+    """A monotonic timer that advances a fixed step per reading (reproducible timings)."""
+
+    def __init__(self, step: float = 0.01) -> None:
+        self.step = step
+        self.value = 0.0
+
+    def __call__(self) -> float:
+        self.value += self.step
+        return self.value
+
+
 @dataclass
 class Script:
     """One scripted reply: pieces of text, an optional failure, an optional gate."""
@@ -88,6 +100,7 @@ def make_app(
     provider: RecordingProvider | None = None,
     model: str | None = None,
     clock: FrozenClock | None = None,
+    warm_up: bool = False,
 ) -> GptTuiApp:
     """The real app (same factory as the CLI) on a temporary data dir.
 
@@ -104,8 +117,9 @@ def make_app(
         model=model,
         demo_delay=0.0,
         make_provider=make_provider if provider is not None else None,
-        preload_sdk=False,
+        warm_up=warm_up,
         now=clock or FrozenClock(),
+        timer=SteppingTimer(),
     )
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
+from gpt_tui.core.ledger import Totals, UsageLedger
 from gpt_tui.core.models import (
     DEMO_MODEL,
     Conversation,
@@ -25,12 +27,13 @@ from gpt_tui.core.models import (
     Message,
     MessageStatus,
     Params,
+    Timing,
     title_from_prompt,
     utc_now,
 )
-from gpt_tui.core.providers.base import ProviderError, TextDelta, UsageReported
+from gpt_tui.core.planner import RequestEstimate, RequestPlanner
+from gpt_tui.core.providers.base import ChatRequest, ProviderError, TextDelta, UsageReported
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.requests import build_request
 from gpt_tui.core.storage import ConversationStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -89,16 +92,22 @@ class ChatService:
         self,
         store: ConversationStore,
         providers: ProviderRegistry,
+        planner: RequestPlanner,
         *,
         default_params: Params,
+        ledger: UsageLedger | None = None,
         save_interval: float = 1.0,
         now: Callable[[], datetime] = utc_now,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._providers = providers
+        self.planner = planner
+        self._ledger = ledger
         self.default_params = default_params
         self._save_interval = save_interval
         self._now = now
+        self._timer = timer
         self._open: dict[str, Conversation] = {}
         self._streaming: set[str] = set()
         self._live: dict[str, list[str]] = {}
@@ -127,7 +136,11 @@ class ChatService:
 
     def take_notices(self) -> list[str]:
         """Problems found in the data dir since the last call, to show once."""
-        notices, self._notices = [*self._store.take_notices(), *self._notices], []
+        ledger_notices = self._ledger.notices if self._ledger is not None else []
+        notices = [*self._store.take_notices(), *ledger_notices, *self._notices]
+        self._notices = []
+        if self._ledger is not None:
+            self._ledger.notices = []
         return notices
 
     def new_conversation(self) -> Conversation:
@@ -198,6 +211,67 @@ class ChatService:
     def state(self) -> dict[str, object]:
         return dict(self._store.load_state())
 
+    # Estimates and totals ---------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str | None:
+        return self._providers.settings.base_url
+
+    def estimate(self, conversation: Conversation, draft: str) -> RequestEstimate:
+        """Tokens, context use and maximum cost of sending ``draft`` now."""
+        return self.planner.estimate(
+            conversation.params, self._history(conversation), draft, self.base_url
+        )
+
+    def refusal(self, conversation: Conversation, prompt: str | None) -> str | None:
+        """Why sending now would be refused before anything goes out, or None."""
+        if conversation.id in self._streaming:
+            return "A reply is still streaming here: wait, or press Esc to stop it."
+        if prompt is None and not self.can_retry(conversation):
+            return "There is no unanswered prompt to send again."
+        history = self._history(conversation)
+        if prompt is not None:
+            history.append(Message(role="user", content=prompt, id="draft"))
+        params = conversation.params
+        selection = self.planner.select(params, history, self.base_url)
+        if selection.over_by > 0 and self.planner.counter.is_ready(params.model):
+            window = self.planner.info(params.model, self.base_url)
+            size = f" of {window.context_window:,}" if window and window.context_window else ""
+            return (
+                f"This request is {selection.over_by:,} tokens over the context window{size} "
+                "(prompt + max_tokens). Shorten the prompt, lower max_tokens, or choose "
+                "'fit' / 'last turns' in the panel."
+            )
+        return None
+
+    def load_tokenizer(self, model: str) -> None:
+        """Load the model's encoder (blocking: run it in a worker thread)."""
+        self.planner.counter.load(model)
+
+    def load_prices(self) -> None:
+        """Load the price data (blocking: run it in a worker thread)."""
+        self.planner.prices.load()
+
+    @staticmethod
+    def conversation_totals(conversation: Conversation) -> Totals:
+        """Tokens and cost of every reply in the conversation."""
+        total = Totals()
+        for message in conversation.messages:
+            if message.usage is not None:
+                total = total.plus(message.usage.total_tokens, message.cost)
+        return total
+
+    def day_totals(self) -> Totals:
+        if self._ledger is None:
+            return Totals()
+        return self._ledger.day(self._time().astimezone().date())
+
+    def all_time_totals(self) -> Totals:
+        return Totals() if self._ledger is None else self._ledger.all_time()
+
+    def _history(self, conversation: Conversation) -> list[Message]:
+        return list(conversation.messages)
+
     # Setup ---------------------------------------------------------------------------
 
     async def apply_setup(
@@ -241,10 +315,9 @@ class ChatService:
         Returns the reply message in its final state. Cancelling the task that runs this
         (the user pressed Esc) stops the stream and keeps the partial reply as stopped.
         """
-        if conversation.id in self._streaming:
-            raise TurnRefused("A reply is already streaming in this conversation.")
-        if prompt is None and not self.can_retry(conversation):
-            raise TurnRefused("There is no unanswered prompt to send again.")
+        reason = self.refusal(conversation, prompt)
+        if reason is not None:
+            raise TurnRefused(reason)
         self._streaming.add(conversation.id)
         self._open[conversation.id] = conversation
         try:
@@ -263,6 +336,7 @@ class ChatService:
             if not conversation.title:
                 conversation.title = title_from_prompt(prompt)
         history = list(conversation.messages)
+        request, _selection = self.planner.request(params, history, self.base_url)
         reply = Message(
             role="assistant",
             content="",
@@ -277,24 +351,27 @@ class ChatService:
 
         parts: list[str] = []
         self._live[reply.id] = parts
-        loop = asyncio.get_running_loop()
-        last_save = loop.time()
+        started = last_save = self._timer()
+        first_token: float | None = None
         try:
             provider = self._providers.for_model(params.model)
-            async for event in provider.stream(build_request(params, history)):
+            async for event in provider.stream(request):
                 if isinstance(event, TextDelta):
+                    if first_token is None:
+                        first_token = self._timer() - started
                     parts.append(event.text)
                     emit(ReplyDelta(conversation.id, reply.id, event.text))
-                    if loop.time() - last_save >= self._save_interval:
+                    if self._timer() - last_save >= self._save_interval:
                         reply.content = "".join(parts)
                         self._save(conversation, update_index=False)
-                        last_save = loop.time()
+                        last_save = self._timer()
                 elif isinstance(event, UsageReported):
                     reply.usage = event.usage
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
-            self._finish(conversation, reply, parts, emit)
+            reply.timing = Timing(first_token, self._timer() - started)
+            self._finish(conversation, request, reply, parts, emit)
             raise
         except ProviderError as exc:
             reply.status = MessageStatus.INTERRUPTED if parts else MessageStatus.ERROR
@@ -306,16 +383,32 @@ class ChatService:
                 f"Unexpected error: {type(exc).__name__}",
                 "Press ctrl+r to try again. If it persists, please report it.",
             )
-        self._finish(conversation, reply, parts, emit)
+        reply.timing = Timing(first_token, self._timer() - started)
+        self._finish(conversation, request, reply, parts, emit)
         return reply
 
     def _finish(
-        self, conversation: Conversation, reply: Message, parts: list[str], emit: EventSink
+        self,
+        conversation: Conversation,
+        request: ChatRequest,
+        reply: Message,
+        parts: list[str],
+        emit: EventSink,
     ) -> None:
+        """Settle the reply's text, usage and cost, save, record the totals, and tell the UI."""
         self._live.pop(reply.id, None)
         reply.content = "".join(parts)
+        if reply.usage is None and reply.content:
+            reply.usage = self.planner.estimated_usage(request, reply.content)
+        if reply.usage is not None:
+            reply.cost = self.planner.prices.reply_cost(reply.usage, request.model, self.base_url)
         conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
+        if self._ledger is not None and reply.usage is not None:
+            try:
+                self._ledger.record(conversation.updated_at, reply.usage.total_tokens, reply.cost)
+            except OSError as exc:
+                self._notices.append(f"Could not save the usage totals: {exc}")
         emit(ReplyFinished(conversation.id, reply))
 
     # Helpers -------------------------------------------------------------------------

@@ -19,9 +19,21 @@ The file is optional and every key in it is optional::
     max_tokens = 1024           # int >= 1
     system_prompt = "You are a helpful assistant."
 
+    [models."llama3.2"]         # prices and limits of one model, by its exact name
+    input_price = 0.0           # USD per million input tokens (number >= 0)
+    output_price = 0.0          # USD per million output tokens (number >= 0)
+    cached_input_price = 0.0    # USD per million cached input tokens (number >= 0)
+    context_window = 128000     # int >= 1
+    max_output = 4096           # int >= 1
+
 Precedence: a value in the file wins; the environment fills what the file leaves unset
 (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``). ``api_key_env`` replaces ``OPENAI_API_KEY`` as
 the source of the key. Empty strings count as unset.
+
+``[models."name"]`` tables describe models the bundled price data does not know (local,
+private or new ones) or correct the ones it does: each key set there wins, each key left out
+is filled from the price data when the model is known to it. Quote names that contain dots.
+Prices are parsed exactly as written (``0.15`` is ``Decimal("0.15")``).
 
 A bad file must never stop the app: :func:`load_settings` keeps every valid value, drops
 each bad one and returns a :class:`ConfigProblem` per mistake, with the line it is on, so
@@ -38,8 +50,10 @@ import shlex
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
@@ -60,8 +74,18 @@ _TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "provider": ("base_url", "api_key", "api_key_env", "timeout", "max_retries"),
     "defaults": ("temperature", "top_p", "max_tokens", "system_prompt"),
 }
-_ROOT_KEYS: tuple[str, ...] = ("model", *_TABLE_KEYS)
-_KNOWN: dict[str, tuple[str, ...]] = {"": _ROOT_KEYS, **_TABLE_KEYS}
+_MODELS = "models"
+_MODEL_KEYS: tuple[str, ...] = (
+    "input_price",
+    "output_price",
+    "cached_input_price",
+    "context_window",
+    "max_output",
+)
+_MODEL_SECTION = 'models."name"'
+"""How problems and suggestions name any ``[models."name"]`` table."""
+_ROOT_KEYS: tuple[str, ...] = ("model", *_TABLE_KEYS, _MODELS)
+_KNOWN: dict[str, tuple[str, ...]] = {"": _ROOT_KEYS, **_TABLE_KEYS, _MODEL_SECTION: _MODEL_KEYS}
 """Known keys per section; ``""`` is the top of the file."""
 
 _MASK = "•••"
@@ -124,6 +148,24 @@ class Defaults:
 
 
 @dataclass(frozen=True, slots=True)
+class ModelOverride:
+    """A ``[models."name"]`` table: what the user says about one model; ``None`` = not set.
+
+    Prices are in USD per million tokens.
+    """
+
+    input_price: Decimal | None = None
+    output_price: Decimal | None = None
+    cached_input_price: Decimal | None = None
+    context_window: int | None = None
+    max_output: int | None = None
+
+
+def _no_models() -> Mapping[str, ModelOverride]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app takes from ``config.toml`` and the environment."""
 
@@ -132,6 +174,8 @@ class Settings:
     provider: ProviderSettings
     defaults: Defaults
     config_file: Path
+    models: Mapping[str, ModelOverride] = field(default_factory=_no_models, hash=False)
+    """The ``[models."name"]`` tables by model name (read-only)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +246,42 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
             system_prompt=check.value(defaults, ("defaults", "system_prompt"), _prompt) or "",
         ),
         config_file=path,
+        models=_model_overrides(check, data),
     )
     return settings, problems
+
+
+def _model_overrides(check: _Checker, data: Mapping[str, object]) -> Mapping[str, ModelOverride]:
+    """The ``[models."name"]`` tables with a valid value; each mistake is reported."""
+    models = check.table(data, _MODELS, known=False)
+    overrides: dict[str, ModelOverride] = {}
+    for name, raw in models.items():
+        where = (_MODELS, name)
+        if not isinstance(raw, dict):
+            message = f'must be a table, written [models."{name}"] (got {_kind(raw)})'
+            check.report(where, message)
+            continue
+        table = cast(dict[str, object], raw)
+        for key, value in table.items():
+            if isinstance(value, dict):  # [models.llama3.2] is the table "2" inside "llama3"
+                dotted = f"{name}.{key}"
+                message = (
+                    f"unknown table '{key}' (if the model is {dotted}, quote its name: "
+                    f'[models."{dotted}"])'
+                )
+                check.report((*where, key), message)
+        plain = {k: v for k, v in table.items() if not isinstance(v, dict)}
+        check.unknown_keys(plain, where, section=_MODEL_SECTION)
+        override = ModelOverride(
+            input_price=check.value(table, (*where, "input_price"), _price),
+            output_price=check.value(table, (*where, "output_price"), _price),
+            cached_input_price=check.value(table, (*where, "cached_input_price"), _price),
+            context_window=check.value(table, (*where, "context_window"), _token_limit),
+            max_output=check.value(table, (*where, "max_output"), _token_limit),
+        )
+        if override != ModelOverride():  # a table with no valid value says nothing
+            overrides[name] = override
+    return MappingProxyType(overrides)
 
 
 def _resolve_key(
@@ -320,18 +398,28 @@ class _Checker:
             self.report(where, str(exc))
             return None
 
-    def table(self, data: Mapping[str, object], name: str) -> Mapping[str, object]:
-        """The table ``[name]`` (empty if absent or not a table), its unknown keys reported."""
+    def table(
+        self, data: Mapping[str, object], name: str, *, known: bool = True
+    ) -> Mapping[str, object]:
+        """The table ``[name]`` (empty if absent or not a table).
+
+        With ``known`` its unknown keys are reported; without, its keys are free (names).
+        """
         value = data.get(name, {})
         if not isinstance(value, dict):
-            self.report((name,), f"must be a table, written [{name}] (got {_kind(value)})")
+            written = f'[{name}."..."]' if name == _MODELS else f"[{name}]"
+            self.report((name,), f"must be a table, written {written} (got {_kind(value)})")
             return {}
         table = cast(dict[str, object], value)
-        self.unknown_keys(table, (name,))
+        if known:
+            self.unknown_keys(table, (name,))
         return table
 
-    def unknown_keys(self, table: Mapping[str, object], where: tuple[str, ...]) -> None:
-        section = ".".join(where)
+    def unknown_keys(
+        self, table: Mapping[str, object], where: tuple[str, ...], section: str | None = None
+    ) -> None:
+        """Report keys not known in ``section`` (default: the dotted ``where``)."""
+        section = ".".join(where) if section is None else section
         for key, value in table.items():
             if key not in _KNOWN[section]:
                 self.report((*where, key), _unknown_message(section, key, value))
@@ -422,6 +510,15 @@ _top_p = _real("a number from 0 to 1", lambda x: 0 <= x <= 1)
 _timeout = _real("a number of seconds greater than 0", lambda x: x > 0)
 _max_tokens = _whole(1)
 _max_retries = _whole(0)
+_token_limit = _whole(1)
+_non_negative = _real("a price in USD per million tokens, at least 0", lambda x: x >= 0)
+
+
+def _price(value: object) -> Decimal:
+    """A price in USD per million tokens: a finite number >= 0, kept exactly as written."""
+    _non_negative(value)
+    # str() gives the decimal text TOML read (0.15, not the float's binary expansion).
+    return Decimal(str(value)).copy_abs()  # copy_abs: -0.0 is 0
 
 
 def base_url_problem(url: str) -> str | None:
@@ -507,7 +604,19 @@ def _find_line(text: str, where: tuple[str, ...]) -> int | None:
 
 
 def _key_parts(dotted: str) -> tuple[str, ...]:
-    return tuple(part[1:-1] if part[0] in "\"'" else part for part in _PART_RE.findall(dotted))
+    return tuple(_unquote(part) for part in _PART_RE.findall(dotted))
+
+
+def _unquote(part: str) -> str:
+    """A key part as TOML reads it: quotes removed, escapes in "basic" strings decoded."""
+    if part[0] == "'":
+        return part[1:-1]
+    if part[0] == '"':
+        try:
+            return next(iter(tomllib.loads(f"{part} = 0")))
+        except (ValueError, StopIteration):
+            return part[1:-1]
+    return part
 
 
 # --- writing ---------------------------------------------------------------------------------

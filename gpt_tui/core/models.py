@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal, cast
 
@@ -20,6 +21,10 @@ DEMO_MODEL = "demo"
 """The built-in offline model: needs no key and streams canned Markdown."""
 
 Role = Literal["system", "user", "assistant"]
+
+ContextStrategy = Literal["all", "last_turns", "fit"]
+"""Which history the next request sends: everything, the last N turns, or what fits."""
+CONTEXT_STRATEGIES: tuple[ContextStrategy, ...] = ("all", "last_turns", "fit")
 
 
 class SchemaError(ValueError):
@@ -83,7 +88,7 @@ def _opt(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: s
     return value
 
 
-def _req(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
+def _req(data: dict[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
     value = _opt(data, key, kind, where)
     if value is None:
         raise SchemaError(f"{where}.{key}", "missing")
@@ -110,6 +115,9 @@ class Params:
     top_p: float | None = None
     max_tokens: int | None = None
     system_prompt: str = ""
+    context: ContextStrategy = "all"
+    context_turns: int = 10
+    """How many recent turns "last_turns" keeps (a turn is a prompt and its replies)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +126,8 @@ class Params:
             "top_p": self.top_p,
             "max_tokens": self.max_tokens,
             "system_prompt": self.system_prompt,
+            "context": self.context,
+            "context_turns": self.context_turns,
         }
 
     @classmethod
@@ -125,12 +135,20 @@ class Params:
         data = _as_dict(raw, where)
         temperature = _opt(data, "temperature", (int, float), where)
         top_p = _opt(data, "top_p", (int, float), where)
+        context = _opt(data, "context", str, where) or "all"
+        if context not in CONTEXT_STRATEGIES:
+            raise SchemaError(f"{where}.context", f"unknown strategy {context!r}")
+        turns = _opt(data, "context_turns", int, where)
+        if turns is not None and turns < 1:
+            raise SchemaError(f"{where}.context_turns", "must be at least 1")
         return cls(
             model=_req(data, "model", str, where),
             temperature=None if temperature is None else float(temperature),
             top_p=None if top_p is None else float(top_p),
             max_tokens=_opt(data, "max_tokens", int, where),
             system_prompt=_opt(data, "system_prompt", str, where) or "",
+            context=cast(ContextStrategy, context),
+            context_turns=turns or 10,
         )
 
     def with_changes(self, **changes: Any) -> Params:
@@ -203,9 +221,49 @@ class ErrorInfo:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """How fast a reply came: seconds to the first token and to the end."""
+
+    first_token_s: float | None
+    total_s: float
+
+    def tokens_per_second(self, completion_tokens: int) -> float | None:
+        """Generation speed after the first token (None when too short to tell)."""
+        start = self.first_token_s or 0.0
+        span = self.total_s - start
+        return completion_tokens / span if span > 0.05 and completion_tokens else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"first_token_s": self.first_token_s, "total_s": self.total_s}
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str = "timing") -> Timing:
+        data = _as_dict(raw, where)
+        first = _opt(data, "first_token_s", (int, float), where)
+        return cls(
+            first_token_s=None if first is None else float(first),
+            total_s=float(_req(data, "total_s", (int, float), where)),
+        )
+
+
+def _decimal(raw: object, where: str) -> Decimal | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise SchemaError(where, "expected a decimal number as a string")
+    try:
+        value = Decimal(raw)
+    except InvalidOperation as exc:
+        raise SchemaError(where, f"not a decimal number: {raw!r}") from exc
+    if not value.is_finite():
+        raise SchemaError(where, f"not a finite number: {raw!r}")
+    return value
+
+
 @dataclass(slots=True)
 class Message:
-    """One chat message. Assistant messages carry how they ended and the usage reported."""
+    """One chat message. Assistant replies also carry how they ended, usage, cost and timing."""
 
     role: Role
     content: str
@@ -215,6 +273,9 @@ class Message:
     model: str | None = None
     usage: Usage | None = None
     error: ErrorInfo | None = None
+    cost: Decimal | None = None
+    """USD for this reply from ``usage`` and the model's price; None when the price is unknown."""
+    timing: Timing | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -226,6 +287,8 @@ class Message:
             "model": self.model,
             "usage": None if self.usage is None else self.usage.to_dict(),
             "error": None if self.error is None else self.error.to_dict(),
+            "cost": None if self.cost is None else str(self.cost),
+            "timing": None if self.timing is None else self.timing.to_dict(),
         }
 
     @classmethod
@@ -241,6 +304,7 @@ class Message:
             raise SchemaError(f"{where}.status", f"unknown status {status_raw!r}") from exc
         usage = data.get("usage")
         error = data.get("error")
+        timing = data.get("timing")
         return cls(
             role=cast(Role, role),
             content=_opt(data, "content", str, where) or "",
@@ -252,6 +316,8 @@ class Message:
             model=_opt(data, "model", str, where),
             usage=None if usage is None else Usage.from_dict(usage, f"{where}.usage"),
             error=None if error is None else ErrorInfo.from_dict(error, f"{where}.error"),
+            cost=_decimal(data.get("cost"), f"{where}.cost"),
+            timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
         )
 
     @property

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gpt_tui.core.models import Params
+from gpt_tui.core.models import CONTEXT_STRATEGIES, ContextStrategy, Params
 
 
 class ParamError(ValueError):
@@ -55,6 +55,23 @@ def parse_max_tokens(text: str) -> int | None:
     return int(text)
 
 
+def parse_context_turns(text: str) -> int:
+    """How many recent turns "last turns" keeps: a whole number ≥ 1 (empty: 10)."""
+    text = text.strip()
+    if not text:
+        return 10
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise ParamError("turns must be a whole number ≥ 1")
+    return int(text)
+
+
+def parse_context(text: str) -> ContextStrategy:
+    """One of the context strategies."""
+    if text not in CONTEXT_STRATEGIES:
+        raise ParamError(f"context must be one of {', '.join(CONTEXT_STRATEGIES)}")
+    return text
+
+
 def parse_model(text: str) -> str:
     """A model name: anything non-blank (servers define their own names)."""
     name = text.strip()
@@ -68,6 +85,8 @@ FIELD_PARSERS: Mapping[str, Callable[[str], Any]] = {
     "temperature": parse_temperature,
     "top_p": parse_top_p,
     "max_tokens": parse_max_tokens,
+    "context": parse_context,
+    "context_turns": parse_context_turns,
 }
 """Parsers of the single-line fields, by :class:`Params` field name."""
 
@@ -81,6 +100,8 @@ class ParamsForm:
     top_p: str
     max_tokens: str
     system_prompt: str
+    context: str = "all"
+    context_turns: str = "10"
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:
@@ -91,6 +112,8 @@ class ParamsForm:
             top_p=_fmt(params.top_p),
             max_tokens="" if params.max_tokens is None else str(params.max_tokens),
             system_prompt=params.system_prompt,
+            context=params.context,
+            context_turns=str(params.context_turns),
         )
 
     def errors(self) -> dict[str, str]:
@@ -111,6 +134,8 @@ class ParamsForm:
             top_p=parse_top_p(self.top_p),
             max_tokens=parse_max_tokens(self.max_tokens),
             system_prompt=self.system_prompt,
+            context=parse_context(self.context),
+            context_turns=parse_context_turns(self.context_turns),
         )
 
 
@@ -124,5 +149,6 @@ FIELD_PARAMS_HINTS: Mapping[str, str] = {
     "top_p": "0–1 (empty: server default)",
     "max_tokens": "≥ 1 (empty: no limit)",
     "system_prompt": "Instructions sent first in every request",
+    "context_turns": "10",
 }
 """Placeholder text for each field."""

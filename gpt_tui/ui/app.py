@@ -36,7 +36,7 @@ class GptTuiApp(App[None]):
         env: Mapping[str, str],
         config_problems: list[ConfigProblem] | None = None,
         offer_setup: bool = False,
-        preload_sdk: bool = True,
+        warm_up: bool = True,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         super().__init__()
@@ -45,7 +45,7 @@ class GptTuiApp(App[None]):
         self._env = env
         self._config_problems = list(config_problems or [])
         self._offer_setup = offer_setup
-        self._preload_sdk = preload_sdk
+        self._warm_up = warm_up
         self.now = now
 
     @property
@@ -63,12 +63,18 @@ class GptTuiApp(App[None]):
             )
         if self._offer_setup:
             self.call_after_refresh(self.action_setup)
-        if self._preload_sdk:
-            self.call_after_refresh(self._preload)
+        if self._warm_up:
+            self.call_after_refresh(self._start_warm_up)
 
-    @work(thread=True, exit_on_error=False, group="preload")
-    def _preload(self) -> None:
-        """Import the SDK after the first frame so the first send does not wait for it."""
+    def _start_warm_up(self) -> None:
+        """After the first frame: load what the first send and the usage panel need."""
+        self.chat_screen.start_warm_up()
+        if self.service.providers.settings.configured:
+            self._preload_sdk()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _preload_sdk(self) -> None:
+        """Import the SDK off the UI thread so the first send does not wait for it."""
         from gpt_tui.core.providers.openai_client import preload
 
         preload()

@@ -40,3 +40,12 @@ class TurnProgressed(Message):
 
     event: TurnEvent | None
     refused: str = ""
+    prompt: str | None = None
+    """The prompt of a refused turn, so it can go back into the input."""
+
+
+@dataclass
+class ModelDataLoaded(Message):
+    """The tokenizer and price data for a model finished loading (exact figures now)."""
+
+    model: str

@@ -120,6 +120,8 @@ async def test_parameters_go_into_the_next_request_and_are_saved(tmp_path: Path)
         "top_p": None,
         "max_tokens": 256,
         "system_prompt": "Be brief.",
+        "context": "all",
+        "context_turns": 10,
     }
 
 

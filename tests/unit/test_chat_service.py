@@ -19,9 +19,12 @@ from gpt_tui.core.chat_service import (
 )
 from gpt_tui.core.config import Defaults, ProviderSettings, Settings
 from gpt_tui.core.models import ErrorInfo, MessageStatus, Params, Usage
+from gpt_tui.core.planner import RequestPlanner
+from gpt_tui.core.pricing import PriceBook
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.tokens import TokenCounter
 from tests.fakes import FrozenClock, RecordingProvider, Script
 
 CONFIGURED = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")
@@ -36,6 +39,7 @@ def make_service(
     return ChatService(
         ConversationStore(root),
         ProviderRegistry(CONFIGURED, make_provider=make),
+        RequestPlanner(TokenCounter(), PriceBook()),
         default_params=Params(model="gpt-4o-mini"),
         save_interval=save_interval,
         now=FrozenClock(),

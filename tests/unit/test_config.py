@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import stat
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from gpt_tui.core.config import (
     ConfigProblem,
     ConfigWriteError,
     Defaults,
+    ModelOverride,
     ProviderSettings,
     Settings,
     base_url_problem,
@@ -323,6 +325,142 @@ def test_private_file_or_file_without_key_does_not_warn(cfg: Path) -> None:
     assert load_settings(write(cfg, 'model = "m"\n', mode=0o644), {})[1] == []
 
 
+# --- [models."name"] overrides ------------------------------------------------------------
+
+MODELS = """\
+model = "llama3.2"
+
+[models."llama3.2"]
+input_price = 0.15
+output_price = 3
+cached_input_price = 0.075
+context_window = 128000
+max_output = 4096
+
+[models.gpt-4o]
+context_window = 64000
+"""
+
+
+def test_settings_without_models_keep_their_old_shape(cfg: Path) -> None:
+    settings = Settings(
+        model=None,
+        provider=ProviderSettings(None, None, "none"),
+        defaults=Defaults(),
+        config_file=cfg,
+    )
+    assert dict(settings.models) == {}
+    assert settings == load_settings(cfg, {})[0]
+    hash(settings)  # still hashable: the models mapping is left out of the hash
+
+
+def test_model_overrides_are_parsed_exactly(cfg: Path) -> None:
+    settings, problems = load_settings(write(cfg, MODELS), {})
+    assert problems == []
+    assert dict(settings.models) == {
+        "llama3.2": ModelOverride(
+            input_price=Decimal("0.15"),
+            output_price=Decimal("3"),
+            cached_input_price=Decimal("0.075"),
+            context_window=128000,
+            max_output=4096,
+        ),
+        "gpt-4o": ModelOverride(context_window=64000),
+    }
+    llama = settings.models["llama3.2"]
+    assert isinstance(llama.input_price, Decimal)
+    assert str(llama.input_price) == "0.15"  # not the float's binary expansion
+    assert isinstance(llama.output_price, Decimal)
+    with pytest.raises(TypeError):
+        settings.models["x"] = ModelOverride()  # type: ignore[index]
+
+
+def test_zero_prices_are_valid(cfg: Path) -> None:
+    write(cfg, '[models."local"]\ninput_price = 0\noutput_price = 0.0\n')
+    settings, problems = load_settings(cfg, {})
+    assert problems == []
+    assert settings.models["local"] == ModelOverride(Decimal(0), Decimal(0))
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "expected"),
+    [
+        ("input_price = -1", "input_price", "price in USD per million tokens, at least 0 (got -1)"),
+        ('output_price = "cheap"', "output_price", 'at least 0 (got "cheap")'),
+        ("cached_input_price = true", "cached_input_price", "(got true)"),
+        ("input_price = inf", "input_price", "(got inf)"),
+        ("context_window = 0", "context_window", "whole number of at least 1 (got 0)"),
+        ("max_output = 1.5", "max_output", "whole number of at least 1 (got 1.5)"),
+        (
+            "input_prize = 2",
+            "input_prize",
+            "unknown key 'input_prize' (did you mean 'input_price'?)",
+        ),
+    ],
+)
+def test_bad_model_value_is_reported_on_its_line_and_others_survive(
+    cfg: Path, line: str, key: str, expected: str
+) -> None:
+    text = f'model = "m"\n\n[models."llama3.2"]\n{line}\nmax_output = 10\n'
+    if "max_output" in line:
+        text = text.replace("max_output = 10\n", "context_window = 10\n")
+    settings, problems = load_settings(write(cfg, text), {})
+    [problem] = problems
+    assert problem.key == f"models.llama3.2.{key}"
+    assert problem.line == 4
+    assert expected in problem.message
+    survivor = settings.models["llama3.2"]
+    assert (survivor.max_output or survivor.context_window) == 10
+
+
+def test_model_tables_in_every_toml_spelling_are_located(cfg: Path) -> None:
+    text = (
+        "[models]\n"  # 1
+        '"a.b".input_price = -1\n'  # 2: dotted key
+        '"inline" = { max_output = 0 }\n'  # 3: inline table
+        "plain = 3\n"  # 4: not a table
+        '[models."say \\"hi\\""]\n'  # 5: escaped quotes in the name
+        "context_window = -5\n"  # 6
+        "[models.'single']\n"  # 7: literal-string name
+        "output_price = -2\n"  # 8
+    )
+    settings, problems = load_settings(write(cfg, text), {})
+    assert {p.key: p.line for p in problems} == {
+        "models.a.b.input_price": 2,
+        "models.inline.max_output": 3,
+        "models.plain": 4,
+        'models.say "hi".context_window': 6,
+        "models.single.output_price": 8,
+    }
+    assert 'must be a table, written [models."plain"]' in by_key(problems)["models.plain"].message
+    assert dict(settings.models) == {}  # nothing valid was left in any of them
+
+
+def test_unquoted_dotted_model_name_gets_a_hint(cfg: Path) -> None:
+    write(cfg, "[models.llama3.2]\ninput_price = 1\n")
+    settings, problems = load_settings(cfg, {})
+    [problem] = problems
+    assert (problem.line, problem.key) == (1, "models.llama3.2")
+    assert '[models."llama3.2"]' in problem.message
+    assert "llama3.2" not in settings.models
+
+
+def test_models_must_be_a_table(cfg: Path) -> None:
+    write(cfg, 'model = "m"\nmodels = ["gpt-4o"]\n')
+    settings, problems = load_settings(cfg, {})
+    [problem] = problems
+    assert (problem.line, problem.key) == (2, "models")
+    assert "must be a table" in problem.message
+    assert settings.model == "m"
+
+
+def test_model_key_in_the_wrong_place_points_to_the_models_table(cfg: Path) -> None:
+    write(cfg, "[defaults]\ncontext_window = 4096\n")
+    [problem] = load_settings(cfg, {})[1]
+    assert problem.key == "defaults.context_window"
+    assert 'in [models."name"]' in problem.message
+
+
 # --- the key never leaks -----------------------------------------------------------------------
 
 
@@ -488,6 +626,8 @@ _known = st.sampled_from(
         *("model", "provider", "defaults", "temprature"),
         *("base_url", "api_key", "api_key_env", "timeout", "max_retries"),
         *("temperature", "top_p", "max_tokens", "system_prompt"),
+        *("models", "gpt-4o", "llama3.2", "input_price", "output_price", "cached_input_price"),
+        *("context_window", "max_output"),
     )
 )
 _values = st.recursive(

@@ -45,7 +45,7 @@ def test_first_frame_does_not_import_the_sdk_or_tokenizer(tmp_path: Path) -> Non
         app = build_app(
             Paths(config_file=root / "config.toml", data_dir=root / "data"),
             {{"OPENAI_API_KEY": "sk-test-key-0123456789"}},
-            preload_sdk=False,
+            warm_up=False,
         )
 
         async def main() -> None:

@@ -10,8 +10,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 
-from gpt_tui.core.models import Usage
-from gpt_tui.core.providers.base import ChatRequest, StreamEvent, TextDelta, UsageReported
+from gpt_tui.core.providers.base import ChatRequest, StreamEvent, TextDelta
 
 _WELCOME = """\
 ## Hello from the demo model
@@ -122,14 +121,7 @@ class DemoProvider:
             else:
                 await asyncio.sleep(0)
             yield TextDelta(piece)
-        prompt_chars = sum(len(m["content"]) for m in request.messages)
-        yield UsageReported(
-            Usage(
-                prompt_tokens=max(1, prompt_chars // 4),
-                completion_tokens=len(pieces),
-                estimated=True,
-            )
-        )
+        # Like many local servers the demo reports no usage: the app counts it (marked ≈).
 
     async def aclose(self) -> None:
         """Nothing to release."""

@@ -8,9 +8,10 @@ changes go through the chat service; turns run in workers that only post
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -18,7 +19,7 @@ from textual.content import Content
 from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from gpt_tui.core.chat_service import (
@@ -32,11 +33,21 @@ from gpt_tui.core.chat_service import (
 from gpt_tui.core.models import Conversation, MessageStatus
 from gpt_tui.core.params import ParamError
 from gpt_tui.core.storage import StoreError
-from gpt_tui.ui.messages import ConversationChosen, ParamsEdited, PromptSubmitted, TurnProgressed
+from gpt_tui.ui.messages import (
+    ConversationChosen,
+    ModelDataLoaded,
+    ParamsEdited,
+    PromptSubmitted,
+    TurnProgressed,
+)
 from gpt_tui.ui.widgets.chat_view import ChatView, model_label
 from gpt_tui.ui.widgets.param_panel import ParamPanel
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
+from gpt_tui.ui.widgets.usage_panel import LiveStats, UsagePanel
+
+LIVE_REFRESH_S = 0.25
+"""How often the streaming figures (tokens so far, tokens/s) are redrawn."""
 
 if TYPE_CHECKING:
     from gpt_tui.ui.app import GptTuiApp
@@ -80,6 +91,10 @@ class ChatScreen(Screen[None]):
         self.conversation: Conversation = service.new_conversation()
         self._workers: dict[str, Worker[object]] = {}
         self._width = 0
+        self._live: dict[str, tuple[int, float, float]] = {}
+        """Streaming reply id → (chunks so far, start time, last redraw time)."""
+        self._loaded_models: set[str] = set()
+        self._warm = False
 
     @property
     def gpt_app(self) -> GptTuiApp:
@@ -191,6 +206,7 @@ class ChatScreen(Screen[None]):
         self._show_title()
         self._show_status()
         self.refresh_sidebar()
+        self.refresh_usage()
         if conversation.messages:
             self.service.remember_state(last_conversation_id=conversation.id)
 
@@ -217,6 +233,63 @@ class ChatScreen(Screen[None]):
         model = self.conversation.params.model
         return self.service.provider_label(model)
 
+    # Usage ---------------------------------------------------------------------------
+
+    def refresh_usage(self) -> None:
+        """Redraw every usage figure for the open conversation."""
+        self.refresh_estimate()
+        panel = self.query_one(UsagePanel)
+        replies = [m for m in self.conversation.messages if m.role == "assistant"]
+        last = replies[-1] if replies else None
+        live = self._live_stats(last.id) if last is not None else None
+        panel.show_reply(last, live)
+        panel.show_totals(
+            self.service.conversation_totals(self.conversation),
+            self.service.day_totals(),
+            self.service.all_time_totals(),
+        )
+
+    def refresh_estimate(self) -> None:
+        """Recount the draft and the next request (cheap: only the draft is encoded)."""
+        draft = self.query_one(PromptInput).text
+        estimate = self.service.estimate(self.conversation, draft)
+        self.query_one(UsagePanel).show_estimate(estimate)
+        self.query_one(ChatView).set_excluded(estimate.excluded_ids)
+
+    def _live_stats(self, message_id: str) -> LiveStats | None:
+        entry = self._live.get(message_id)
+        if entry is None:
+            return None
+        chunks, started, _ = entry
+        elapsed = time.monotonic() - started
+        return LiveStats(tokens=chunks, per_second=chunks / elapsed if elapsed > 0.2 else None)
+
+    @on(TextArea.Changed, "#prompt")
+    def draft_changed(self) -> None:
+        self.refresh_estimate()
+
+    def start_warm_up(self) -> None:
+        """Start loading encoders and prices (the app calls this after the first frame)."""
+        self._warm = True
+        self._ensure_model_data(self.conversation.params.model)
+
+    def _ensure_model_data(self, model: str) -> None:
+        if self._warm and model not in self._loaded_models:
+            self._loaded_models.add(model)
+            self._load_model_data(model)
+
+    @work(thread=True, exit_on_error=False, group="model-data")
+    def _load_model_data(self, model: str) -> None:
+        """Load the encoder and prices off the UI thread; figures are ≈ until then."""
+        self.service.load_prices()
+        self.service.load_tokenizer(model)
+        self.post_message(ModelDataLoaded(model))
+
+    @on(ModelDataLoaded)
+    def model_data_loaded(self, message: ModelDataLoaded) -> None:
+        if message.model == self.conversation.params.model:
+            self.refresh_usage()
+
     # Parameters ----------------------------------------------------------------------
 
     @on(ParamsEdited)
@@ -228,6 +301,8 @@ class ChatScreen(Screen[None]):
         self.service.update_params(self.conversation, params)
         self._show_title()
         self.query_one(ParamPanel).show_provider(self._provider_label())
+        self._ensure_model_data(params.model)
+        self.refresh_estimate()
 
     # Turns ---------------------------------------------------------------------------
 
@@ -242,15 +317,17 @@ class ChatScreen(Screen[None]):
                 severity="error",
             )
             return
-        if self.service.is_streaming(self.conversation.id):
-            self.notify("A reply is still streaming here: wait, or press Esc to stop it.")
+        reason = self.service.refusal(self.conversation, event.text)
+        if reason is not None:
+            self.notify(reason, title="Not sent", severity="warning", timeout=8)
             return
         self.query_one(PromptInput).clear()
         self._start_turn(event.text)
 
     def action_retry(self) -> None:
-        if not self.service.can_retry(self.conversation):
-            self.notify("Nothing to re-send: the last prompt already has a reply.")
+        reason = self.service.refusal(self.conversation, None)
+        if reason is not None:
+            self.notify(reason, title="Nothing re-sent")
             return
         self._start_turn(None)
 
@@ -279,7 +356,21 @@ class ChatScreen(Screen[None]):
         try:
             await self.service.run_turn(conversation, prompt, self._post_progress)
         except TurnRefused as exc:
-            self.post_message(TurnProgressed(None, refused=str(exc)))
+            self.post_message(TurnProgressed(None, refused=str(exc), prompt=prompt))
+
+    def _count_live(self, message_id: str, visible: bool) -> None:
+        """Count a streamed chunk; redraw the live figures a few times a second."""
+        now = time.monotonic()
+        chunks, started, drawn = self._live.get(message_id, (0, now, 0.0))
+        chunks += 1
+        if visible and now - drawn >= LIVE_REFRESH_S:
+            drawn = now
+            self._live[message_id] = (chunks, started, drawn)
+            messages = reversed(self.conversation.messages)
+            reply = next((m for m in messages if m.id == message_id), None)
+            self.query_one(UsagePanel).show_reply(reply, self._live_stats(message_id))
+            return
+        self._live[message_id] = (chunks, started, drawn)
 
     def _post_progress(self, event: TurnEvent) -> None:
         self.post_message(TurnProgressed(event))
@@ -288,11 +379,15 @@ class ChatScreen(Screen[None]):
     async def turn_progressed(self, message: TurnProgressed) -> None:
         event = message.event
         if event is None:
-            self.notify(message.refused)
+            self.notify(message.refused, title="Not sent", severity="warning")
+            prompt = self.query_one(PromptInput)
+            if message.prompt and not prompt.text:
+                prompt.text = message.prompt  # the draft is never lost
             return
         visible = event.conversation_id == self.conversation.id
         chat = self.query_one(ChatView)
         if isinstance(event, ReplyDelta):
+            self._count_live(event.message_id, visible)
             if visible:
                 await chat.append(event.message_id, event.text)
         elif isinstance(event, TurnStarted):
@@ -307,9 +402,11 @@ class ChatScreen(Screen[None]):
             self.refresh_bindings()
         elif isinstance(event, ReplyFinished):
             self._workers.pop(event.conversation_id, None)
+            self._live.pop(event.reply.id, None)
             if visible:
                 await chat.finish(event.reply)
                 self._show_status()
+                self.refresh_usage()
             self.refresh_sidebar()
             self.refresh_bindings()
             for notice in self.service.take_notices():

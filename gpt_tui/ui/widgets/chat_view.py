@@ -93,6 +93,8 @@ class ChatView(VerticalScroll):
         super().__init__(id=id)
         self.conversation_id: str | None = None
         self._replies: dict[str, ReplyView] = {}
+        self._views: dict[str, UserMessageView | ReplyView] = {}
+        self._excluded: frozenset[str] = frozenset()
 
     async def show_messages(
         self, conversation_id: str, messages: list[Message], live_text: dict[str, str]
@@ -101,6 +103,8 @@ class ChatView(VerticalScroll):
         self.conversation_id = conversation_id
         await self.remove_children()
         self._replies.clear()
+        self._views.clear()
+        self._excluded = frozenset()
         views = [self._view_for(m, live_text.get(m.id)) for m in messages if m.role != "system"]
         if views:
             await self.mount_all(views)
@@ -124,9 +128,22 @@ class ChatView(VerticalScroll):
     def _reply(self, message_id: str) -> ReplyView | None:
         return self._replies.get(message_id)
 
+    def set_excluded(self, message_ids: frozenset[str]) -> None:
+        """Dim the messages the next request will not send (context strategy)."""
+        if message_ids == self._excluded:
+            return
+        for message_id in self._excluded ^ message_ids:
+            view = self._views.get(message_id)
+            if view is not None:
+                view.set_class(message_id in message_ids, "-excluded")
+        self._excluded = message_ids
+
     def _view_for(self, message: Message, text: str | None) -> UserMessageView | ReplyView:
+        view: UserMessageView | ReplyView
         if message.role == "user":
-            return UserMessageView(message)
-        view = ReplyView(message, text)
-        self._replies[message.id] = view
+            view = UserMessageView(message)
+        else:
+            view = ReplyView(message, text)
+            self._replies[message.id] = view
+        self._views[message.id] = view
         return view

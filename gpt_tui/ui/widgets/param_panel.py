@@ -6,15 +6,23 @@ field shows why next to it, and the screen refuses to send until it is fixed.
 
 from __future__ import annotations
 
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Select, Static, TextArea
 
 from gpt_tui.core.models import Params
 from gpt_tui.core.params import FIELD_PARAMS_HINTS, ParamsForm
 from gpt_tui.ui.messages import ParamsEdited
+from gpt_tui.ui.widgets.usage_panel import UsagePanel
+
+CONTEXT_CHOICES = [
+    ("send everything", "all"),
+    ("last N turns", "last_turns"),
+    ("fit the context window", "fit"),
+]
 
 _FIELDS = ("model", "temperature", "top_p", "max_tokens")
+_ALL_INPUTS = (*_FIELDS, "context_turns")
 
 
 class ParamPanel(VerticalScroll, can_focus=False):
@@ -25,6 +33,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
         self.border_title = "Parameters"
 
     def compose(self):  # type: ignore[no-untyped-def]
+        yield UsagePanel(id="usage")
         yield Static("", id="provider-line", markup=False)
         for name in _FIELDS:
             yield Label(name, classes="field-label")
@@ -44,22 +53,39 @@ class ParamPanel(VerticalScroll, can_focus=False):
             highlight_cursor_line=False,
             placeholder=FIELD_PARAMS_HINTS["system_prompt"],
         )
+        yield Label("history sent", classes="field-label")
+        with Horizontal(id="context-row"):
+            yield Select(
+                CONTEXT_CHOICES, value="all", allow_blank=False, compact=True, id="param-context"
+            )
+            yield Input(
+                id="param-context_turns",
+                placeholder=FIELD_PARAMS_HINTS["context_turns"],
+                compact=True,
+                select_on_focus=False,
+                tooltip="How many recent turns 'last N turns' keeps",
+            )
+        yield Static("", id="error-context_turns", classes="field-error", markup=False)
 
     def on_mount(self) -> None:
-        for name in _FIELDS:
+        for name in _ALL_INPUTS:
             self.query_one(f"#error-{name}").display = False
 
     def load(self, params: Params, provider_label: str) -> None:
         """Show ``params`` (a conversation was opened) without posting edits."""
         form = ParamsForm.from_params(params)
-        with self.prevent(Input.Changed, TextArea.Changed):
-            for name in _FIELDS:
+        with self.prevent(Input.Changed, TextArea.Changed, Select.Changed):
+            for name in _ALL_INPUTS:
                 field = self.query_one(f"#param-{name}", Input)
                 if field.value != getattr(form, name):
                     field.value = getattr(form, name)
             system = self.query_one("#param-system_prompt", TextArea)
             if system.text != form.system_prompt:
                 system.load_text(form.system_prompt)
+            context = self.query_one("#param-context", Select)
+            if context.value != form.context:
+                context.value = form.context
+        self._show_turns_field(form.context)
         self.show_provider(provider_label)
         self.show_errors({})
 
@@ -68,13 +94,16 @@ class ParamPanel(VerticalScroll, can_focus=False):
 
     def form(self) -> ParamsForm:
         """Every field's current text."""
-        values = {name: self.query_one(f"#param-{name}", Input).value for name in _FIELDS}
+        values = {name: self.query_one(f"#param-{name}", Input).value for name in _ALL_INPUTS}
+        context = self.query_one("#param-context", Select).value
         return ParamsForm(
-            system_prompt=self.query_one("#param-system_prompt", TextArea).text, **values
+            system_prompt=self.query_one("#param-system_prompt", TextArea).text,
+            context=context if isinstance(context, str) else "all",
+            **values,
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for name in _FIELDS:
+        for name in _ALL_INPUTS:
             label = self.query_one(f"#error-{name}", Static)
             message = errors.get(name, "")
             label.update(Content(message))
@@ -88,6 +117,14 @@ class ParamPanel(VerticalScroll, can_focus=False):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         event.stop()
         self._edited()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        self._show_turns_field(str(event.value))
+        self._edited()
+
+    def _show_turns_field(self, context: str) -> None:
+        self.query_one("#param-context_turns").display = context == "last_turns"
 
     def _edited(self) -> None:
         form = self.form()

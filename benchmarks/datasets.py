@@ -1,0 +1,81 @@
+"""Data folders for the benchmarks, written with the app's own models and store.
+
+Each function fills a fresh ``GPT_TUI_HOME`` folder (``DIR/data/`` holds the store) so the
+app sees exactly what it would have saved itself. ``gpt_tui`` is imported lazily, after
+``--app-src`` (if any) has been put first on ``sys.path``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from benchmarks.markdown_gen import markdown_reply
+
+if TYPE_CHECKING:
+    from gpt_tui.core.models import Conversation
+
+MODEL = "gpt-4o-mini"
+_START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+
+
+def data_dir(home: Path) -> Path:
+    """Where the app keeps conversations for ``GPT_TUI_HOME=home``."""
+    return home / "data"
+
+
+def _conversation(number: int, turns: int, reply_tokens: int) -> Conversation:
+    """A conversation of ``turns`` prompt/reply pairs with Markdown replies."""
+    from gpt_tui.core.models import Conversation, Message, Params
+
+    start = _START + timedelta(minutes=number)
+    messages: list[Message] = []
+    for turn in range(turns):
+        at = start + timedelta(seconds=turn)
+        prompt = f"Question {turn + 1} of conversation {number}: how does the parser handle it?"
+        messages.append(Message(role="user", content=prompt, created_at=at))
+        # Vary reply lengths (1x to 3x) so the layout is not uniform.
+        tokens = reply_tokens * (1 + (turn % 3))
+        reply = markdown_reply(tokens, seed=number * 100_003 + turn)
+        messages.append(Message(role="assistant", content=reply, created_at=at, model=MODEL))
+    return Conversation(
+        params=Params(model=MODEL),
+        title=f"Benchmark conversation {number}",
+        created_at=start,
+        updated_at=start + timedelta(seconds=turns),
+        messages=messages,
+    )
+
+
+def write_long_conversation(home: Path, messages: int, reply_tokens: int = 60) -> str:
+    """One conversation of ``messages`` messages (half prompts, half Markdown replies).
+
+    Returns its id. No ``state.json`` is written, so the app starts on a new chat and the
+    conversation is opened from the sidebar.
+    """
+    from gpt_tui.core.storage import ConversationStore
+
+    conversation = _conversation(0, messages // 2, reply_tokens)
+    ConversationStore(data_dir(home)).save(conversation)
+    return conversation.id
+
+
+def write_many_conversations(home: Path, count: int) -> None:
+    """``count`` small conversations (two turns each) and their index."""
+    from gpt_tui.core.storage import ConversationStore
+
+    store = ConversationStore(data_dir(home))
+    for number in range(count):
+        # The index is written once at the end; each save would rewrite all of it.
+        store.save(_conversation(number, 2, 20), update_index=False)
+    # A fresh store finds no index.json and rebuilds it from the files (and writes it).
+    fresh = ConversationStore(data_dir(home))
+    listed = len(fresh.list_summaries())
+    if listed != count:
+        raise RuntimeError(f"the index lists {listed} conversations, expected {count}")
+
+
+def forget_last_conversation(home: Path) -> None:
+    """Remove ``state.json`` so the next launch starts on a new chat again."""
+    (data_dir(home) / "state.json").unlink(missing_ok=True)

@@ -1,0 +1,238 @@
+"""The results table: median and min–max of the runs, next to the targets of the issue."""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+from benchmarks.scenarios import Sizes
+from benchmarks.suite import Results
+
+Format = Callable[[float], str]
+
+
+def seconds(value: float) -> str:
+    """Seconds, as ms below one second."""
+    if math.isinf(value):
+        return "not settled"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def cpu(value: float) -> str:
+    """CPU seconds."""
+    return f"{value:.2f} s CPU"
+
+
+def percent(value: float) -> str:
+    """A fraction of one core."""
+    return f"{value * 100:.1f} % of a core"
+
+
+def megabytes(value: float) -> str:
+    """MiB."""
+    return f"{value:.0f} MB"
+
+
+def ratio(value: float) -> str:
+    """A ratio."""
+    return f"{value:.1f}×"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a metric (or a figure derived from two), and its target."""
+
+    label: str
+    scenario: str
+    key: str
+    show: Format
+    target: float | None = None
+    target_text: str = ""
+    derive: Callable[[dict[str, float]], float] | None = None
+    """For derived rows: the value from the medians of other metrics."""
+    sized: bool = False
+    """Whether the figure depends on the workload size (no verdict at ``--quick`` sizes)."""
+
+
+def rows(sizes: Sizes) -> list[Row]:
+    """The table's rows for these workload sizes."""
+    r, big, paced = sizes.reply_tokens, sizes.big_reply_tokens, sizes.paced_tokens
+    n, many, rate = sizes.long_messages, sizes.many_conversations, sizes.paced_rate
+    linear = big / r
+    s = seconds
+    return [
+        Row("1. launch → first frame, prompt focused", "launch", "launch", s, 0.6, "≤ 0.6 s"),
+        Row("  floor: `python -c 'import textual'`", "floor_import", "floor_import", s),
+        Row("  floor: minimal Textual app → first frame", "floor_app", "floor_app", s),
+        Row("2. first Enter → request at server", "launch", "send_first_frame", s, 0.3, "≤ 0.3 s"),
+        Row("  same, Enter after the SDK preload", "reply", "reply_send", s, 0.3, "≤ 0.3 s"),
+        Row(
+            f"3. {r:,}-token reply: Enter → rendered", "reply", "reply_s", s, 2, "≤ 2 s", sized=True
+        ),
+        Row("  app CPU meanwhile", "reply", "reply_cpu", cpu, 2, "≤ 2 s", sized=True),
+        Row(
+            "  same reply in 8-token chunks: Enter → rendered", "coarse_reply", "coarse_reply_s", s
+        ),
+        Row("  app CPU meanwhile", "coarse_reply", "coarse_reply_cpu", cpu),
+        Row(
+            f"4. {big:,}-token reply: Enter → rendered",
+            "big_reply",
+            "big_reply_s",
+            s,
+            2 * linear,
+            f"≤ {2 * linear:.0f} s",
+            sized=True,
+        ),
+        Row(
+            "  app CPU meanwhile",
+            "big_reply",
+            "big_reply_cpu",
+            cpu,
+            2 * linear,
+            f"≤ {2 * linear:.0f} s",
+            sized=True,
+        ),
+        Row(
+            f"  time ratio to {r:,} tokens (linear: {linear:.0f}×)",
+            "big_reply",
+            "big_ratio",
+            ratio,
+            linear,
+            f"≤ {linear:.0f}×",
+            derive=lambda m: m["big_reply_s"] / m["reply_s"],
+        ),
+        Row(
+            f"5. {paced:,} tokens at {rate:.0f} tok/s: last token sent → on screen",
+            "paced",
+            "paced_lag",
+            s,
+            0.2,
+            "≤ 0.2 s",
+        ),
+        Row(
+            "6. key → shown in prompt while streaming, median",
+            "paced",
+            "typing_median",
+            s,
+            0.05,
+            "≤ 50 ms",
+        ),
+        Row("  slowest key of the run", "paced", "typing_max", s, 0.05, "≤ 50 ms"),
+        Row(
+            f"7. open {n:,}-message conversation: Enter → shown",
+            "open_long",
+            "open_long",
+            s,
+            0.3,
+            "≤ 0.3 s",
+            sized=True,
+        ),
+        Row("  Enter → app settled (CPU < 10 % over 1 s)", "open_long", "open_settled", s),
+        Row(f"  launch with {many:,} saved conversations", "launch_many", "launch_many", s),
+        Row(
+            f"  launch time added by {many:,} conversations",
+            "launch_many",
+            "many_delta",
+            s,
+            0.1,
+            "≤ 0.1 s",
+            derive=lambda m: m["launch_many"] - m["launch"],
+            sized=True,
+        ),
+        Row(
+            f"8. idle CPU over {sizes.idle_seconds:.0f} s, {n:,} messages on screen",
+            "open_long",
+            "idle_cpu",
+            percent,
+            0.01,
+            "≈ 0 (≤ 1 %)",
+            sized=True,
+        ),
+        Row(
+            f"  peak RSS, {big:,}-token reply",
+            "big_reply",
+            "big_reply_rss",
+            megabytes,
+            120,
+            "≤ 120 MB",
+            sized=True,
+        ),
+        Row(
+            f"  peak RSS, {n:,}-message conversation",
+            "open_long",
+            "long_rss",
+            megabytes,
+            120,
+            "≤ 120 MB",
+            sized=True,
+        ),
+    ]
+
+
+def _cell(
+    results: Results, row: Row, medians: dict[str, float], quick: bool
+) -> tuple[str, str, str, str]:
+    """Median, min–max, runs and verdict cells of one row."""
+    if row.derive is not None:
+        try:
+            value = row.derive(medians)
+        except (KeyError, ZeroDivisionError):
+            return "—", "", "", "not measured"
+        return row.show(value), "", "", _verdict(row, value, quick)
+    values = results.values.get(row.key, [])
+    failures = results.failures.get(row.scenario, [])
+    runs = f"{len(values)}/{results.runs.get(row.scenario, 0)}"
+    if not values:
+        return (failures[0] if failures else "not run"), "", runs, "not measured"
+    spread = f"{row.show(min(values))} – {row.show(max(values))}" if len(values) > 1 else ""
+    median = medians[row.key]
+    return row.show(median), spread, runs, _verdict(row, median, quick)
+
+
+def _verdict(row: Row, value: float, quick: bool) -> str:
+    if row.target is None:
+        return ""
+    if quick and row.sized:
+        return "(full sizes only)"
+    return "met" if value <= row.target else "**missed**"
+
+
+def table(results: Results, sizes: Sizes, *, quick: bool = False) -> str:
+    """The results as a Markdown table."""
+    medians = {k: statistics.median(v) for k, v in results.values.items() if v}
+    lines = [
+        "| measurement | median | min – max | runs | target | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
+    for row in rows(sizes):
+        median, spread, runs, verdict = _cell(results, row, medians, quick)
+        lines.append(
+            f"| {row.label} | {median} | {spread} | {runs} | {row.target_text} | {verdict} |"
+        )
+    failed = {name: reasons for name, reasons in results.failures.items() if reasons}
+    if failed:
+        lines.append("")
+        for name, reasons in failed.items():
+            lines.append(f"Failed runs of {name}: {', '.join(reasons)}")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    """One line about the machine and the versions measured."""
+    model = "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    return (
+        f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}, "
+        f"Textual {version('textual')}, Rich {version('rich')}, openai {version('openai')}"
+    )

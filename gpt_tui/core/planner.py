@@ -1,0 +1,143 @@
+"""What the next request will send, how many tokens that is, and what it may cost.
+
+The panel asks this on every keystroke, so it leans on the token counter's per-message
+cache: only the draft is encoded again. The chat service asks it for the request it sends
+and for the usage of replies whose server reported none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from gpt_tui.core.context import Selection, select_history
+from gpt_tui.core.models import Message, Params, Usage
+from gpt_tui.core.pricing import ModelInfo, PriceBook
+from gpt_tui.core.providers.base import ChatRequest
+from gpt_tui.core.requests import build_request
+from gpt_tui.core.tokens import ChatMessageKey, TokenCount, TokenCounter
+
+DRAFT_KEY = "draft"
+SYSTEM_KEY = "system"
+REPLY_PRIMING = 3
+"""Tokens every request adds to prime the reply (OpenAI's token-counting cookbook)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEstimate:
+    """The figures the panel shows before anything is sent."""
+
+    draft: TokenCount
+    request: TokenCount
+    """Prompt tokens of the next request: system prompt, sent history and the draft."""
+    max_tokens: int | None
+    info: ModelInfo | None
+    max_cost: Decimal | None
+    excluded_ids: frozenset[str] = field(default_factory=frozenset)
+    over_by: int = 0
+
+    @property
+    def context_window(self) -> int | None:
+        return None if self.info is None else self.info.context_window
+
+    @property
+    def context_used(self) -> int:
+        """Tokens the next request may occupy: its prompt plus the reply's max_tokens."""
+        return self.request.tokens + (self.max_tokens or 0)
+
+    @property
+    def context_fraction(self) -> float | None:
+        window = self.context_window
+        return self.context_used / window if window else None
+
+
+class RequestPlanner:
+    """Builds requests and estimates from a conversation's parameters and history."""
+
+    def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
+        self.counter = counter
+        self.prices = prices
+
+    def info(self, model: str, base_url: str | None) -> ModelInfo | None:
+        """Prices and limits of ``model``; None while the price data is still loading.
+
+        Loading imports genai-prices (about 0.2 s): it happens in a background thread,
+        never on a keystroke.
+        """
+        if not self.prices.loaded:
+            return None
+        return self.prices.info(model, base_url)
+
+    def select(self, params: Params, history: Sequence[Message], base_url: str | None) -> Selection:
+        """The history to send under the conversation's context strategy."""
+        info = self.info(params.model, base_url)
+        window = info.context_window if info is not None else None
+        model = params.model
+
+        def cost_of(message: Message) -> int:
+            key = ChatMessageKey(message.id, message.role, message.content)
+            return self.counter.count_messages(model, [key]).tokens - REPLY_PRIMING
+
+        return select_history(
+            params,
+            history,
+            cost_of=cost_of,
+            base_cost=self._count(params, []).tokens,
+            context_window=window,
+        )
+
+    def request(
+        self, params: Params, history: Sequence[Message], base_url: str | None
+    ) -> tuple[ChatRequest, Selection]:
+        """The request for ``history`` (last message: the prompt being answered)."""
+        selection = self.select(params, history, base_url)
+        return build_request(params, selection.sent), selection
+
+    def estimate(
+        self,
+        params: Params,
+        history: Sequence[Message],
+        draft: str,
+        base_url: str | None,
+    ) -> RequestEstimate:
+        """Figures for the next request if ``draft`` were sent now."""
+        model = params.model
+        draft_count = self.counter.count_text(model, draft)
+        pending = [*history, Message(role="user", content=draft, id=DRAFT_KEY)]
+        selection = self.select(params, pending, base_url)
+        request = self._count(params, selection.sent)
+        info = self.info(model, base_url)
+        max_cost = (
+            None
+            if info is None
+            else self.prices.max_request_cost(request.tokens, params.max_tokens, model, base_url)
+        )
+        return RequestEstimate(
+            draft=draft_count,
+            request=request,
+            max_tokens=params.max_tokens,
+            info=info,
+            max_cost=max_cost,
+            excluded_ids=selection.dropped_ids,
+            over_by=selection.over_by,
+        )
+
+    def estimated_usage(self, request: ChatRequest, reply_text: str) -> Usage:
+        """Usage counted locally, for servers that report none (marked estimated)."""
+        keys = [
+            ChatMessageKey(key=f"req-{i}", role=m["role"], content=m["content"])
+            for i, m in enumerate(request.messages)
+        ]
+        prompt = self.counter.count_messages(request.model, keys)
+        completion = self.counter.count_text(request.model, reply_text)
+        return Usage(
+            prompt_tokens=prompt.tokens, completion_tokens=completion.tokens, estimated=True
+        )
+
+    def _count(self, params: Params, messages: Sequence[Message]) -> TokenCount:
+        keys: list[ChatMessageKey] = []
+        if params.system_prompt.strip():
+            keys.append(ChatMessageKey(SYSTEM_KEY, "system", params.system_prompt))
+        keys.extend(ChatMessageKey(m.id, m.role, m.content) for m in messages)
+        return self.counter.count_messages(params.model, keys)
