@@ -25,6 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from gpt_tui.core.models import Message, Params  # noqa: E402
+from gpt_tui.core.planner import RequestPlanner  # noqa: E402
+from gpt_tui.core.pricing import PriceBook  # noqa: E402
 from gpt_tui.core.tokens import (  # noqa: E402
     ChatMessageKey,
     TokenCounter,
@@ -125,6 +128,31 @@ def keystroke_times(
     return cold, times, total.tokens
 
 
+def planner_times(
+    model: str, history: list[ChatMessageKey], keystrokes: int, context: str
+) -> list[float]:
+    """Per-keystroke time of what the panel really calls: ``RequestPlanner.estimate``."""
+    counter = TokenCounter()
+    counter.load(model)
+    prices = PriceBook()
+    prices.load()
+    planner = RequestPlanner(counter, prices)
+    params = Params(model=model, max_tokens=1000, context=context)  # type: ignore[arg-type]
+    messages = [
+        Message(role="user" if m.role == "user" else "assistant", content=m.content, id=m.key)
+        for m in history[1:]
+    ]
+    draft = "Summarise"
+    planner.estimate(params, messages, draft, None)  # warm the per-message cache
+    times: list[float] = []
+    for i in range(keystrokes):
+        draft += "abcdefgh "[i % 9]
+        start = time.perf_counter()
+        planner.estimate(params, messages, draft, None)
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -183,6 +211,15 @@ def main(argv: list[str] | None = None) -> int:
             f"p95 {fmt(p95(times))}",
         )
     )
+    for context in ("all", "fit"):
+        times = planner_times(model, history, sizes.keystrokes, context)
+        rows.append(
+            (
+                f"panel update per keystroke, history '{context}' ({sizes.keystrokes} keys)",
+                fmt(statistics.median(times)),
+                f"p95 {fmt(p95(times))}",
+            )
+        )
     start = time.perf_counter()
     for message in history:
         estimate_tokens(message.content)

@@ -21,6 +21,8 @@ class Selection:
     dropped_ids: frozenset[str] = field(default_factory=frozenset)
     over_by: int = 0
     """Tokens over the context window even after trimming (0 when it fits or is unknown)."""
+    prompt_tokens: int | None = None
+    """Prompt tokens of the request made of ``sent`` (None without ``cost_of``)."""
 
 
 def turns_of(messages: Sequence[Message]) -> list[list[Message]]:
@@ -59,10 +61,12 @@ def select_history(
     kept = {m.id for m in sent}
     dropped = frozenset(m.id for m in sendable if m.id not in kept)
     over_by = 0
-    if cost_of is not None and context_window is not None:
-        used = base_cost + sum(cost_of(m) for m in sent) + (params.max_tokens or 0)
-        over_by = max(0, used - context_window)
-    return Selection(sent=sent, dropped_ids=dropped, over_by=over_by)
+    prompt_tokens: int | None = None
+    if cost_of is not None:
+        prompt_tokens = base_cost + sum(cost_of(m) for m in sent)
+        if context_window is not None:
+            over_by = max(0, prompt_tokens + (params.max_tokens or 0) - context_window)
+    return Selection(sent=sent, dropped_ids=dropped, over_by=over_by, prompt_tokens=prompt_tokens)
 
 
 def _newest_that_fit(

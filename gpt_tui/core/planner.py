@@ -20,6 +20,7 @@ from gpt_tui.core.tokens import ChatMessageKey, TokenCount, TokenCounter
 
 DRAFT_KEY = "draft"
 SYSTEM_KEY = "system"
+MAX_CACHED_COSTS = 50_000
 REPLY_PRIMING = 3
 """Tokens every request adds to prime the reply (OpenAI's token-counting cookbook)."""
 
@@ -58,6 +59,22 @@ class RequestPlanner:
     def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
         self.counter = counter
         self.prices = prices
+        self._costs: dict[tuple[str, str], tuple[str, int]] = {}
+        """(model, message id) → (the content counted, its exact tokens with overhead)."""
+
+    def _message_cost(self, model: str, message: Message) -> int:
+        """One message's prompt tokens, overhead included; exact counts are cached."""
+        cached = self._costs.get((model, message.id))
+        if cached is not None and cached[0] is message.content:
+            return cached[1]
+        key = ChatMessageKey(message.id, message.role, message.content)
+        count = self.counter.count_messages(model, [key])
+        tokens = count.tokens - REPLY_PRIMING
+        if count.exact:
+            if len(self._costs) >= MAX_CACHED_COSTS:
+                self._costs.clear()
+            self._costs[(model, message.id)] = (message.content, tokens)
+        return tokens
 
     def info(self, model: str, base_url: str | None) -> ModelInfo | None:
         """Prices and limits of ``model``; None while the price data is still loading.
@@ -76,8 +93,7 @@ class RequestPlanner:
         model = params.model
 
         def cost_of(message: Message) -> int:
-            key = ChatMessageKey(message.id, message.role, message.content)
-            return self.counter.count_messages(model, [key]).tokens - REPLY_PRIMING
+            return self._message_cost(model, message)
 
         return select_history(
             params,
@@ -106,7 +122,8 @@ class RequestPlanner:
         draft_count = self.counter.count_text(model, draft)
         pending = [*history, Message(role="user", content=draft, id=DRAFT_KEY)]
         selection = self.select(params, pending, base_url)
-        request = self._count(params, selection.sent)
+        exact = self.counter.is_ready(model)
+        request = TokenCount(tokens=selection.prompt_tokens or 0, exact=exact)
         info = self.info(model, base_url)
         max_cost = (
             None
