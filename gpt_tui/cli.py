@@ -32,7 +32,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "it opens a setup screen and an offline demo model."
         ),
         epilog=(
-            "Environment: OPENAI_API_KEY, OPENAI_BASE_URL (any OpenAI-compatible server), "
+            "Commands: "
+            + "; ".join(f"gpt-tui {name}: {summary}" for name, (_, summary) in COMMANDS.items())
+            + ". Environment: OPENAI_API_KEY, OPENAI_BASE_URL (any OpenAI-compatible server), "
             f"{HOME_ENV} (like --data-dir). Keys: Enter sends, ctrl+j adds a line, Esc stops, "
             "ctrl+n new chat, F2/F3 toggle panels, F4 setup, ctrl+q quits."
         ),
@@ -103,9 +105,25 @@ def build_app(
     )
 
 
+COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("gpt_tui.commands.doctor", "check the setup and explain how to fix it"),
+    "list": ("gpt_tui.commands.conversations", "list saved conversations"),
+    "export": ("gpt_tui.commands.conversations", "export conversations to Markdown or JSON"),
+    "import": ("gpt_tui.commands.conversations", "import conversations from a file"),
+}
+"""Subcommands: name → (module with ``run(command, argv, env) -> int``, summary)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ)
+    if arguments and arguments[0] in COMMANDS:
+        import importlib
+
+        module = importlib.import_module(COMMANDS[arguments[0]][0])
+        result: int = module.run(arguments[0], arguments[1:], env)
+        return result
+    args = parse_args(arguments)
     paths = Paths.resolve(args.data_dir, env)
     app = build_app(paths, env, model=args.model)
     app.run()
