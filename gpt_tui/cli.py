@@ -60,6 +60,8 @@ def build_app(
     warm_up: bool = True,
     now: Callable[[], datetime] | None = None,
     timer: Callable[[], float] | None = None,
+    keymap: Mapping[str, str] | None = None,
+    cursor_blink: bool = True,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
     from gpt_tui.core.chat_service import ChatService, choose_default_model
@@ -101,6 +103,8 @@ def build_app(
         config_problems=problems,
         offer_setup=offer_setup,
         warm_up=warm_up,
+        keymap=keymap,
+        cursor_blink=cursor_blink,
         now=clock,
     )
 

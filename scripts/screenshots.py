@@ -1,7 +1,8 @@
 """Regenerate ``screenshots/*.svg`` from the real app, driven headless with the demo model.
 
-Run from the repository root: ``python scripts/screenshots.py`` (after ``pip install -e '.[test]'``). Everything
-runs in a temporary data dir with a fixed clock, so the images only change when the UI does.
+Run from the repository root: ``python scripts/screenshots.py`` (after
+``pip install -e '.[test]'``). Everything runs in a temporary data dir with a fixed clock,
+so the images only change when the UI does.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: b
             warm_up=True,
             now=lambda: NOW,
             timer=SteppingTimer(),
+            cursor_blink=False,
         )
         async with app.run_test(size=size) as pilot:
             await pilot.pause()

@@ -101,6 +101,7 @@ def make_app(
     model: str | None = None,
     clock: FrozenClock | None = None,
     warm_up: bool = False,
+    keymap: dict[str, str] | None = None,
 ) -> GptTuiApp:
     """The real app (same factory as the CLI) on a temporary data dir.
 
@@ -120,6 +121,8 @@ def make_app(
         warm_up=warm_up,
         now=clock or FrozenClock(),
         timer=SteppingTimer(),
+        keymap=keymap,
+        cursor_blink=False,
     )
 
 

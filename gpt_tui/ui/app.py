@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
 
 from gpt_tui.core.chat_service import ChatService
 from gpt_tui.core.config import ConfigProblem, ConfigWriteError
 from gpt_tui.core.models import utc_now
 from gpt_tui.paths import display_path
+from gpt_tui.ui.commands import ConversationCommands
+from gpt_tui.ui.keymap import bindings_with_ids, check_keymap
 from gpt_tui.ui.screens.chat import ChatScreen
+from gpt_tui.ui.screens.help import HelpScreen, help_rows
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
+from gpt_tui.ui.widgets.prompt_input import PromptInput
 
 
 class GptTuiApp(App[None]):
@@ -24,8 +30,26 @@ class GptTuiApp(App[None]):
 
     TITLE = "gpt-tui"
     CSS_PATH = "styles/app.tcss"
+    COMMANDS = App.COMMANDS | {ConversationCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit gpt-tui."),
+        Binding(
+            "ctrl+q",
+            "quit",
+            "Quit",
+            priority=True,
+            tooltip="Quit gpt-tui (a streaming reply is stopped and saved first).",
+            id="app.quit",
+        ),
+        Binding("f1", "help", "Help", tooltip="Show the keys, as mapped now.", id="app.help"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commands",
+            show=False,
+            priority=True,
+            tooltip="Search every command.",
+            id="app.commands",
+        ),
     ]
 
     def __init__(
@@ -37,9 +61,13 @@ class GptTuiApp(App[None]):
         config_problems: list[ConfigProblem] | None = None,
         offer_setup: bool = False,
         warm_up: bool = True,
+        keymap: Mapping[str, str] | None = None,
+        cursor_blink: bool = True,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         super().__init__()
+        self._keymap = dict(keymap or {})
+        self._cursor_blink = cursor_blink
         self.service = service
         self._config_file = config_file
         self._env = env
@@ -54,9 +82,19 @@ class GptTuiApp(App[None]):
         assert isinstance(screen, ChatScreen)
         return screen
 
+    @staticmethod
+    def known_bindings() -> dict[str, Binding]:
+        """Every remappable binding, by id."""
+        return bindings_with_ids(GptTuiApp, ChatScreen, PromptInput)
+
     def on_mount(self) -> None:
+        self._restore_theme()
+        usable, keymap_problems = check_keymap(self._keymap, self.known_bindings())
+        self.set_keymap(usable)
         self.install_screen(ChatScreen(self.service), name="chat")
         self.push_screen("chat")
+        for message in keymap_problems:
+            self.notify(message, title="Problem in config.toml", severity="warning", timeout=15)
         for problem in self._config_problems:
             self.notify(
                 str(problem), title="Problem in config.toml", severity="warning", timeout=15
@@ -78,6 +116,42 @@ class GptTuiApp(App[None]):
         from gpt_tui.core.providers.openai_client import preload
 
         preload()
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Push a screen; its text fields follow the app's cursor-blink setting."""
+        result = super().push_screen(*args, **kwargs)
+        if not self._cursor_blink:
+            self.call_after_refresh(self._stop_blinking)
+        return result
+
+    def _stop_blinking(self) -> None:
+        for field in self.screen.query("Input, TextArea"):
+            if isinstance(field, Input | TextArea):
+                field.cursor_blink = False
+
+    def _restore_theme(self) -> None:
+        theme = self.service.state().get("theme")
+        if isinstance(theme, str) and theme in self.available_themes:
+            self.theme = theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, theme: object) -> None:
+        """Remember the theme the user picked (ctrl+p → theme) for the next launch."""
+        self.service.remember_state(theme=self.theme)
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(help_rows(self.screen)))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help: keys", "Show every key as mapped now (F1)", self.action_help)
+        yield SystemCommand(
+            "Setup: API key or server URL", "Paste a key or point at a server", self.action_setup
+        )
+        if isinstance(screen, ChatScreen):
+            yield from screen.palette_commands()
 
     def action_setup(self) -> None:
         current = self.service.providers.settings

@@ -248,15 +248,16 @@ async def test_narrow_terminal_collapses_panels_and_keys_toggle_them(tmp_path: P
     async with app.run_test(size=(80, 24)) as pilot:
         await dismiss_setup(app, pilot)
         screen = screen_of(app)
-        assert panels(screen) == (True, False)
+        assert panels(screen) == (False, False)  # the chat gets the room
+        await pilot.press("f2")
+        assert panels(screen) == (True, False)  # opens over the chat
         await pilot.press("f3")
         assert panels(screen) == (False, True)  # one side panel at a time when narrow
         await pilot.press("f3")
         assert panels(screen) == (False, False)
-        await pilot.press("f2")
-        assert panels(screen) == (True, False)
-        await pilot.press("f2")
-        assert panels(screen) == (False, False)
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause()
+        assert panels(screen) == (True, True)  # wide again: both come back
 
 
 async def test_tab_goes_from_the_prompt_straight_to_the_parameter_fields(tmp_path: Path) -> None:

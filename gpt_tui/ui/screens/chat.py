@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import time
+from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
@@ -52,34 +55,82 @@ LIVE_REFRESH_S = 0.25
 if TYPE_CHECKING:
     from gpt_tui.ui.app import GptTuiApp
 
-NARROW_WIDTH = 110
-"""Below this many columns only one side panel shows at a time."""
-TINY_WIDTH = 70
-"""Below this many columns both side panels start hidden."""
+NARROW_WIDTH = 100
+"""Below this many columns the side panels start hidden and open as overlays, one at a time,
+so the chat always keeps the room."""
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+
+
+@dataclass
+class LiveReply:
+    """A reply streaming now: when its turn started, its first chunk, chunks so far."""
+
+    started: float
+    first_chunk: float | None = None
+    chunks: int = 0
+    drawn: float = 0.0
+
+    def per_second(self, now: float) -> float | None:
+        if self.first_chunk is None or now - self.first_chunk < 0.2:
+            return None
+        return self.chunks / (now - self.first_chunk)
 
 
 class ChatScreen(Screen[None]):
     """Three panes: conversations, the open conversation, its parameters."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+n", "new_chat", "New chat", tooltip="Start a new conversation."),
+        Binding(
+            "ctrl+n", "new_chat", "New chat", tooltip="Start a new conversation.", id="chat.new"
+        ),
         Binding(
             "escape",
             "stop",
             "Stop",
             priority=True,
             tooltip="Stop the reply that is streaming; the partial text is kept.",
+            id="chat.stop",
         ),
         Binding(
             "ctrl+r",
             "retry",
             "Re-send",
             tooltip="Send the last prompt again after a failed or interrupted reply.",
+            id="chat.resend",
         ),
-        Binding("f2", "toggle_sidebar", "Chats", tooltip="Show or hide the conversation list."),
-        Binding("f3", "toggle_params", "Params", tooltip="Show or hide the parameter panel."),
-        Binding("f4", "app.setup", "Setup", tooltip="Set the API key or server URL."),
-        Binding("ctrl+l", "focus_prompt", "Prompt", show=False, tooltip="Focus the prompt."),
+        Binding(
+            "f2",
+            "toggle_sidebar",
+            "Chats",
+            tooltip="Show or hide the conversation list.",
+            id="chat.toggle-sidebar",
+        ),
+        Binding(
+            "f3",
+            "toggle_params",
+            "Params",
+            tooltip="Show or hide the parameter and usage panel.",
+            id="chat.toggle-params",
+        ),
+        Binding(
+            "f4", "app.setup", "Setup", tooltip="Set the API key or server URL.", id="chat.setup"
+        ),
+        Binding(
+            "ctrl+l",
+            "focus_prompt",
+            "Prompt",
+            show=False,
+            tooltip="Put the cursor in the prompt.",
+            id="chat.focus-prompt",
+        ),
+        Binding(
+            "question_mark",
+            "app.help",
+            "Help",
+            show=False,
+            tooltip="Show the keys (outside text fields).",
+            id="chat.help",
+        ),
     ]
 
     sidebar_visible: reactive[bool] = reactive(True)
@@ -91,8 +142,9 @@ class ChatScreen(Screen[None]):
         self.conversation: Conversation = service.new_conversation()
         self._workers: dict[str, Worker[object]] = {}
         self._width = 0
-        self._live: dict[str, tuple[int, float, float]] = {}
-        """Streaming reply id → (chunks so far, start time, last redraw time)."""
+        self._live: dict[str, LiveReply] = {}
+        """Streaming replies by conversation id."""
+        self._status_timer: Timer | None = None
         self._loaded_models: set[str] = set()
         self._warm = False
 
@@ -130,13 +182,12 @@ class ChatScreen(Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         width = event.size.width
-        crossed_narrow = (self._width >= NARROW_WIDTH) != (width >= NARROW_WIDTH)
-        crossed_tiny = (self._width >= TINY_WIDTH) != (width >= TINY_WIDTH)
-        if self._width == 0 or crossed_narrow or crossed_tiny:
-            self.sidebar_visible = width >= TINY_WIDTH
-            self.params_visible = width >= NARROW_WIDTH
+        narrow = width < NARROW_WIDTH
+        if self._width == 0 or narrow != (self._width < NARROW_WIDTH):
+            self.sidebar_visible = not narrow
+            self.params_visible = not narrow
         self._width = width
-        self.set_class(width < NARROW_WIDTH, "-narrow")
+        self.set_class(narrow, "-narrow")
 
     def watch_sidebar_visible(self, visible: bool) -> None:
         self.query_one(Sidebar).display = visible
@@ -146,7 +197,7 @@ class ChatScreen(Screen[None]):
 
     def action_toggle_sidebar(self) -> None:
         self.sidebar_visible = not self.sidebar_visible
-        if self.sidebar_visible and self.size.width < NARROW_WIDTH:
+        if self.sidebar_visible and self.has_class("-narrow"):
             self.params_visible = False
         if self.sidebar_visible:
             self.query_one("#conversation-list").focus()
@@ -155,13 +206,61 @@ class ChatScreen(Screen[None]):
 
     def action_toggle_params(self) -> None:
         self.params_visible = not self.params_visible
-        if self.params_visible and self.size.width < NARROW_WIDTH:
+        if self.params_visible and self.has_class("-narrow"):
             self.sidebar_visible = False
         if not self.params_visible:
             self.action_focus_prompt()
 
     def action_focus_prompt(self) -> None:
         self.query_one(PromptInput).focus()
+
+    # Command palette -----------------------------------------------------------------
+
+    def palette_commands(self) -> list[SystemCommand]:
+        """What ctrl+p offers on this screen (besides conversations and themes)."""
+        commands = [
+            SystemCommand("New chat", "Start a new conversation (ctrl+n)", self.action_new_chat),
+            SystemCommand(
+                "Stop the reply", "Stop streaming; keep the text (Esc)", self.action_stop
+            ),
+            SystemCommand("Re-send the last prompt", "After a failure (ctrl+r)", self.action_retry),
+            SystemCommand(
+                "Toggle the conversation list", "Show or hide it (F2)", self.action_toggle_sidebar
+            ),
+            SystemCommand(
+                "Toggle the parameter panel", "Show or hide it (F3)", self.action_toggle_params
+            ),
+            SystemCommand(
+                "Copy the last reply", "To the clipboard (OSC 52)", self.action_copy_reply
+            ),
+        ]
+        fields = [
+            ("Model: switch model", "param-model", "Type a model name for this chat"),
+            ("Parameter: temperature", "param-temperature", "0–2; empty = server default"),
+            ("Parameter: top_p", "param-top_p", "0–1; empty = server default"),
+            ("Parameter: max_tokens", "param-max_tokens", "Cap the reply length"),
+            ("Parameter: system prompt", "param-system_prompt", "Instructions sent first"),
+            ("Parameter: history sent", "param-context", "Everything, last N turns, or fit"),
+        ]
+        commands.extend(
+            SystemCommand(title, help_text, partial(self.focus_field, field_id))
+            for title, field_id, help_text in fields
+        )
+        return commands
+
+    def focus_field(self, field_id: str) -> None:
+        """Show the parameter panel and put the cursor in one of its fields."""
+        if not self.params_visible:
+            self.action_toggle_params()
+        self.query_one(f"#{field_id}").focus()
+
+    def action_copy_reply(self) -> None:
+        replies = [m for m in self.conversation.messages if m.role == "assistant" and m.content]
+        if not replies:
+            self.notify("There is no reply to copy yet.")
+            return
+        self.app.copy_to_clipboard(replies[-1].content)
+        self.notify("Copied the last reply (via the terminal's OSC 52 clipboard).")
 
     # Conversations -------------------------------------------------------------------
 
@@ -220,14 +319,36 @@ class ChatScreen(Screen[None]):
         model = model_label(self.conversation.params.model)
         self.query_one("#chat-title", Static).update(Content(f"{title}  ·  {model}"))
 
-    def _show_status(self, text: str = "") -> None:
-        if not text and self.service.is_streaming(self.conversation.id):
-            text = "Streaming… Esc stops"
-        elif not text and self.service.can_retry(self.conversation):
+    def _show_status(self) -> None:
+        """The line above the prompt: a spinner and timings while a reply comes, or a hint."""
+        live = self._live.get(self.conversation.id)
+        now = time.monotonic()
+        if live is not None:
+            frame = SPINNER[int(now * 10) % len(SPINNER)]
+            if live.first_chunk is None:
+                text = (
+                    f"{frame} waiting for the first token… {now - live.started:.1f} s · Esc stops"
+                )
+            else:
+                rate = live.per_second(now)
+                speed = f" · {rate:.0f} tok/s" if rate else ""
+                text = f"{frame} streaming · ≈{live.chunks:,} tok{speed} · Esc stops"
+        elif self.service.can_retry(self.conversation):
             text = "The last prompt has no complete reply: ctrl+r sends it again"
+        else:
+            text = ""
         line = self.query_one("#status-line", Static)
         line.update(Content(text))
         line.display = bool(text)
+        self._run_status_timer(live is not None)
+
+    def _run_status_timer(self, running: bool) -> None:
+        """Tick the spinner only while something streams here (idle CPU stays at zero)."""
+        if running and self._status_timer is None:
+            self._status_timer = self.set_interval(0.1, self._show_status)
+        elif not running and self._status_timer is not None:
+            self._status_timer.stop()
+            self._status_timer = None
 
     def _provider_label(self) -> str:
         model = self.conversation.params.model
@@ -241,8 +362,7 @@ class ChatScreen(Screen[None]):
         panel = self.query_one(UsagePanel)
         replies = [m for m in self.conversation.messages if m.role == "assistant"]
         last = replies[-1] if replies else None
-        live = self._live_stats(last.id) if last is not None else None
-        panel.show_reply(last, live)
+        panel.show_reply(last, self._live_stats(self.conversation.id))
         panel.show_totals(
             self.service.conversation_totals(self.conversation),
             self.service.day_totals(),
@@ -256,13 +376,11 @@ class ChatScreen(Screen[None]):
         self.query_one(UsagePanel).show_estimate(estimate)
         self.query_one(ChatView).set_excluded(estimate.excluded_ids)
 
-    def _live_stats(self, message_id: str) -> LiveStats | None:
-        entry = self._live.get(message_id)
-        if entry is None:
+    def _live_stats(self, conversation_id: str) -> LiveStats | None:
+        live = self._live.get(conversation_id)
+        if live is None:
             return None
-        chunks, started, _ = entry
-        elapsed = time.monotonic() - started
-        return LiveStats(tokens=chunks, per_second=chunks / elapsed if elapsed > 0.2 else None)
+        return LiveStats(tokens=live.chunks, per_second=live.per_second(time.monotonic()))
 
     @on(TextArea.Changed, "#prompt")
     def draft_changed(self) -> None:
@@ -358,19 +476,26 @@ class ChatScreen(Screen[None]):
         except TurnRefused as exc:
             self.post_message(TurnProgressed(None, refused=str(exc), prompt=prompt))
 
-    def _count_live(self, message_id: str, visible: bool) -> None:
+    def _count_live(self, conversation_id: str, visible: bool) -> None:
         """Count a streamed chunk; redraw the live figures a few times a second."""
         now = time.monotonic()
-        chunks, started, drawn = self._live.get(message_id, (0, now, 0.0))
-        chunks += 1
-        if visible and now - drawn >= LIVE_REFRESH_S:
-            drawn = now
-            self._live[message_id] = (chunks, started, drawn)
-            messages = reversed(self.conversation.messages)
-            reply = next((m for m in messages if m.id == message_id), None)
-            self.query_one(UsagePanel).show_reply(reply, self._live_stats(message_id))
-            return
-        self._live[message_id] = (chunks, started, drawn)
+        live = self._live.setdefault(conversation_id, LiveReply(started=now))
+        if live.first_chunk is None:
+            live.first_chunk = now
+        live.chunks += 1
+        if visible and now - live.drawn >= LIVE_REFRESH_S:
+            live.drawn = now
+            self.query_one(UsagePanel).show_reply(None, self._live_stats(conversation_id))
+
+    def _announce_elsewhere(self, event: ReplyFinished) -> None:
+        """A reply finished in a conversation that is not on screen: say so."""
+        with contextlib.suppress(StoreError):
+            title = self.service.open(event.conversation_id).title or "another chat"
+            how = {
+                MessageStatus.COMPLETE: "finished",
+                MessageStatus.STOPPED: "was stopped",
+            }.get(event.reply.status, "failed")
+            self.notify(f"The reply in “{title}” {how}.", title="Reply", timeout=6)
 
     def _post_progress(self, event: TurnEvent) -> None:
         self.post_message(TurnProgressed(event))
@@ -387,10 +512,11 @@ class ChatScreen(Screen[None]):
         visible = event.conversation_id == self.conversation.id
         chat = self.query_one(ChatView)
         if isinstance(event, ReplyDelta):
-            self._count_live(event.message_id, visible)
+            self._count_live(event.conversation_id, visible)
             if visible:
                 await chat.append(event.message_id, event.text)
         elif isinstance(event, TurnStarted):
+            self._live[event.conversation_id] = LiveReply(started=time.monotonic())
             if visible:
                 self.service.remember_state(last_conversation_id=event.conversation_id)
                 if event.prompt is not None:
@@ -402,11 +528,13 @@ class ChatScreen(Screen[None]):
             self.refresh_bindings()
         elif isinstance(event, ReplyFinished):
             self._workers.pop(event.conversation_id, None)
-            self._live.pop(event.reply.id, None)
+            self._live.pop(event.conversation_id, None)
             if visible:
                 await chat.finish(event.reply)
                 self._show_status()
                 self.refresh_usage()
+            else:
+                self._announce_elsewhere(event)
             self.refresh_sidebar()
             self.refresh_bindings()
             for notice in self.service.take_notices():

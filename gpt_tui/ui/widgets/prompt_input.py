@@ -20,13 +20,16 @@ class PromptInput(TextArea):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "send", "Send", priority=True, tooltip="Send the prompt."),
+        Binding(
+            "enter", "send", "Send", priority=True, tooltip="Send the prompt.", id="prompt.send"
+        ),
         Binding(
             "ctrl+j,alt+enter,shift+enter",
             "newline",
             "Newline",
             priority=True,
             tooltip="Insert a line break (ctrl+j works in tmux and every terminal).",
+            id="prompt.newline",
         ),
     ]
 

@@ -1,0 +1,628 @@
+"""Conversations into gpt-tui from files other tools (or gpt-tui itself) wrote.
+
+:func:`import_data` recognises, from the shape of the JSON:
+
+- **gpt-tui's export** (:mod:`gpt_tui.core.exporting`): ``{"format": "gpt-tui", "version": 1,
+  "conversation": {...}}`` or ``"conversations": [...]``; also a bare conversation file copied
+  out of the data folder. Lossless: ids, timestamps, usage, cost and statuses come back as
+  they were. A conversation with a damaged field is skipped whole (never half-imported).
+- **ChatGPT's data export** (``conversations.json``): a list of conversations whose messages
+  form a tree in ``mapping``; the branch that ends at ``current_node`` (the one the user last
+  saw) is imported. Text parts are joined; images and other attachments are left out with a
+  note; system, tool and hidden messages are left out.
+- **a list of messages** ``[{"role": ..., "content": ...}, ...]``, what chat scripts keep
+  in memory and dump to disk;
+- **a role file** ``{"model": ..., "messages": [...]}`` (the body of a chat completions
+  request): its model and sampling parameters become the conversation's, its leading system
+  messages the system prompt. A role file with only a system prompt imports as a
+  conversation with no messages yet, ready to chat in.
+
+Whatever is valid is imported; everything left out is listed in :attr:`ImportResult.skipped`
+as a short sentence saying what and why. Input that is not JSON at all, or JSON of no known
+shape, raises :class:`ImportFailed`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any, cast
+
+from gpt_tui.core.exporting import EXPORT_FORMAT, EXPORT_VERSION, clean_text
+from gpt_tui.core.models import (
+    Conversation,
+    Message,
+    Params,
+    Role,
+    SchemaError,
+    new_id,
+    title_from_prompt,
+)
+from gpt_tui.core.storage import is_valid_id
+
+IMPORTED_MODEL = "imported"
+"""The model of an imported conversation whose data names none."""
+
+EXPECTED_SHAPES = (
+    'a gpt-tui export ({"format": "gpt-tui", ...}), a ChatGPT export (conversations.json), '
+    'a list of {"role", "content"} messages, or a role file {"model", "messages"}'
+)
+
+EXPORT_SHAPE_HINT = '{"format": "gpt-tui", "version": 1, "conversation": {...}}'
+
+_ROLE_ALIASES: dict[str, Role] = {
+    "user": "user",
+    "assistant": "assistant",
+    "system": "system",
+    "developer": "system",  # the newer OpenAI name for system instructions
+}
+
+
+class ImportFailed(Exception):
+    """The input could not be imported at all; the message says why, for the user."""
+
+
+@dataclass(slots=True)
+class ImportResult:
+    """What an import produced and what it left out (one short reason per entry)."""
+
+    conversations: list[Conversation]
+    skipped: list[str] = field(default_factory=list)
+    format: str = ""
+    """Which format was recognised, in words ("gpt-tui export", "ChatGPT export", …)."""
+
+    @property
+    def message_count(self) -> int:
+        return sum(len(c.messages) for c in self.conversations)
+
+
+def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult:
+    """Parse ``raw`` (the bytes or text of a file named ``source``) into conversations.
+
+    ``now`` stamps conversations and messages whose data carries no time. Raises
+    :class:`ImportFailed` when ``raw`` is not JSON or not of any known shape.
+    """
+    data = _parse_json(raw, source)
+    if isinstance(data, dict):
+        document = cast(dict[str, Any], data)
+        if "format" in document:
+            return _import_gpt_tui(document, source)
+        if "mapping" in document:
+            return _import_chatgpt([document], now, single=True)
+        if "schema_version" in document and "params" in document:
+            return _import_gpt_tui({"conversation": document}, source)
+        if "messages" in document:
+            return _import_role_file(document, source, now)
+        keys = ", ".join(repr(k) for k in list(document)[:5]) or "none"
+        raise ImportFailed(
+            f"{source}: a JSON object with keys {keys} is not something gpt-tui can import; "
+            f"expected {EXPECTED_SHAPES}"
+        )
+    if isinstance(data, list):
+        items = cast(list[object], data)
+        first = next((item for item in items if isinstance(item, dict)), None)
+        if first is None and items:
+            raise ImportFailed(
+                f"{source}: a JSON list of {_type_name(items[0])}s is not something gpt-tui "
+                f"can import; expected {EXPECTED_SHAPES}"
+            )
+        if first is not None and "mapping" in first:
+            return _import_chatgpt(items, now, single=False)
+        if first is not None and not any(
+            isinstance(item, dict) and ("role" in item or "content" in item) for item in items
+        ):
+            keys = ", ".join(repr(k) for k in list(first)[:5]) or "none"
+            raise ImportFailed(
+                f"{source}: a JSON list of objects with keys {keys} is not something gpt-tui "
+                f"can import; expected {EXPECTED_SHAPES}"
+            )
+        return _import_message_list(items, source, now)
+    raise ImportFailed(
+        f"{source}: a JSON {_type_name(data)} is not something gpt-tui can import; "
+        f"expected {EXPECTED_SHAPES}"
+    )
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a valid JSON number")
+
+
+def _parse_json(raw: bytes | str, source: str) -> object:
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(
+                f"{source}: not UTF-8 text (byte {exc.start}); expected a JSON file"
+            ) from exc
+    else:
+        text = raw.removeprefix("\ufeff")
+    if not text.strip():
+        raise ImportFailed(f"{source}: the file is empty; expected {EXPECTED_SHAPES}")
+    try:
+        return cast(object, json.loads(text, parse_constant=_reject_constant))
+    except json.JSONDecodeError as exc:
+        raise ImportFailed(
+            f"{source}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from exc
+    except RecursionError as exc:
+        raise ImportFailed(f"{source}: not valid JSON: nested too deeply") from exc
+    except ValueError as exc:  # NaN/Infinity, or an integer with too many digits
+        raise ImportFailed(f"{source}: not valid JSON: {exc}") from exc
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _label(number: int, title: object) -> str:
+    """``conversation 3 ('Title')`` for skipped-entry messages."""
+    if isinstance(title, str) and title.strip():
+        short = title_from_prompt(clean_text(title))
+        return f"conversation {number} ({short!r})"
+    return f"conversation {number}"
+
+
+def _clean_title(title: str) -> str:
+    return " ".join(clean_text(title).split())
+
+
+# --- gpt-tui's own format ----------------------------------------------------------------------
+
+
+def _import_gpt_tui(document: dict[str, Any], source: str) -> ImportResult:
+    marker = document.get("format", EXPORT_FORMAT)
+    if marker != EXPORT_FORMAT:
+        raise ImportFailed(
+            f"{source}: unknown export format {marker!r}; expected {EXPORT_SHAPE_HINT}"
+        )
+    version = document.get("version", EXPORT_VERSION)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise ImportFailed(f"{source}: 'version' should be a whole number, got {version!r}")
+    if version > EXPORT_VERSION:
+        raise ImportFailed(
+            f"{source}: written by a newer gpt-tui (export version {version}, this one reads "
+            f"{EXPORT_VERSION}); update gpt-tui to import it"
+        )
+    if "conversations" in document:
+        entries = document["conversations"]
+        if not isinstance(entries, list):
+            raise ImportFailed(
+                f"{source}: 'conversations' should be a list, got {_type_name(entries)}"
+            )
+    elif "conversation" in document:
+        entries = [document["conversation"]]
+    else:
+        raise ImportFailed(f"{source}: a gpt-tui export without 'conversation' or 'conversations'")
+    result = ImportResult([], format="gpt-tui export")
+    for number, entry in enumerate(cast(list[object], entries), start=1):
+        title = cast(dict[str, Any], entry).get("title") if isinstance(entry, dict) else None
+        label = _label(number, title)
+        if not isinstance(entry, dict):
+            result.skipped.append(f"{label}: expected an object, got {_type_name(entry)}")
+            continue
+        try:
+            conversation = Conversation.from_dict(entry, "conversation")
+        except SchemaError as exc:
+            where = exc.where.removeprefix("conversation").lstrip(".") or "conversation"
+            result.skipped.append(f"{label}: {where}: {exc.problem}")
+            continue
+        except (ValueError, OverflowError) as exc:
+            result.skipped.append(f"{label}: invalid value: {exc}")
+            continue
+        if not conversation.messages and not conversation.params.system_prompt.strip():
+            result.skipped.append(f"{label}: no messages")
+            continue
+        if not is_valid_id(conversation.id):
+            conversation.id = new_id()
+        result.conversations.append(conversation)
+    return result
+
+
+# --- ChatGPT's data export ---------------------------------------------------------------------
+
+
+def _epoch(value: object) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC) if math.isfinite(value) else None
+    except (OverflowError, OSError, ValueError):  # out of range, or an int too big for a float
+        return None
+
+
+def _import_chatgpt(items: list[object], now: datetime, *, single: bool) -> ImportResult:
+    result = ImportResult([], format="ChatGPT export")
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            result.skipped.append(
+                f"conversation {number}: expected an object, got {_type_name(item)}"
+            )
+            continue
+        data = cast(dict[str, Any], item)
+        label = _label(number, data.get("title"))
+        conversation, notes = _chatgpt_conversation(data, label, now)
+        result.skipped.extend(notes)
+        if conversation is not None:
+            result.conversations.append(conversation)
+    if single:
+        result.format = "ChatGPT conversation"
+    return result
+
+
+def _chatgpt_branch(mapping: dict[str, Any], current: object) -> list[dict[str, Any]]:
+    """The nodes from the root to ``current`` (or, without a valid ``current_node``, to the
+    newest leaf), each visited once even if the parents form a loop."""
+    if not isinstance(current, str) or not isinstance(mapping.get(current), dict):
+        current = _newest_leaf(mapping)
+    branch: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    node_id = current
+    while isinstance(node_id, str) and node_id not in seen:
+        node = mapping.get(node_id)
+        if not isinstance(node, dict):
+            break
+        seen.add(node_id)
+        branch.append(cast(dict[str, Any], node))
+        node_id = node.get("parent")
+    branch.reverse()
+    return branch
+
+
+def _newest_leaf(mapping: dict[str, Any]) -> str | None:
+    best: tuple[float, str] | None = None
+    for node_id, node in mapping.items():
+        if not isinstance(node, dict) or node.get("children"):
+            continue
+        message = node.get("message")
+        created = _epoch(message.get("create_time")) if isinstance(message, dict) else None
+        stamp = created.timestamp() if created is not None else 0.0
+        if best is None or stamp >= best[0]:
+            best = (stamp, node_id)
+    return None if best is None else best[1]
+
+
+@dataclass(slots=True)
+class _ChatGPTNotes:
+    """What one ChatGPT conversation left out: per-message notes and per-kind counts."""
+
+    label: str
+    notes: list[str] = field(default_factory=list)
+    left_out: Counter[str] = field(default_factory=Counter)
+
+    def lines(self) -> list[str]:
+        counted = [
+            f"{self.label}: {_count(n, kind)} left out (not supported)"
+            for kind, n in sorted(self.left_out.items())
+        ]
+        return self.notes + counted
+
+
+def _chatgpt_message(
+    message: dict[str, Any], position: int, created: datetime, notes: _ChatGPTNotes
+) -> Message | None:
+    """One visible user or assistant message of a ChatGPT tree, or None (noting why when
+    the user would miss it; system, hidden and empty messages are left out silently)."""
+    author = message.get("author")
+    role = author.get("role") if isinstance(author, dict) else None
+    metadata = message.get("metadata")
+    meta = cast(dict[str, Any], metadata) if isinstance(metadata, dict) else {}
+    if role == "system" or meta.get("is_visually_hidden_from_conversation"):
+        return None
+    if role not in ("user", "assistant"):
+        notes.left_out[
+            f"{role} message" if isinstance(role, str) else "message without a role"
+        ] += 1
+        return None
+    recipient = message.get("recipient")
+    if isinstance(recipient, str) and recipient != "all":
+        notes.left_out["tool call"] += 1  # the assistant addressing a tool, not the user
+        return None
+    content = message.get("content")
+    text, dropped = _chatgpt_text(content)
+    if dropped:
+        what = ", ".join(_count(n, kind) for kind, n in sorted(dropped.items()))
+        if text is None or not text.strip():
+            notes.notes.append(f"{notes.label}: a {role} message with only {what} left out")
+            return None
+        notes.notes.append(
+            f"{notes.label}, message {position}: {what} left out (only text is imported)"
+        )
+    if text is None:
+        kind = content.get("content_type") if isinstance(content, dict) else None
+        notes.left_out[f"{kind} message" if isinstance(kind, str) else "message without text"] += 1
+        return None
+    if not text.strip():
+        return None  # empty placeholders are part of how ChatGPT stores a turn
+    model = meta.get("model_slug")
+    return Message(
+        role=cast(Role, role),
+        content=text,
+        created_at=_epoch(message.get("create_time")) or created,
+        model=model if role == "assistant" and isinstance(model, str) and model else None,
+    )
+
+
+def _chatgpt_conversation(
+    data: dict[str, Any], label: str, now: datetime
+) -> tuple[Conversation | None, list[str]]:
+    mapping = data.get("mapping")
+    if not isinstance(mapping, dict):
+        return None, [f"{label}: 'mapping' should be an object, got {_type_name(mapping)}"]
+    created = _epoch(data.get("create_time")) or now
+    updated = _epoch(data.get("update_time")) or created
+    notes = _ChatGPTNotes(label)
+    messages: list[Message] = []
+    for node in _chatgpt_branch(cast(dict[str, Any], mapping), data.get("current_node")):
+        raw = node.get("message")
+        if not isinstance(raw, dict):
+            continue  # the root of every tree has no message
+        message = _chatgpt_message(cast(dict[str, Any], raw), len(messages) + 1, created, notes)
+        if message is not None:
+            messages.append(message)
+    if not messages:
+        return None, [*notes.lines(), f"{label}: no messages"]
+    default_model = data.get("default_model_slug")
+    models = [m.model for m in messages if m.model]
+    model = models[-1] if models else default_model if isinstance(default_model, str) else None
+    title = data.get("title")
+    title = _clean_title(title) if isinstance(title, str) else ""
+    first_prompt = next((m.content for m in messages if m.role == "user"), messages[0].content)
+    return (
+        Conversation(
+            params=Params(model=model or IMPORTED_MODEL),
+            title=title or title_from_prompt(first_prompt),
+            created_at=created,
+            updated_at=max(updated, created),
+            messages=messages,
+        ),
+        notes.lines(),
+    )
+
+
+def _chatgpt_text(content: object) -> tuple[str | None, Counter[str]]:
+    """The text of a ChatGPT message content, and what non-text parts it dropped.
+
+    None when the content has no ``parts`` (code, browsing results, reasoning…).
+    """
+    dropped: Counter[str] = Counter()
+    if not isinstance(content, dict):
+        return None, dropped
+    parts = content.get("parts")
+    if not isinstance(parts, list):
+        text = content.get("text")
+        if content.get("content_type") == "text" and isinstance(text, str):
+            return text, dropped
+        return None, dropped
+    texts: list[str] = []
+    for part in cast(list[object], parts):
+        if isinstance(part, str):
+            if part:
+                texts.append(part)
+            continue
+        kind = cast(dict[str, Any], part).get("content_type") if isinstance(part, dict) else None
+        if kind == "image_asset_pointer":
+            dropped["image"] += 1
+        elif isinstance(kind, str):
+            dropped[f"{kind} part"] += 1
+        else:
+            dropped[f"{_type_name(part)} part"] += 1
+    return "\n\n".join(texts), dropped
+
+
+def _count(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+# --- plain message lists and role files --------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Messages:
+    messages: list[Message]
+    system_prompt: str
+    skipped: list[str]
+
+
+def _parse_messages(items: list[object], now: datetime, model: str | None) -> _Messages:
+    """Messages from ``{"role", "content"}`` items (numbered from 1 in skipped entries);
+    leading system messages form the system prompt."""
+    parsed = _Messages([], "", [])
+    system_parts: list[str] = []
+    for number, item in enumerate(items, start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            parsed.skipped.append(
+                f'{where}: expected an object with "role" and "content", got {_type_name(item)}'
+            )
+            continue
+        data = cast(dict[str, Any], item)
+        raw_role = data.get("role")
+        if raw_role is None:
+            parsed.skipped.append(f"{where}: no role")
+            continue
+        if not isinstance(raw_role, str):
+            parsed.skipped.append(f"{where}: role should be a string, got {_type_name(raw_role)}")
+            continue
+        role = _ROLE_ALIASES.get(raw_role)
+        if role is None:
+            parsed.skipped.append(f"{where}: role {raw_role!r} not supported")
+            continue
+        text, problem = _message_text(data.get("content"))
+        if text is None and ("tool_calls" in data or "function_call" in data):
+            problem = "tool calls not supported"
+        if text is None:
+            parsed.skipped.append(f"{where}: {problem}")
+            continue
+        if problem:
+            parsed.skipped.append(f"{where}: {problem}")
+        if not text.strip():
+            parsed.skipped.append(f"{where}: empty content")
+            continue
+        if role == "system":
+            if parsed.messages:
+                parsed.skipped.append(
+                    f"{where}: system message in the middle of the conversation not supported "
+                    "(only leading system messages become the system prompt)"
+                )
+            else:
+                system_parts.append(text)
+            continue
+        parsed.messages.append(
+            Message(
+                role=role,
+                content=text,
+                created_at=now,
+                model=model if role == "assistant" else None,
+            )
+        )
+    parsed.system_prompt = "\n\n".join(system_parts)
+    return parsed
+
+
+def _message_text(content: object) -> tuple[str | None, str]:
+    """The text of a message's ``content`` (a string, or OpenAI's list of parts) and a note
+    about anything left out; ``(None, reason)`` when there is no text to import."""
+    if isinstance(content, str):
+        return content, ""
+    if content is None:
+        return None, "no content"
+    if not isinstance(content, list):
+        return None, f"content should be text, got {_type_name(content)}"
+    texts: list[str] = []
+    dropped: Counter[str] = Counter()
+    for part in cast(list[object], content):
+        if isinstance(part, str):
+            texts.append(part)
+            continue
+        kind = cast(dict[str, Any], part).get("type") if isinstance(part, dict) else None
+        text = cast(dict[str, Any], part).get("text") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(text, str):
+            texts.append(text)
+        elif kind in ("image_url", "input_image", "image"):
+            dropped["image"] += 1
+        else:
+            dropped[f"{kind if isinstance(kind, str) else _type_name(part)} part"] += 1
+    note = ", ".join(_count(n, kind) for kind, n in sorted(dropped.items()))
+    note = f"{note} left out (only text is imported)" if note else ""
+    if not texts:
+        return None, note or "empty content"
+    return "\n\n".join(texts), note
+
+
+def _fallback_title(messages: list[Message], system_prompt: str, source: str) -> str:
+    first_prompt = next((m.content for m in messages if m.role == "user"), None)
+    if first_prompt is not None:
+        return title_from_prompt(first_prompt)
+    stem = _clean_title(PurePath(source).stem) if source else ""
+    if stem and stem != "-":
+        return stem
+    return title_from_prompt(messages[0].content if messages else system_prompt)
+
+
+def _import_message_list(items: list[object], source: str, now: datetime) -> ImportResult:
+    result = ImportResult([], format="message list")
+    parsed = _parse_messages(items, now, None)
+    result.skipped.extend(parsed.skipped)
+    if not parsed.messages:
+        result.skipped.append("no messages to import")
+        return result
+    result.conversations.append(
+        Conversation(
+            params=Params(model=IMPORTED_MODEL, system_prompt=parsed.system_prompt),
+            title=_fallback_title(parsed.messages, parsed.system_prompt, source),
+            created_at=now,
+            updated_at=now,
+            messages=parsed.messages,
+        )
+    )
+    return result
+
+
+_ParamCheck = Callable[[object], bool]
+
+
+def _is_number(low: float, high: float) -> _ParamCheck:
+    def check(value: object) -> bool:
+        return (
+            isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
+        )
+
+    return check
+
+
+def _is_positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+_ROLE_FILE_PARAMS: dict[str, tuple[_ParamCheck, str]] = {
+    "temperature": (_is_number(0.0, 2.0), "a number from 0 to 2"),
+    "top_p": (_is_number(0.0, 1.0), "a number from 0 to 1"),
+    "max_tokens": (_is_positive_int, "a whole number of at least 1"),
+}
+
+
+def _import_role_file(document: dict[str, Any], source: str, now: datetime) -> ImportResult:
+    result = ImportResult([], format="role file")
+    raw_messages = document.get("messages")
+    if not isinstance(raw_messages, list):
+        raise ImportFailed(
+            f'{source}: \'messages\' should be a list of {{"role", "content"}} objects, '
+            f"got {_type_name(raw_messages)}"
+        )
+    model = document.get("model")
+    if model is not None and not (isinstance(model, str) and model.strip()):
+        result.skipped.append(f"model {model!r} ignored: expected a model name")
+    model_name = model.strip() if isinstance(model, str) and model.strip() else None
+    settings: dict[str, Any] = {}
+    for key, (check, expected) in _ROLE_FILE_PARAMS.items():
+        value = document.get(key)
+        if value is None:
+            continue
+        if check(value):
+            settings[key] = float(value) if key != "max_tokens" else value
+        else:
+            result.skipped.append(f"{key} {value!r} ignored: expected {expected}")
+    parsed = _parse_messages(cast(list[object], raw_messages), now, model_name)
+    result.skipped.extend(parsed.skipped)
+    if not parsed.messages and not parsed.system_prompt:
+        result.skipped.append("no messages to import")
+        return result
+    title = document.get("title")
+    result.conversations.append(
+        Conversation(
+            params=Params(
+                model=model_name or IMPORTED_MODEL,
+                system_prompt=parsed.system_prompt,
+                **settings,
+            ),
+            title=_clean_title(title) if isinstance(title, str) and title.strip() else "",
+            created_at=now,
+            updated_at=now,
+            messages=parsed.messages,
+        )
+    )
+    conversation = result.conversations[0]
+    if not conversation.title:
+        conversation.title = _fallback_title(parsed.messages, parsed.system_prompt, source)
+    return result

@@ -1,0 +1,159 @@
+"""Keymap, help, command palette, themes and the status line, driven as a user would."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input
+
+from gpt_tui.ui.app import GptTuiApp
+from gpt_tui.ui.keymap import check_keymap
+from gpt_tui.ui.screens.help import HelpScreen
+from gpt_tui.ui.widgets.prompt_input import PromptInput
+from tests.fakes import RecordingProvider, Script, make_app
+from tests.ui.helpers import dismiss_setup, screen_of, wait_idle
+
+REMOTE = {"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+
+
+def help_text(app: GptTuiApp) -> list[tuple[str, ...]]:
+    table = app.screen.query_one(DataTable)
+    return [tuple(str(cell) for cell in table.get_row_at(i)) for i in range(table.row_count)]
+
+
+async def test_remapped_send_key_works_and_shows_in_footer_and_help(tmp_path: Path) -> None:
+    provider = RecordingProvider([Script(["ok"])])
+    app = make_app(
+        tmp_path,
+        env=REMOTE,
+        provider=provider,
+        model="gpt-4o-mini",
+        keymap={"prompt.send": "ctrl+s", "chat.new": "ctrl+t"},
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        prompt = app.screen.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press(*"hi")
+        await pilot.press("enter")  # no longer sends: inserts a line
+        await pilot.pause()
+        assert provider.requests == []
+        assert prompt.text == "hi\n"
+        await pilot.press("ctrl+s")
+        await wait_idle(pilot)
+        assert [m["content"] for m in provider.requests[0].messages] == ["hi\n"]
+        await pilot.press("f1")
+        await pilot.pause()
+        rows = help_text(app)
+        assert any("Send" in row[2] and "^s" in row[1] for row in rows), rows
+        assert any("New chat" in row[2] and "^t" in row[1] for row in rows), rows
+
+
+def test_keymap_problems_are_reported_not_ignored() -> None:
+    known = GptTuiApp.known_bindings()
+    usable, problems = check_keymap(
+        {"prompt.sned": "ctrl+s", "chat.new": "ctrl+q", "chat.stop": "ctrl+x"}, known
+    )
+    assert usable == {"chat.stop": "ctrl+x"}
+    assert any("unknown binding id 'prompt.sned'" in p and "prompt.send" in p for p in problems)
+    assert any("'ctrl+q' would do both" in p for p in problems)
+
+
+async def test_keymap_problem_is_shown_at_launch(tmp_path: Path) -> None:
+    app = make_app(tmp_path, keymap={"no.such": "ctrl+x"})
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert any("unknown binding id 'no.such'" in n.message for n in app._notifications)
+
+
+async def test_f1_lists_the_focused_area_and_global_keys(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        rows = help_text(app)
+        areas = {row[0] for row in rows}
+        assert {"here (PromptInput)", "chat screen", "everywhere"} <= areas
+        actions = {row[2] for row in rows}
+        assert {"Send", "Newline", "New chat", "Quit", "Help"} <= actions
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "ChatScreen"
+        # "?" opens help outside text fields, and types a "?" inside them.
+        await pilot.press("question_mark")
+        assert app.screen.query_one(PromptInput).text == "?"
+        app.screen.query_one("#chat").focus()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"
+
+
+async def test_palette_runs_an_action_and_opens_conversations(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        prompt = app.screen.query_one(PromptInput)
+        prompt.text = "first chat"
+        await pilot.press("enter")
+        await wait_idle(pilot)
+        first = screen_of(app).conversation.id
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert screen_of(app).conversation.id != first
+        # Open the first conversation from the palette by title.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"first chat")
+        await asyncio.sleep(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert screen_of(app).conversation.id == first
+        # Run an action: the temperature field gets the cursor.
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"temperature")
+        await asyncio.sleep(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        focused = app.focused
+        assert isinstance(focused, Input)
+        assert focused.id == "param-temperature"
+
+
+async def test_theme_is_remembered(tmp_path: Path) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await dismiss_setup(app, pilot)
+        app.theme = "textual-light"
+        await pilot.pause()
+    again = make_app(tmp_path)
+    async with again.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        assert again.theme == "textual-light"
+
+
+async def test_status_line_shows_spinner_then_speed_and_notifies_elsewhere(
+    tmp_path: Path,
+) -> None:
+    gate = asyncio.Event()
+    provider = RecordingProvider([Script(["a ", "b"], gate=gate)])
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        prompt = app.screen.query_one(PromptInput)
+        prompt.text = "slow one"
+        await pilot.press("enter")
+        await pilot.pause()
+        status = str(app.screen.query_one("#status-line").render())
+        assert "streaming" in status or "waiting for the first token" in status
+        assert "Esc stops" in status
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        gate.set()
+        await wait_idle(pilot)
+        assert any("slow one" in n.message and "finished" in n.message for n in app._notifications)
+        assert not app.screen.query_one("#status-line").display
