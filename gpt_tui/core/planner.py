@@ -19,6 +19,7 @@ from gpt_tui.core.requests import build_request
 from gpt_tui.core.tokens import ChatMessageKey, TokenCount, TokenCounter
 
 DRAFT_KEY = "draft"
+EMPTY_KEY = "empty-user-message"
 SYSTEM_KEY = "system"
 MAX_CACHED_COSTS = 50_000
 REPLY_PRIMING = 3
@@ -86,14 +87,26 @@ class RequestPlanner:
             return None
         return self.prices.info(model, base_url)
 
-    def select(self, params: Params, history: Sequence[Message], base_url: str | None) -> Selection:
-        """The history to send under the conversation's context strategy."""
+    def select(
+        self,
+        params: Params,
+        history: Sequence[Message],
+        base_url: str | None,
+        known_costs: dict[str, int] | None = None,
+    ) -> Selection:
+        """The history to send under the conversation's context strategy.
+
+        ``known_costs`` gives tokens already counted for some message ids (the draft), so
+        a large draft is encoded once per keystroke, not twice.
+        """
         info = self.info(params.model, base_url)
         window = info.context_window if info is not None else None
         model = params.model
+        known = known_costs or {}
 
         def cost_of(message: Message) -> int:
-            return self._message_cost(model, message)
+            cost = known.get(message.id)
+            return cost if cost is not None else self._message_cost(model, message)
 
         return select_history(
             params,
@@ -121,7 +134,10 @@ class RequestPlanner:
         model = params.model
         draft_count = self.counter.count_text(model, draft)
         pending = [*history, Message(role="user", content=draft, id=DRAFT_KEY)]
-        selection = self.select(params, pending, base_url)
+        overhead = self._message_cost(model, Message(role="user", content="", id=EMPTY_KEY))
+        selection = self.select(
+            params, pending, base_url, {DRAFT_KEY: overhead + draft_count.tokens}
+        )
         exact = self.counter.is_ready(model)
         request = TokenCount(tokens=selection.prompt_tokens or 0, exact=exact)
         info = self.info(model, base_url)

@@ -10,12 +10,14 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
 from gpt_tui.core.chat_service import ChatService
 from gpt_tui.core.config import ConfigProblem, ConfigWriteError
 from gpt_tui.core.models import utc_now
+from gpt_tui.core.text import printable
 from gpt_tui.paths import display_path
 from gpt_tui.ui.commands import ConversationCommands
 from gpt_tui.ui.keymap import bindings_with_ids, check_keymap
@@ -116,6 +118,26 @@ class GptTuiApp(App[None]):
         from gpt_tui.core.providers.openai_client import preload
 
         preload()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Toasts show text literally: file names, server errors and titles may hold "[…]"
+        or control characters, which must neither be parsed as markup nor reach the terminal.
+        """
+        super().notify(
+            printable(message),
+            title=printable(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def push_screen(self, *args: Any, **kwargs: Any) -> Any:
         """Push a screen; its text fields follow the app's cursor-blink setting."""

@@ -36,6 +36,7 @@ from gpt_tui.core.chat_service import (
 from gpt_tui.core.models import Conversation, MessageStatus
 from gpt_tui.core.params import ParamError
 from gpt_tui.core.storage import StoreError
+from gpt_tui.core.text import printable
 from gpt_tui.ui.messages import (
     ConversationChosen,
     ModelDataLoaded,
@@ -49,6 +50,10 @@ from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
 from gpt_tui.ui.widgets.usage_panel import LiveStats, UsagePanel
 
+LARGE_DRAFT = 20_000
+"""Drafts this long (characters) are recounted only when typing pauses…"""
+LARGE_DRAFT_DELAY = 0.4
+"""…for this many seconds, so a keystroke never waits for the encoder."""
 LIVE_REFRESH_S = 0.25
 """How often the streaming figures (tokens so far, tokens/s) are redrawn."""
 
@@ -145,6 +150,7 @@ class ChatScreen(Screen[None]):
         self._live: dict[str, LiveReply] = {}
         """Streaming replies by conversation id."""
         self._status_timer: Timer | None = None
+        self._estimate_timer: Timer | None = None
         self._loaded_models: set[str] = set()
         self._warm = False
 
@@ -317,7 +323,7 @@ class ChatScreen(Screen[None]):
     def _show_title(self) -> None:
         title = self.conversation.title or "New chat"
         model = model_label(self.conversation.params.model)
-        self.query_one("#chat-title", Static).update(Content(f"{title}  ·  {model}"))
+        self.query_one("#chat-title", Static).update(Content(printable(f"{title}  ·  {model}")))
 
     def _show_status(self) -> None:
         """The line above the prompt: a spinner and timings while a reply comes, or a hint."""
@@ -384,7 +390,13 @@ class ChatScreen(Screen[None]):
 
     @on(TextArea.Changed, "#prompt")
     def draft_changed(self) -> None:
-        self.refresh_estimate()
+        """Recount at once for normal drafts; for huge pastes, once typing pauses."""
+        if len(self.query_one(PromptInput).text) < LARGE_DRAFT:
+            self.refresh_estimate()
+            return
+        if self._estimate_timer is not None:
+            self._estimate_timer.stop()
+        self._estimate_timer = self.set_timer(LARGE_DRAFT_DELAY, self.refresh_estimate)
 
     def start_warm_up(self) -> None:
         """Start loading encoders and prices (the app calls this after the first frame)."""
@@ -495,7 +507,7 @@ class ChatScreen(Screen[None]):
                 MessageStatus.COMPLETE: "finished",
                 MessageStatus.STOPPED: "was stopped",
             }.get(event.reply.status, "failed")
-            self.notify(f"The reply in “{title}” {how}.", title="Reply", timeout=6)
+            self.notify(printable(f"The reply in “{title}” {how}."), title="Reply", timeout=6)
 
     def _post_progress(self, event: TurnEvent) -> None:
         self.post_message(TurnProgressed(event))

@@ -8,6 +8,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from gpt_tui.core.models import DEMO_MODEL, Message, MessageStatus
+from gpt_tui.core.text import printable
 
 _STATUS_TEXT = {
     MessageStatus.STREAMING: "",
@@ -28,7 +29,7 @@ class UserMessageView(Static):
     """A prompt, exactly as typed (no markup is interpreted)."""
 
     def __init__(self, message: Message) -> None:
-        super().__init__(Content(message.content), classes="user-message", markup=False)
+        super().__init__(Content(printable(message.content)), classes="user-message", markup=False)
         self.border_title = "You"
         self.message_id = message.id
 
@@ -39,8 +40,8 @@ class ReplyView(Vertical):
     def __init__(self, message: Message, text: str | None = None) -> None:
         super().__init__(classes="reply")
         self.message_id = message.id
-        self.border_title = model_label(message.model)
-        self._initial = message.content if text is None else text
+        self.border_title = printable(model_label(message.model))
+        self._initial = printable(message.content if text is None else text)
         self._message = message
         self._stream: MarkdownStream | None = None
 
@@ -63,7 +64,7 @@ class ReplyView(Vertical):
                 lines.append(message.error.hint)
             if message.error.request_id:
                 lines.append(f"request id: {message.error.request_id}")
-        text = "\n".join(line for line in lines if line)
+        text = printable("\n".join(line for line in lines if line))
         status.update(Content(text))
         status.display = bool(text)
         self.set_class(message.status is MessageStatus.ERROR, "-error")
@@ -73,7 +74,7 @@ class ReplyView(Vertical):
         """Add streamed text; Markdown's stream batches fast appends into few renders."""
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(".reply-body", Markdown))
-        await self._stream.write(text)
+        await self._stream.write(printable(text))
 
     async def finish(self, message: Message) -> None:
         """The reply ended: flush what is buffered and show how it ended."""

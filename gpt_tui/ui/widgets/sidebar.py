@@ -10,6 +10,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from gpt_tui.core.models import ConversationSummary
+from gpt_tui.core.text import printable
 from gpt_tui.ui.messages import ConversationChosen
 
 
@@ -70,7 +71,7 @@ class Sidebar(Vertical):
 def _option(summary: ConversationSummary, current: bool, now: datetime, width: int) -> Option:
     """One line of title (cut to ``width`` cells with an ellipsis), one of age."""
     marker = "▍" if current else " "
-    title = Content(summary.title or "New chat").truncate(width, ellipsis=True)
+    title = Content(printable(summary.title or "New chat")).truncate(width, ellipsis=True)
     age = relative_time(summary.updated_at, now)
     style = "bold $accent" if current else ""
     prompt = Content.assemble(
