@@ -46,6 +46,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         help=f"keep config and conversations under DIR (default: platform dirs, or ${HOME_ENV})",
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="more detail in the log file (never content or keys)"
+    )
     parser.add_argument("--version", action="version", version=f"gpt-tui {__version__}")
     return parser.parse_args(argv)
 
@@ -130,6 +133,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(arguments)
     paths = Paths.resolve(args.data_dir, env)
     app = build_app(paths, env, model=args.model)
+    from gpt_tui import logs
+
+    logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())
     app.run()
     if app.return_code:
         return app.return_code

@@ -23,6 +23,12 @@ class Paths:
     """``config.toml``: provider, key, defaults. Written only by the setup screen, mode 0600."""
     data_dir: Path
     """Conversations (one JSON file each), their index and the UI state."""
+    log_dir: Path | None = None
+    """The rotating log (``gpt-tui.log``); None: next to the data."""
+
+    @property
+    def log_file(self) -> Path:
+        return (self.log_dir or self.data_dir / "logs") / "gpt-tui.log"
 
     @classmethod
     def resolve(cls, data_dir: Path | None, env: Mapping[str, str]) -> Paths:
@@ -30,13 +36,16 @@ class Paths:
         home = data_dir if data_dir is not None else _env_path(env.get(HOME_ENV))
         if home is not None:
             home = home.expanduser().absolute()
-            return cls(config_file=home / "config.toml", data_dir=home / "data")
+            return cls(
+                config_file=home / "config.toml", data_dir=home / "data", log_dir=home / "logs"
+            )
         import platformdirs
 
         return cls(
             config_file=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
             / "config.toml",
             data_dir=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            log_dir=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
         )
 
 

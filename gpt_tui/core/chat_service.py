@@ -211,6 +211,11 @@ class ChatService:
     def state(self) -> dict[str, object]:
         return dict(self._store.load_state())
 
+    def secrets(self) -> list[str]:
+        """Keys in use, so the log can mask them should one ever reach a record."""
+        key = self._providers.settings.api_key
+        return [key] if key else []
+
     # Estimates and totals ---------------------------------------------------------------
 
     @property
@@ -348,6 +353,13 @@ class ChatService:
         conversation.updated_at = reply.created_at
         self._save(conversation, update_index=True)
         emit(TurnStarted(conversation.id, prompt_message, reply))
+        log.info(
+            "turn started: conversation=%s model=%s messages_sent=%d retry=%s",
+            conversation.id,
+            params.model,
+            len(request.messages),
+            prompt is None,
+        )
 
         parts: list[str] = []
         self._live[reply.id] = parts
@@ -404,6 +416,7 @@ class ChatService:
             reply.cost = self.planner.prices.reply_cost(reply.usage, request.model, self.base_url)
         conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
+        _log_outcome(conversation.id, request.model, reply)
         if self._ledger is not None and reply.usage is not None:
             try:
                 self._ledger.record(conversation.updated_at, reply.usage.total_tokens, reply.cost)
@@ -425,3 +438,27 @@ class ChatService:
             notice = f"Could not save this conversation: {exc}"
             if notice not in self._notices:
                 self._notices.append(notice)
+
+
+def _log_outcome(conversation_id: str, model: str, reply: Message) -> None:
+    """One line per reply: how it ended, timings, token counts; never the text."""
+    timing = reply.timing
+    usage = reply.usage
+    error = reply.error
+    log.info(
+        "turn ended: conversation=%s model=%s status=%s first_token_s=%s total_s=%s "
+        "prompt_tokens=%s completion_tokens=%s estimated=%s chars=%d%s",
+        conversation_id,
+        model,
+        reply.status.value,
+        None if timing is None or timing.first_token_s is None else f"{timing.first_token_s:.3f}",
+        None if timing is None else f"{timing.total_s:.3f}",
+        None if usage is None else usage.prompt_tokens,
+        None if usage is None else usage.completion_tokens,
+        None if usage is None else usage.estimated,
+        len(reply.content),
+        ""
+        if error is None
+        else f" error_status={error.status} request_id={error.request_id} "
+        f"error={error.title.split(':')[0]!r}",
+    )

@@ -140,3 +140,33 @@ async def test_malformed_stream_is_reported(tmp_path: Path, fake_server: FakeOpe
         await wait_idle(pilot)
         assert "malformed stream" in reply_status(app)
         assert screen_of(app).conversation.messages[-1].content == "abcd"
+
+
+async def test_log_records_the_turn_but_not_its_text_or_key(
+    tmp_path: Path, fake_server: FakeOpenAIServer
+) -> None:
+    import logging
+
+    from gpt_tui import logs
+
+    log_file = tmp_path / "logs" / "gpt-tui.log"
+    logger = logging.getLogger(logs.LOGGER)
+    before = list(logger.handlers)
+    logs.configure(log_file, debug=True, secrets=[KEY])
+    try:
+        write_config(tmp_path, FAST_FAILING)
+        fake_server.queue(ScriptedReply(status=401, headers={"x-request-id": "req_log_1"}))
+        app = make_app(tmp_path, env=env_for(fake_server), model="gpt-4o-mini")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await type_and_send(app, pilot, "my private question")
+            await wait_idle(pilot)
+    finally:
+        for handler in logger.handlers[len(before) :]:
+            handler.close()
+            logger.removeHandler(handler)
+    text = log_file.read_text(encoding="utf-8")
+    assert "turn started" in text
+    assert "status=error" in text
+    assert "request_id=req_log_1" in text
+    assert "my private question" not in text
+    assert KEY not in text
