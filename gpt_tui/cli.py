@@ -65,6 +65,7 @@ def build_app(
     timer: Callable[[], float] | None = None,
     keymap: Mapping[str, str] | None = None,
     cursor_blink: bool = True,
+    idle_timeout: float | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
     from gpt_tui.core.chat_service import ChatService, choose_default_model
@@ -97,6 +98,7 @@ def build_app(
         ledger=UsageLedger(paths.data_dir / "totals.json"),
         now=clock,
         timer=timer or time.monotonic,
+        **({} if idle_timeout is None else {"idle_timeout": idle_timeout}),
     )
     offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
     return GptTuiApp(

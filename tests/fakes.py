@@ -102,6 +102,7 @@ def make_app(
     clock: FrozenClock | None = None,
     warm_up: bool = False,
     keymap: dict[str, str] | None = None,
+    idle_timeout: float | None = None,
 ) -> GptTuiApp:
     """The real app (same factory as the CLI) on a temporary data dir.
 
@@ -123,6 +124,7 @@ def make_app(
         timer=SteppingTimer(),
         keymap=keymap,
         cursor_blink=False,
+        idle_timeout=idle_timeout,
     )
 
 

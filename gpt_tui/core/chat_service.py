@@ -10,9 +10,10 @@ at most about a second of text and a failure never loses the prompt.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,11 +33,20 @@ from gpt_tui.core.models import (
     utc_now,
 )
 from gpt_tui.core.planner import RequestEstimate, RequestPlanner
-from gpt_tui.core.providers.base import ChatRequest, ProviderError, TextDelta, UsageReported
+from gpt_tui.core.providers.base import (
+    ChatRequest,
+    ProviderError,
+    StreamEvent,
+    TextDelta,
+    UsageReported,
+)
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.storage import ConversationStore, StoreError
 
 log = logging.getLogger(__name__)
+
+DEFAULT_IDLE_TIMEOUT = 60.0
+"""Seconds without a chunk, once a reply has started, before the stream counts as stalled."""
 
 FALLBACK_MODEL = "gpt-4o-mini"
 """The model of new conversations when a server is set up but no model is named."""
@@ -99,6 +109,7 @@ class ChatService:
         save_interval: float = 1.0,
         now: Callable[[], datetime] = utc_now,
         timer: Callable[[], float] = time.monotonic,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     ) -> None:
         self._store = store
         self._providers = providers
@@ -108,6 +119,7 @@ class ChatService:
         self._save_interval = save_interval
         self._now = now
         self._timer = timer
+        self._idle_timeout = idle_timeout
         self._open: dict[str, Conversation] = {}
         self._streaming: set[str] = set()
         self._live: dict[str, list[str]] = {}
@@ -367,7 +379,7 @@ class ChatService:
         first_token: float | None = None
         try:
             provider = self._providers.for_model(params.model)
-            async for event in provider.stream(request):
+            async for event in self._guarded(provider.stream(request), lambda: bool(parts)):
                 if isinstance(event, TextDelta):
                     if first_token is None:
                         first_token = self._timer() - started
@@ -425,6 +437,37 @@ class ChatService:
         emit(ReplyFinished(conversation.id, reply))
 
     # Helpers -------------------------------------------------------------------------
+
+    async def _guarded(
+        self, events: AsyncIterator[StreamEvent], started: Callable[[], bool]
+    ) -> AsyncIterator[StreamEvent]:
+        """The provider's events, failing when they stall after the reply has begun.
+
+        Before the first token the SDK's own timeout applies (reasoning models may think
+        for minutes); after it, ``idle_timeout`` seconds of silence end the stream.
+        """
+        iterator = aiter(events)
+        try:
+            while True:
+                limit = self._idle_timeout if started() else None
+                try:
+                    event = await asyncio.wait_for(anext(iterator), timeout=limit)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise ProviderError(
+                        ErrorInfo(
+                            f"The stream stalled: nothing arrived for {self._idle_timeout:g} s",
+                            "The server or a proxy stopped sending. The text so far is kept; "
+                            "press ctrl+r to ask again.",
+                        )
+                    ) from None
+                yield event
+        finally:
+            close = getattr(iterator, "aclose", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
 
     def _time(self) -> datetime:
         return self._now()
