@@ -52,8 +52,12 @@ from urllib.parse import urlsplit
 __all__ = [
     "DEFAULT_MODELS",
     "FakeOpenAIServer",
+    "LoopbackProxy",
+    "ProxiedRequest",
     "RecordedRequest",
     "ScriptedReply",
+    "SilentServer",
+    "unsupported_param_reply",
 ]
 
 #: Model ids listed by ``GET /v1/models``.
@@ -317,7 +321,10 @@ class _Handler(BaseHTTPRequestHandler):
         route = urlsplit(self.path).path.rstrip("/")
         default_model = _chat_completions_model(route)
         try:
-            if self.command == "POST" and default_model is not None:
+            if fake.required_key is not None and not _has_key(headers, fake.required_key):
+                message = "Incorrect API key provided."
+                self._send_json(401, _error_payload(401, message))
+            elif self.command == "POST" and default_model is not None:
                 self._chat_completions(body, default_model)
             elif self.command == "GET" and route == "/v1/models":
                 self._send_json(200, _models_payload())
@@ -449,6 +456,25 @@ def _chat_completions_model(route: str) -> str | None:
             return None
 
 
+def _has_key(headers: dict[str, str], key: str) -> bool:
+    return headers.get("authorization") == f"Bearer {key}" or headers.get("api-key") == key
+
+
+def unsupported_param_reply(
+    param: str, *, code: str = "unsupported_parameter", message: str | None = None
+) -> ScriptedReply:
+    """A 400 like OpenAI's for a parameter the model does not take, e.g. ``temperature``."""
+    text = message or (
+        f"Unsupported parameter: '{param}' is not supported with this model."
+        if code == "unsupported_parameter"
+        else f"Unsupported value: '{param}' does not support this value with this model."
+    )
+    body = {
+        "error": {"message": text, "type": "invalid_request_error", "param": param, "code": code}
+    }
+    return ScriptedReply(status=400, error_body=json.dumps(body))
+
+
 def _merge_headers(*layers: dict[str, str]) -> dict[str, str]:
     """``layers`` merged, later names overriding earlier ones case-insensitively."""
     merged: dict[str, tuple[str, str]] = {}
@@ -501,9 +527,13 @@ class FakeOpenAIServer:
         *,
         port: int = 0,
         default_reply: ScriptedReply | None = None,
+        required_key: str | None = None,
     ) -> None:
         self._port = port
         self._default_reply = default_reply or ScriptedReply()
+        self.required_key = required_key
+        """When set, every request without this key (``Authorization: Bearer`` or Azure's
+        ``api-key`` header) gets an OpenAI-style 401, on every route."""
         self.requests: list[RecordedRequest] = []
         """Every request received, in order (appended under a lock)."""
         self._replies: deque[ScriptedReply] = deque(replies or [])
@@ -629,6 +659,264 @@ class FakeOpenAIServer:
         with self._lock:
             self._connections.discard(connection)
             self._handlers.discard(threading.current_thread())
+
+
+@dataclass
+class ProxiedRequest:
+    """One request a :class:`LoopbackProxy` received."""
+
+    method: str
+    """``CONNECT`` for a tunnel; otherwise the forwarded request's method."""
+    target: str
+    """``host:port`` for CONNECT, else the absolute URL (``http://127.0.0.1:PORT/v1/…``)."""
+    headers: dict[str, str]
+    """Header names lower-cased."""
+
+
+class _Relay:
+    """Base of the loopback helpers: a listening socket served by a thread."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server((_HOST, 0))
+        self._port = int(self._listener.getsockname()[1])
+        self._listener.settimeout(_POLL_INTERVAL)
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self._sockets: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (still known after :meth:`stop`)."""
+        return self._port
+
+    def start(self) -> None:
+        self._spawn(self._accept_loop)
+
+    def stop(self) -> None:
+        """Close the listener and every connection; join the threads (bounded)."""
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
+        with contextlib.suppress(OSError):
+            self._listener.close()
+        with self._lock:
+            sockets = list(self._sockets)
+            threads = list(self._threads)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.close()
+        deadline = time.monotonic() + _JOIN_TIMEOUT
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _spawn(self, target: Any, *args: Any) -> None:
+        thread = threading.Thread(target=target, args=args, daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.add(sock)
+        if self._stopping.is_set():
+            with contextlib.suppress(OSError):
+                sock.close()
+
+    def _accept_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self._track(client)
+            self._accepted(client)
+
+    def _accepted(self, client: socket.socket) -> None:
+        raise NotImplementedError
+
+
+class SilentServer(_Relay):
+    """Accepts TCP connections on ``127.0.0.1`` and never answers: what a network that
+    silently drops traffic (one that needs a proxy) looks like once connected."""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{_HOST}:{self.port}/v1"
+
+    def _accepted(self, client: socket.socket) -> None:
+        """Hold the connection open until :meth:`stop` (it is tracked, so it gets closed)."""
+
+
+class LoopbackProxy(_Relay):
+    """A tiny HTTP proxy on ``127.0.0.1`` that records what passes through it.
+
+    It forwards absolute-URI requests (``GET http://127.0.0.1:PORT/v1/models HTTP/1.1``,
+    what clients send an HTTP proxy for ``http://`` URLs), tunnels ``CONNECT`` requests
+    (for ``https://`` URLs) and speaks SOCKS5 (``socks5://`` + :attr:`url`'s host and port);
+    one request per client connection. Only loopback targets are
+    allowed: anything else gets ``403``. ``require_auth`` (``"user:password"``) makes it
+    answer ``407`` to requests without those ``Proxy-Authorization`` credentials.
+    """
+
+    def __init__(self, *, require_auth: str | None = None) -> None:
+        super().__init__()
+        self.requests: list[ProxiedRequest] = []
+        """Every request received, in order."""
+        self._require_auth = require_auth
+
+    @property
+    def url(self) -> str:
+        return f"http://{_HOST}:{self.port}"
+
+    def _accepted(self, client: socket.socket) -> None:
+        self._spawn(self._serve, client)
+
+    def _serve(self, client: socket.socket) -> None:
+        try:
+            client.settimeout(10.0)
+            if client.recv(1, socket.MSG_PEEK) == b"\x05":
+                self._serve_socks5(client)
+                return
+            head, rest = self._read_head(client)
+            if head is None:
+                return
+            lines = head.decode("latin-1").split("\r\n")
+            method, target, version = [*lines[0].split(" ", 2), "", ""][:3]
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                if name:
+                    headers[name.strip().lower()] = value.strip()
+            with self._lock:
+                self.requests.append(ProxiedRequest(method, target, headers))
+            if self._require_auth is not None and not self._authorized(headers):
+                client.sendall(
+                    b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+                    b'Proxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n'
+                    b"Connection: close\r\n\r\n"
+                )
+                return
+            if method == "CONNECT":
+                host, _, port = target.rpartition(":")
+                upstream = self._open(host, port)
+                if upstream is None:
+                    client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                    return
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                if rest:
+                    upstream.sendall(rest)
+            else:
+                parts = urlsplit(target)
+                upstream = self._open(parts.hostname or "", str(parts.port or 80))
+                if upstream is None:
+                    client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                    return
+                path = parts.path or "/"
+                if parts.query:
+                    path += f"?{parts.query}"
+                kept = [
+                    line
+                    for line in lines[1:]
+                    if line
+                    and line.split(":", 1)[0].strip().lower()
+                    not in ("proxy-authorization", "proxy-connection", "connection")
+                ]
+                request = "\r\n".join([f"{method} {path} {version}", *kept, "Connection: close"])
+                upstream.sendall(request.encode("latin-1") + b"\r\n\r\n" + rest)
+            self._pipe(client, upstream)
+        except OSError:
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                client.close()
+
+    def _serve_socks5(self, client: socket.socket) -> None:
+        """A SOCKS5 CONNECT without authentication (RFC 1928), then a byte pipe."""
+
+        def read(count: int) -> bytes:
+            data = b""
+            while len(data) < count:
+                chunk = client.recv(count - len(data))
+                if not chunk:
+                    raise OSError("SOCKS client went away")
+                data += chunk
+            return data
+
+        _version, methods = read(2)
+        read(methods)
+        client.sendall(b"\x05\x00")  # no authentication
+        _version, command, _reserved, kind = read(4)
+        if kind == 1:
+            host = socket.inet_ntoa(read(4))
+        elif kind == 3:  # a domain name
+            host = read(read(1)[0]).decode("idna")
+        else:
+            host = socket.inet_ntop(socket.AF_INET6, read(16))
+        port = int.from_bytes(read(2), "big")
+        with self._lock:
+            self.requests.append(ProxiedRequest("SOCKS5", f"{host}:{port}", {}))
+        upstream = self._open(host, str(port)) if command == 1 else None
+        if upstream is None:
+            client.sendall(b"\x05\x02\x00\x01\x00\x00\x00\x00\x00\x00")  # not allowed
+            return
+        client.sendall(b"\x05\x00\x00\x01\x00\x00\x00\x00\x00\x00")
+        self._pipe(client, upstream)
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        import base64
+
+        expected = base64.b64encode((self._require_auth or "").encode()).decode()
+        return headers.get("proxy-authorization") == f"Basic {expected}"
+
+    def _read_head(self, client: socket.socket) -> tuple[bytes | None, bytes]:
+        data = b""
+        client.settimeout(10.0)
+        while b"\r\n\r\n" not in data:
+            chunk = client.recv(65536)
+            if not chunk:
+                return None, b""
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        return head, rest
+
+    def _open(self, host: str, port: str) -> socket.socket | None:
+        if host.strip("[]") not in (_HOST, "localhost", "::1") or not port.isdigit():
+            return None
+        upstream = socket.create_connection((host.strip("[]"), int(port)), timeout=10.0)
+        self._track(upstream)
+        return upstream
+
+    def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
+        """Copy bytes both ways until either side closes or the proxy stops."""
+        sockets = [client, upstream]
+        try:
+            while not self._stopping.is_set():
+                readable, _, _ = select.select(sockets, [], [], _POLL_INTERVAL)
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    (upstream if sock is client else client).sendall(data)
+        finally:
+            with contextlib.suppress(OSError):
+                upstream.close()
 
 
 def main(argv: list[str] | None = None) -> int:

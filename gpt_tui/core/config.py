@@ -35,6 +35,52 @@ private or new ones) or correct the ones it does: each key set there wins, each 
 is filled from the price data when the model is known to it. Quote names that contain dots.
 Prices are parsed exactly as written (``0.15`` is ``Decimal("0.15")``).
 
+Profiles: several servers side by side, each with its own key, URL, proxy and headers::
+
+    default_profile = "work"        # the profile used unless --profile NAME says otherwise
+
+    [profiles.work]
+    kind = "azure"                  # "openai" | "azure" | "compatible" (default: openai for
+                                    # api.openai.com or no base_url, else compatible)
+    endpoint = "https://my-resource.openai.azure.com"    # Azure (or $AZURE_OPENAI_ENDPOINT)
+    api_version = "2024-10-21"      # Azure (or $OPENAI_API_VERSION; this is the default)
+    deployments = { "gpt-4o" = "my-gpt4o-deployment" }    # Azure: model → deployment name
+    api_key_env = "WORK_AZURE_KEY"  # or api_key = "…", or api_key_cmd = "pass show azure",
+    # or an Entra ID token: ad_token_cmd = "az account get-access-token --resource
+    #   https://cognitiveservices.azure.com --query accessToken -o tsv" (one line)
+    proxy = "http://proxy.corp:3128"   # http://, https://, socks5://, socks5h://
+    headers = { "X-Team" = "research" }
+    timeout = 60.0
+    max_retries = 2
+    models = ["gpt-4o", "o3-mini"]  # offered by the model picker
+
+    [profiles.local]
+    kind = "compatible"
+    base_url = "http://localhost:11434/v1"
+    organization = "org-…"          # openai: the OpenAI-Organization / OpenAI-Project headers
+    project = "proj_…"
+
+Every profile key is also accepted in ``[provider]``, which is the profile named "default"
+(with the environment filling it as described above: it sends ``$OPENAI_API_KEY`` to its
+``base_url``, whatever that is, as it always did). Which profile is used:
+``default_profile``, else "default" if ``[provider]`` exists, else the first
+``[profiles.NAME]``, else one made from the environment alone: "default" from
+``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``, "azure" from ``AZURE_OPENAI_ENDPOINT`` (+
+``AZURE_OPENAI_API_KEY``, ``OPENAI_API_VERSION``). Those environment profiles are also
+listed next to the file's (unless the file defines the same name; a ``[profiles.default]``
+next to ``[provider]`` is reported and ignored).
+
+Keys never cross profiles. A ``[profiles.NAME]`` key comes from ``api_key``, else
+``api_key_env``, else ``api_key_cmd``; without any, only an "openai" profile at
+api.openai.com takes ``$OPENAI_API_KEY`` and only an "azure" profile takes
+``$AZURE_OPENAI_API_KEY``: a "compatible" profile never receives OpenAI's key unless told to.
+``api_key_cmd`` is split like a shell would but run without one, with no standard input and
+a 10 s limit, once per load; the first line it prints is the key, kept in memory only. A
+failure is reported on its line. ``ad_token_cmd`` runs when a token is needed (cached until
+shortly before it expires). Without ``proxy``, the SDK honours ``HTTPS_PROXY`` /
+``HTTP_PROXY`` / ``ALL_PROXY`` / ``NO_PROXY``; a profile's ``proxy`` replaces them for that
+profile. SOCKS proxies need the ``socksio`` package (a dependency of gpt-tui).
+
 A bad file must never stop the app: :func:`load_settings` keeps every valid value, drops
 each bad one and returns a :class:`ConfigProblem` per mistake, with the line it is on, so
 the UI can show precise warnings. API keys never appear in problems or reprs.
@@ -50,11 +96,11 @@ import shlex
 import stat
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import urlsplit
 
 import tomli_w
@@ -63,15 +109,49 @@ from gpt_tui.core.fsutil import atomic_write_text
 
 T = TypeVar("T")
 
+ProviderKind = Literal["openai", "azure", "compatible"]
+PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "azure", "compatible")
+
 ENV_API_KEY = "OPENAI_API_KEY"
 ENV_BASE_URL = "OPENAI_BASE_URL"
+ENV_AZURE_API_KEY = "AZURE_OPENAI_API_KEY"
+ENV_AZURE_ENDPOINT = "AZURE_OPENAI_ENDPOINT"
+ENV_API_VERSION = "OPENAI_API_VERSION"
 KEY_SOURCE_FILE = "config.toml"
 KEY_SOURCE_NONE = "none"
 DEFAULT_TIMEOUT = 60.0
 DEFAULT_MAX_RETRIES = 2
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+"""Where "openai" profiles without a ``base_url`` send requests."""
+DEFAULT_AZURE_API_VERSION = "2024-10-21"
+"""The Azure OpenAI API version used when neither the profile nor $OPENAI_API_VERSION names one."""
+DEFAULT_PROFILE = "default"
+"""The name of the profile made of ``[provider]`` and $OPENAI_API_KEY / $OPENAI_BASE_URL."""
+AZURE_ENV_PROFILE = "azure"
+"""The name of the profile made of $AZURE_OPENAI_ENDPOINT / $AZURE_OPENAI_API_KEY."""
 
+_PROFILE_KEYS: tuple[str, ...] = (
+    "kind",
+    "base_url",
+    "api_key",
+    "api_key_env",
+    "api_key_cmd",
+    "organization",
+    "project",
+    "endpoint",
+    "api_version",
+    "deployments",
+    "ad_token_cmd",
+    "proxy",
+    "headers",
+    "timeout",
+    "max_retries",
+    "models",
+)
+_AZURE_ONLY: tuple[str, ...] = ("endpoint", "api_version", "deployments", "ad_token_cmd")
+_PROFILE_TABLES: tuple[str, ...] = ("deployments", "headers")
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "provider": ("base_url", "api_key", "api_key_env", "timeout", "max_retries"),
+    "provider": _PROFILE_KEYS,
     "defaults": ("temperature", "top_p", "max_tokens", "system_prompt"),
 }
 _MODELS = "models"
@@ -84,8 +164,16 @@ _MODEL_KEYS: tuple[str, ...] = (
 )
 _MODEL_SECTION = 'models."name"'
 """How problems and suggestions name any ``[models."name"]`` table."""
-_ROOT_KEYS: tuple[str, ...] = ("model", *_TABLE_KEYS, _MODELS)
-_KNOWN: dict[str, tuple[str, ...]] = {"": _ROOT_KEYS, **_TABLE_KEYS, _MODEL_SECTION: _MODEL_KEYS}
+_PROFILES = "profiles"
+_PROFILE_SECTION = "profiles.NAME"
+"""How problems and suggestions name any ``[profiles.NAME]`` table."""
+_ROOT_KEYS: tuple[str, ...] = ("model", "default_profile", *_TABLE_KEYS, _MODELS, _PROFILES)
+_KNOWN: dict[str, tuple[str, ...]] = {
+    "": _ROOT_KEYS,
+    **_TABLE_KEYS,
+    _MODEL_SECTION: _MODEL_KEYS,
+    _PROFILE_SECTION: _PROFILE_KEYS,
+}
 """Known keys per section; ``""`` is the top of the file."""
 
 _MASK = "•••"
@@ -93,25 +181,59 @@ _MIN_KEY_LENGTH_TO_HINT = 16
 """Shorter keys are fully masked: showing 7 characters of them would reveal too much."""
 
 _ENV_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_HEADER_NAME_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 _HEADER = """\
 # gpt-tui settings. The setup screen rewrites this file when it saves (comments are lost).
-# Other options: model = "..." at the top; [provider] timeout, max_retries, api_key_env;
-# [defaults] temperature, top_p, max_tokens, system_prompt.
+# Other options: model = "..." at the top; [provider] timeout, max_retries, api_key_env,
+# proxy, headers; [defaults] temperature, top_p, max_tokens, system_prompt; more servers as
+# [profiles.NAME] tables with default_profile = "NAME" (see `gpt-tui doctor`).
 """
+
+
+def _no_strings() -> Mapping[str, str]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, repr=False)
 class ProviderSettings:
-    """How to reach the OpenAI-compatible server, resolved from the file and the environment."""
+    """One profile: how to reach one server, resolved from the file and the environment.
+
+    The first five fields are all the ``[provider]`` table had; the others default to "not
+    set", so ``ProviderSettings(base_url, api_key, key_source)`` still describes a plain
+    OpenAI-compatible server. :data:`ProfileSettings` is the same type.
+    """
 
     base_url: str | None
-    """``None`` means the SDK default (api.openai.com)."""
+    """``None`` means the SDK default (api.openai.com). For Azure: ``{endpoint}/openai``."""
     api_key: str | None
     key_source: str
-    """Where the key came from, for humans: "config.toml", "$OPENAI_API_KEY", "$MY_KEY", "none"."""
+    """Where the key came from, for humans: "config.toml", "$OPENAI_API_KEY", "$MY_KEY",
+    "api_key_cmd (pass)", "ad_token_cmd (az)", "none"."""
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
+    name: str = DEFAULT_PROFILE
+    """The profile's name: "default" for ``[provider]``, NAME for ``[profiles.NAME]``."""
+    kind: ProviderKind | None = None
+    """As written; ``None`` means "inferred" (see :attr:`effective_kind`)."""
+    table: str = "provider"
+    """The config table that holds (or would hold) this profile: "provider", "profiles.NAME"."""
+    organization: str | None = None
+    project: str | None = None
+    endpoint: str | None = None
+    """Azure: ``https://RESOURCE.openai.azure.com``."""
+    api_version: str | None = None
+    """Azure: the ``api-version`` query parameter."""
+    deployments: Mapping[str, str] = field(default_factory=_no_strings, hash=False)
+    """Azure: model name → deployment name (a model not listed is its own deployment)."""
+    ad_token_cmd: str | None = None
+    """Azure: a command printing a Microsoft Entra ID (AD) token, used instead of a key."""
+    proxy: str | None = None
+    """http://, https://, socks5:// or socks5h:// proxy; ``None``: the environment's."""
+    headers: Mapping[str, str] = field(default_factory=_no_strings, hash=False)
+    """Extra HTTP headers sent with every request of this profile."""
+    models: tuple[str, ...] = ()
+    """Model names offered in the model picker for this profile."""
 
     @property
     def configured(self) -> bool:
@@ -119,22 +241,74 @@ class ProviderSettings:
         return bool(self.api_key or self.base_url)
 
     @property
+    def effective_kind(self) -> ProviderKind:
+        """:attr:`kind`, or when unset "openai" for api.openai.com and "compatible" otherwise."""
+        if self.kind is not None:
+            return self.kind
+        return "openai" if is_openai_url(self.base_url) else "compatible"
+
+    @property
+    def url(self) -> str:
+        """Where requests go, for display and error messages."""
+        if self.effective_kind == "azure":
+            return (self.endpoint or self.base_url or "").rstrip("/")
+        return (self.base_url or OPENAI_BASE_URL).rstrip("/")
+
+    @property
+    def host(self) -> str:
+        """The host (and port) requests go to: "api.openai.com", "localhost:11434"."""
+        return urlsplit(self.url).netloc or self.url
+
+    def deployment_for(self, model: str) -> str:
+        """Azure: the deployment that serves ``model`` (the model's own name if not mapped)."""
+        return self.deployments.get(model, model)
+
+    @property
     def masked_key(self) -> str:
         """The key safe to display: at most its first 3 and last 4 characters; "" if none."""
-        key = self.api_key
-        if not key:
-            return ""
-        if len(key) < _MIN_KEY_LENGTH_TO_HINT:
-            return _MASK
-        return f"{key[:3]}…{key[-4:]}"
+        return mask_secret(self.api_key)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never be shown: the key and the extra headers' values."""
+        values = (self.api_key or "", *self.headers.values())
+        return tuple(v for v in values if v)
 
     def __repr__(self) -> str:
-        # Hand-written so the key cannot leak into logs or tracebacks.
+        # Hand-written so the key, header values and proxy passwords cannot leak.
+        from gpt_tui.core.proxies import mask_url
+
+        proxy = None if self.proxy is None else mask_url(self.proxy)
         return (
-            f"ProviderSettings(base_url={self.base_url!r}, api_key={self.masked_key!r}, "
+            f"ProviderSettings(name={self.name!r}, kind={self.kind!r}, "
+            f"base_url={self.base_url!r}, api_key={self.masked_key!r}, "
             f"key_source={self.key_source!r}, timeout={self.timeout!r}, "
-            f"max_retries={self.max_retries!r})"
+            f"max_retries={self.max_retries!r}, proxy={proxy!r}, "
+            f"headers={sorted(self.headers)!r}, models={self.models!r})"
         )
+
+
+ProfileSettings = ProviderSettings
+"""A profile is a :class:`ProviderSettings` (the ``[provider]`` table is the profile "default")."""
+
+
+def mask_secret(secret: str | None) -> str:
+    """A key safe to display: at most its first 3 and last 4 characters; "" if none."""
+    if not secret:
+        return ""
+    if len(secret) < _MIN_KEY_LENGTH_TO_HINT:
+        return _MASK
+    return f"{secret[:3]}…{secret[-4:]}"
+
+
+def is_openai_url(url: str | None) -> bool:
+    """Whether ``url`` is OpenAI's own API (``None`` is: the SDK default)."""
+    if url is None:
+        return True
+    try:
+        return (urlsplit(url).hostname or "").lower() == "api.openai.com"
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,9 +339,18 @@ def _no_models() -> Mapping[str, ModelOverride]:
     return MappingProxyType({})
 
 
+def _no_profiles() -> Mapping[str, ProviderSettings]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """Everything the app takes from ``config.toml`` and the environment."""
+    """Everything the app takes from ``config.toml`` and the environment.
+
+    ``provider`` is the profile in use (``profiles[default_profile]``), so code written
+    before profiles existed keeps working. Built with only ``provider``, the settings have
+    that one profile: ``profiles`` and ``default_profile`` are filled in from it.
+    """
 
     model: str | None
     """The ``model`` key; ``None`` if unset (the caller picks a fallback)."""
@@ -176,6 +359,58 @@ class Settings:
     config_file: Path
     models: Mapping[str, ModelOverride] = field(default_factory=_no_models, hash=False)
     """The ``[models."name"]`` tables by model name (read-only)."""
+    profiles: Mapping[str, ProviderSettings] = field(default_factory=_no_profiles, hash=False)
+    """Every profile by name, in order: "default" first when it exists, then the
+    ``[profiles.NAME]`` tables as written, then "azure" from the environment (read-only)."""
+    default_profile: str | None = None
+    """The name of the profile in use; never ``None`` once built (``provider.name``)."""
+
+    def __post_init__(self) -> None:
+        profiles = dict(self.profiles) or {self.provider.name: self.provider}
+        object.__setattr__(self, "profiles", MappingProxyType(profiles))
+        if self.default_profile is None:
+            object.__setattr__(self, "default_profile", self.provider.name)
+
+    def profile(self, name: str | None = None) -> ProviderSettings:
+        """The profile ``name`` (``None``: the one in use); raises :class:`ProfileNotFound`."""
+        if name is None:
+            return self.provider
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise ProfileNotFound(name, tuple(self.profiles)) from None
+
+
+class ProfileNotFound(KeyError):
+    """No profile has this name; ``str()`` says which names exist."""
+
+    def __init__(self, name: str, known: tuple[str, ...]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.known = known
+
+    def __str__(self) -> str:
+        close = difflib.get_close_matches(self.name, self.known, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else ""
+        names = ", ".join(self.known) or "(none)"
+        return (
+            f"No profile named '{self.name}'. Profiles: {names}.{hint} "
+            f"Define it as [profiles.{_toml_key(self.name)}] in config.toml."
+        )
+
+
+def select_profile(settings: Settings, name: str) -> Settings:
+    """``settings`` with profile ``name`` in use (for ``--profile NAME``).
+
+    Raises :class:`ProfileNotFound` (a ``KeyError`` whose ``str()`` lists the profiles)
+    for an unknown name.
+    """
+    profile = settings.profile(name)
+    return replace(settings, provider=profile, default_profile=name)
+
+
+def _toml_key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +444,8 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
 
     A missing file gives the defaults and no problems. An unreadable or unparsable file gives
     the defaults and one problem. Otherwise every valid value is kept and each bad or unknown
-    key is reported with its line number.
+    key is reported with its line number. Each profile's ``api_key_cmd`` is run here, once
+    (with ``env`` as its environment); a failure is reported like a bad value.
     """
     problems: list[ConfigProblem] = []
     text = _read_text(path, problems)
@@ -218,27 +454,12 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
 
     check.unknown_keys(data, ())
     model = check.value(data, ("model",), _text)
-    provider = check.table(data, "provider")
     defaults = check.table(data, "defaults")
-
-    base_url = check.value(provider, ("provider", "base_url"), _url)
-    if base_url is None:
-        base_url = env.get(ENV_BASE_URL, "").strip() or None
-    api_key, key_source = _resolve_key(check, provider, env)
-    if _holds_key(data) or _holds_key(provider):  # a misplaced key is still a secret
-        _check_permissions(path, problems)
-    timeout = check.value(provider, ("provider", "timeout"), _timeout)
-    max_retries = check.value(provider, ("provider", "max_retries"), _max_retries)
+    profiles, default_name = _profiles(check, data, env)
 
     settings = Settings(
         model=model,
-        provider=ProviderSettings(
-            base_url=base_url,
-            api_key=api_key,
-            key_source=key_source,
-            timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-            max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
-        ),
+        provider=profiles[default_name],
         defaults=Defaults(
             temperature=check.value(defaults, ("defaults", "temperature"), _temperature),
             top_p=check.value(defaults, ("defaults", "top_p"), _top_p),
@@ -247,8 +468,242 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         ),
         config_file=path,
         models=_model_overrides(check, data),
+        profiles=profiles,
+        default_profile=default_name,
     )
     return settings, problems
+
+
+def _profiles(
+    check: _Checker, data: Mapping[str, object], env: Mapping[str, str]
+) -> tuple[dict[str, ProviderSettings], str]:
+    """Every profile by name, and the name of the one to use.
+
+    Precedence: ``[provider]`` (with $OPENAI_API_KEY / $OPENAI_BASE_URL filling what it
+    leaves unset) is the profile "default"; ``[profiles.NAME]`` tables follow; without a
+    "default" in the file, $OPENAI_API_KEY / $OPENAI_BASE_URL make one, and
+    $AZURE_OPENAI_ENDPOINT makes "azure" unless the file has a profile of that name. The
+    profile in use is ``default_profile``, else "default" if ``[provider]`` exists, else
+    the first ``[profiles.NAME]``, else the first from the environment.
+    """
+    has_provider = isinstance(data.get("provider"), dict)
+    provider = check.table(data, "provider")
+    tables = _profile_tables(check, data)
+    if has_provider and DEFAULT_PROFILE in tables:
+        message = (
+            f"the [provider] table is already the profile '{DEFAULT_PROFILE}'; this table is "
+            "ignored (give it another name, or move its values into [provider])"
+        )
+        check.report((_PROFILES, DEFAULT_PROFILE), message)
+        del tables[DEFAULT_PROFILE]
+    openai_env = any(env.get(name, "").strip() for name in (ENV_API_KEY, ENV_BASE_URL))
+    azure_env = bool(env.get(ENV_AZURE_ENDPOINT, "").strip()) and AZURE_ENV_PROFILE not in tables
+
+    profiles: dict[str, ProviderSettings] = {}
+    if has_provider or (openai_env and DEFAULT_PROFILE not in tables):
+        profiles[DEFAULT_PROFILE] = _read_profile(
+            check, DEFAULT_PROFILE, ("provider",), provider, env, legacy=True
+        )
+    for name, table in tables.items():
+        profiles[name] = _read_profile(check, name, (_PROFILES, name), table, env, legacy=False)
+    if azure_env:
+        where = (_PROFILES, AZURE_ENV_PROFILE)
+        profiles[AZURE_ENV_PROFILE] = _read_profile(
+            check, AZURE_ENV_PROFILE, where, {}, env, legacy=False, kind="azure"
+        )
+    if not profiles:  # nothing configured: an empty "default", as before profiles existed
+        profiles[DEFAULT_PROFILE] = _read_profile(
+            check, DEFAULT_PROFILE, ("provider",), {}, env, legacy=True
+        )
+
+    if _holds_key(data) or _holds_key(provider):  # a misplaced key is still a secret
+        _check_permissions(check.path, check.problems, "provider.api_key")
+    else:
+        holder = next((name for name, table in tables.items() if _holds_key(table)), None)
+        if holder is not None:
+            _check_permissions(check.path, check.problems, f"{_PROFILES}.{holder}.api_key")
+
+    requested = check.value(data, ("default_profile",), _text)
+    if requested is not None and requested not in profiles:
+        check.report(("default_profile",), str(ProfileNotFound(requested, tuple(profiles))))
+        requested = None
+    if requested is not None:
+        return profiles, requested
+    if has_provider:
+        return profiles, DEFAULT_PROFILE
+    return profiles, next(iter(tables), next(iter(profiles)))
+
+
+def _profile_tables(check: _Checker, data: Mapping[str, object]) -> dict[str, dict[str, object]]:
+    """The ``[profiles.NAME]`` tables that are tables, without their unknown keys."""
+    found = check.table(data, _PROFILES, known=False)
+    tables: dict[str, dict[str, object]] = {}
+    for name, raw in found.items():
+        where = (_PROFILES, name)
+        if not isinstance(raw, dict):
+            message = f"must be a table, written [profiles.{_toml_key(name)}] (got {_kind(raw)})"
+            check.report(where, message)
+            continue
+        if not name.strip():
+            check.report(where, "a profile needs a name, e.g. [profiles.work]")
+            continue
+        table = cast(dict[str, object], raw)
+        for key, value in table.items():
+            if isinstance(value, dict) and key not in _PROFILE_TABLES:
+                dotted = f"{name}.{key}"
+                message = (
+                    f"unknown table '{key}' (if the profile is {dotted}, quote its name: "
+                    f'[profiles."{dotted}"])'
+                )
+                check.report((*where, key), message)
+        plain = {k: v for k, v in table.items() if not isinstance(v, dict) or k in _PROFILE_TABLES}
+        check.unknown_keys(plain, where, section=_PROFILE_SECTION)
+        tables[name] = {k: v for k, v in plain.items() if k in _PROFILE_KEYS}
+    return tables
+
+
+def _read_profile(
+    check: _Checker,
+    name: str,
+    where: tuple[str, ...],
+    table: Mapping[str, object],
+    env: Mapping[str, str],
+    *,
+    legacy: bool,
+    kind: ProviderKind | None = None,
+) -> ProviderSettings:
+    """One profile from its table; ``legacy`` is the ``[provider]`` table's env fallbacks."""
+
+    def get(key: str, parse: Callable[[object], T]) -> T | None:
+        return check.value(table, (*where, key), parse)
+
+    kind = get("kind", _provider_kind) or kind
+    base_url = get("base_url", _url)
+    endpoint = get("endpoint", _url)
+    api_version = get("api_version", _text)
+    deployments = _string_table(check, table, (*where, "deployments"), "deployment names")
+    ad_token_cmd = get("ad_token_cmd", _command)
+    if kind == "azure":
+        if base_url is not None:
+            message = (
+                'not used when kind = "azure": set endpoint = '
+                '"https://RESOURCE.openai.azure.com" instead'
+            )
+            check.report((*where, "base_url"), message)
+        endpoint = endpoint or _env_url(env, ENV_AZURE_ENDPOINT)
+        api_version = api_version or env.get(ENV_API_VERSION, "").strip()
+        api_version = api_version or DEFAULT_AZURE_API_VERSION
+        if endpoint is None:
+            message = (
+                'kind = "azure" needs endpoint = "https://RESOURCE.openai.azure.com" '
+                f"(or ${ENV_AZURE_ENDPOINT})"
+            )
+            check.report(where, message)
+        base_url = None if endpoint is None else f"{endpoint.rstrip('/')}/openai"
+    else:
+        for key in _AZURE_ONLY:
+            if key in table:
+                check.report((*where, key), 'only used when kind = "azure"; ignored')
+        endpoint = api_version = ad_token_cmd = None
+        deployments = _no_strings()
+        if base_url is None and legacy:
+            base_url = _env_url(env, ENV_BASE_URL)
+        if kind == "compatible" and base_url is None:
+            message = 'kind = "compatible" needs base_url = "http://HOST:PORT/v1"'
+            check.report((*where, "kind"), message)
+
+    effective: ProviderKind = kind or ("openai" if is_openai_url(base_url) else "compatible")
+    if effective == "azure":
+        fallback: str | None = ENV_AZURE_API_KEY
+    elif legacy or (effective == "openai" and is_openai_url(base_url)):
+        fallback = ENV_API_KEY  # [provider] sends $OPENAI_API_KEY to any URL, as it always did
+    else:
+        fallback = None  # never hand OpenAI's key to another server unless told to
+    api_key, key_source, explicit = _resolve_key(
+        check, table, where, env, fallback=fallback, ad_token_cmd=ad_token_cmd
+    )
+    if ad_token_cmd is not None:
+        if explicit:
+            check.report((*where, "ad_token_cmd"), "ignored because a key is also set")
+            ad_token_cmd = None
+        else:
+            from gpt_tui.core.secretcmd import program_name
+
+            api_key, key_source = None, f"ad_token_cmd ({program_name(ad_token_cmd)})"
+
+    timeout = get("timeout", _timeout)
+    max_retries = get("max_retries", _max_retries)
+    return ProviderSettings(
+        base_url=base_url,
+        api_key=api_key,
+        key_source=key_source,
+        timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+        max_retries=DEFAULT_MAX_RETRIES if max_retries is None else max_retries,
+        name=name,
+        kind=kind,
+        table=".".join(where) if where[0] == _PROFILES else "provider",
+        organization=get("organization", _text),
+        project=get("project", _text),
+        endpoint=endpoint,
+        api_version=api_version,
+        deployments=deployments,
+        ad_token_cmd=ad_token_cmd,
+        proxy=get("proxy", _proxy),
+        headers=_string_table(check, table, (*where, "headers"), "header values", header=True),
+        models=get("models", _model_names) or (),
+    )
+
+
+def _env_url(env: Mapping[str, str], name: str) -> str | None:
+    """An URL from the environment, if it is one (the file's values are checked elsewhere)."""
+    url = env.get(name, "").strip()
+    return url if url and base_url_problem(url) is None else None
+
+
+def _resolve_key(
+    check: _Checker,
+    table: Mapping[str, object],
+    where: tuple[str, ...],
+    env: Mapping[str, str],
+    *,
+    fallback: str | None,
+    ad_token_cmd: str | None,
+) -> tuple[str | None, str, bool]:
+    """The key, where it came from, and whether the profile names its own source.
+
+    ``api_key`` wins over ``api_key_env``, which wins over ``api_key_cmd``; without any,
+    the ``fallback`` environment variable (none when an ``ad_token_cmd`` is set).
+    """
+    from_file = check.value(table, (*where, "api_key"), _secret)
+    env_name = check.value(table, (*where, "api_key_env"), _env_name)
+    command = check.value(table, (*where, "api_key_cmd"), _command)
+    if from_file is not None:
+        if env_name is not None:
+            check.report((*where, "api_key_env"), "ignored because api_key is also set")
+        if command is not None:
+            check.report((*where, "api_key_cmd"), "ignored because api_key is also set")
+        return from_file, KEY_SOURCE_FILE, True
+    if env_name is not None:
+        if command is not None:
+            check.report((*where, "api_key_cmd"), "ignored because api_key_env is also set")
+        key = env.get(env_name, "").strip() or None
+        if key is None:
+            message = f"the environment variable ${env_name} is not set"
+            check.report((*where, "api_key_env"), message)
+            return None, KEY_SOURCE_NONE, True
+        return key, f"${env_name}", True
+    if command is not None:
+        from gpt_tui.core.secretcmd import SecretCommandError, program_name, run_secret_command
+
+        try:
+            return run_secret_command(command, env), f"api_key_cmd ({program_name(command)})", True
+        except SecretCommandError as exc:
+            check.report((*where, "api_key_cmd"), f"{exc}; no key for this profile")
+            return None, KEY_SOURCE_NONE, True
+    if fallback is None or ad_token_cmd is not None:
+        return None, KEY_SOURCE_NONE, False
+    key = env.get(fallback, "").strip() or None
+    return key, KEY_SOURCE_NONE if key is None else f"${fallback}", False
 
 
 def _model_overrides(check: _Checker, data: Mapping[str, object]) -> Mapping[str, ModelOverride]:
@@ -282,23 +737,6 @@ def _model_overrides(check: _Checker, data: Mapping[str, object]) -> Mapping[str
         if override != ModelOverride():  # a table with no valid value says nothing
             overrides[name] = override
     return MappingProxyType(overrides)
-
-
-def _resolve_key(
-    check: _Checker, provider: Mapping[str, object], env: Mapping[str, str]
-) -> tuple[str | None, str]:
-    """The API key and where it came from: the file, then ``api_key_env``, then the default."""
-    from_file = check.value(provider, ("provider", "api_key"), _secret)
-    env_name = check.value(provider, ("provider", "api_key_env"), _env_name)
-    if from_file is not None:
-        if env_name is not None:
-            check.report(("provider", "api_key_env"), "ignored because api_key is also set")
-        return from_file, KEY_SOURCE_FILE
-    name = env_name or ENV_API_KEY
-    key = env.get(name, "").strip() or None
-    if key is None and env_name is not None:
-        check.report(("provider", "api_key_env"), f"the environment variable ${name} is not set")
-    return key, KEY_SOURCE_NONE if key is None else f"${name}"
 
 
 def _read_text(path: Path, problems: list[ConfigProblem]) -> str | None:
@@ -358,7 +796,7 @@ def _holds_key(table: Mapping[str, object]) -> bool:
     return isinstance(key, str) and bool(key.strip())
 
 
-def _check_permissions(path: Path, problems: list[ConfigProblem]) -> None:
+def _check_permissions(path: Path, problems: list[ConfigProblem], key: str) -> None:
     """Warn when a file holding an API key can be read by other users."""
     if os.name != "posix":
         return
@@ -371,7 +809,7 @@ def _check_permissions(path: Path, problems: list[ConfigProblem]) -> None:
             f"this file holds an API key but other users can access it (mode {mode:o}); "
             f"run: chmod 600 {shlex.quote(str(path))}"
         )
-        problems.append(ConfigProblem(path, None, "provider.api_key", message))
+        problems.append(ConfigProblem(path, None, key, message))
 
 
 @dataclass(slots=True)
@@ -407,7 +845,9 @@ class _Checker:
         """
         value = data.get(name, {})
         if not isinstance(value, dict):
-            written = f'[{name}."..."]' if name == _MODELS else f"[{name}]"
+            written = {_MODELS: '[models."..."]', _PROFILES: "[profiles.NAME]"}.get(
+                name, f"[{name}]"
+            )
             self.report((name,), f"must be a table, written {written} (got {_kind(value)})")
             return {}
         table = cast(dict[str, object], value)
@@ -519,6 +959,80 @@ def _price(value: object) -> Decimal:
     _non_negative(value)
     # str() gives the decimal text TOML read (0.15, not the float's binary expansion).
     return Decimal(str(value)).copy_abs()  # copy_abs: -0.0 is 0
+
+
+def _provider_kind(value: object) -> ProviderKind:
+    kind = _text(value) or ""
+    for known in PROVIDER_KINDS:
+        if kind.lower() == known:
+            return known
+    raise _BadValueError(f'must be "openai", "azure" or "compatible" (got {_show(value)})')
+
+
+def _command(value: object) -> str | None:
+    """A command line for ``api_key_cmd`` / ``ad_token_cmd``; never echoed (may hold a secret)."""
+    command = _text(value)
+    if command is None:
+        return None
+    from gpt_tui.core.secretcmd import split_command
+
+    try:
+        split_command(command)
+    except ValueError as exc:
+        raise _BadValueError(f"the command {exc}") from None
+    return command
+
+
+def _proxy(value: object) -> str | None:
+    url = _text(value)
+    if url is None:
+        return None
+    from gpt_tui.core.proxies import SOCKS_PACKAGE_HINT, proxy_url_problem, socks_available
+
+    problem = proxy_url_problem(url)
+    if problem:
+        raise _BadValueError(problem)  # not echoed: proxy URLs may carry a password
+    if url.lower().startswith("socks") and not socks_available():
+        raise _BadValueError(f"{SOCKS_PACKAGE_HINT}; until then requests go direct")
+    return url
+
+
+def _model_names(value: object) -> tuple[str, ...]:
+    if isinstance(value, list):
+        items = cast(list[object], value)
+        if all(isinstance(item, str) and item.strip() for item in items):
+            names = (cast(str, item).strip() for item in items)
+            return tuple(dict.fromkeys(names))  # without duplicates, in order
+    raise _BadValueError('must be a list of model names, e.g. ["gpt-4o", "o3-mini"]')
+
+
+def _string_table(
+    check: _Checker,
+    table: Mapping[str, object],
+    where: tuple[str, ...],
+    what: str,
+    *,
+    header: bool = False,
+) -> Mapping[str, str]:
+    """A table of non-empty one-line strings (``deployments``, ``headers``); bad entries are
+    reported and dropped. Header values are never echoed: they often carry credentials."""
+    if where[-1] not in table:
+        return _no_strings()
+    raw = table[where[-1]]
+    if not isinstance(raw, dict):
+        check.report(where, f"must be a table of {what} (got {_kind(raw)})")
+        return _no_strings()
+    found: dict[str, str] = {}
+    for key, value in cast(dict[str, object], raw).items():
+        if header and not _HEADER_NAME_RE.fullmatch(key):
+            check.report((*where, key), "is not a valid HTTP header name")
+            continue
+        if not isinstance(value, str) or not value.strip() or "\r" in value or "\n" in value:
+            got = _kind(value) if header or not isinstance(value, str) else _show(value)
+            check.report((*where, key), f"must be a non-empty one-line string (got {got})")
+            continue
+        found[key] = value.strip()
+    return MappingProxyType(found)
 
 
 def base_url_problem(url: str) -> str | None:

@@ -647,3 +647,27 @@ def test_arbitrary_valid_toml_never_raises(scratch: Path, doc: dict[str, object]
     settings_, problems = load_settings(scratch, {"MY_KEY": KEY})
     assert KEY not in repr(settings_)
     assert all(KEY not in str(p) for p in problems)
+
+
+# --- [provider] is the profile "default" -------------------------------------------------------
+
+
+def test_provider_table_takes_every_profile_key(cfg: Path) -> None:
+    text = (
+        "[provider]\n"
+        'base_url = "http://localhost:8000/v1"\n'
+        'proxy = "http://127.0.0.1:3128"\n'
+        'headers = { "X-Team" = "a" }\n'
+        'models = ["llama3.2"]\n'
+        'organizaton = "x"\n'
+    )
+    settings, problems = load_settings(write(cfg, text), {"OPENAI_API_KEY": "sk-env"})
+    assert [(p.line, p.key) for p in problems] == [(6, "provider.organizaton")]
+    assert "did you mean 'organization'?" in problems[0].message
+    provider = settings.provider
+    assert (provider.name, provider.table, provider.api_key) == ("default", "provider", "sk-env")
+    assert provider.proxy == "http://127.0.0.1:3128"
+    assert dict(provider.headers) == {"X-Team": "a"}
+    assert provider.models == ("llama3.2",)
+    assert dict(settings.profiles) == {"default": provider}
+    assert settings.default_profile == "default"

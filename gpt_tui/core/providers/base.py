@@ -47,7 +47,34 @@ class UsageReported:
     usage: Usage
 
 
-StreamEvent = TextDelta | UsageReported
+@dataclass(frozen=True, slots=True)
+class ProviderNotice:
+    """Something the user should know about this request that is not part of the reply.
+
+    For example: "The server rejected 'temperature' for o3-mini; sent again without it
+    (remembered for this model)". Consumers that do not know it can ignore it.
+    """
+
+    text: str
+    param: str | None = None
+    """The request parameter the notice is about, if any."""
+
+
+StreamEvent = TextDelta | UsageReported | ProviderNotice
+
+
+@dataclass(frozen=True, slots=True)
+class ModelList:
+    """The models one profile offers, for a model picker."""
+
+    profile: str
+    models: tuple[str, ...]
+    """What to offer: the profile's ``models`` and Azure ``deployments`` first (as
+    configured), then the ones the server lists (sorted), without duplicates."""
+    served: tuple[str, ...] = ()
+    """What ``GET /models`` returned (sorted); empty when it could not be asked."""
+    reason: str | None = None
+    """Why the server's list is missing, in words for the user; ``None`` when it came."""
 
 
 class ProviderError(Exception):

@@ -9,16 +9,34 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from gpt_tui.core.models import ErrorInfo
+
+if TYPE_CHECKING:
+    from gpt_tui.core.config import ProviderSettings
 
 KEY_HINT = "Check the key: set OPENAI_API_KEY, or press F4 to paste one (saved to config.toml)."
 _TAGS = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.S | re.I)
 
 
-def describe_error(exc: BaseException, base_url: str, secrets: Iterable[str] = ()) -> ErrorInfo:
-    """An :class:`ErrorInfo` for an exception raised while streaming from ``base_url``."""
+def describe_error(
+    exc: BaseException,
+    base_url: str,
+    secrets: Iterable[str] = (),
+    *,
+    profile: ProviderSettings | None = None,
+    model: str | None = None,
+) -> ErrorInfo:
+    """An :class:`ErrorInfo` for an exception raised while streaming from ``base_url``.
+
+    With ``profile`` (a profile other than the plain ``[provider]`` one) the hints name its
+    own config keys; with ``model`` an Azure 404 names the deployment that was asked for.
+    """
     info = _describe(exc, base_url)
+    if profile is not None:
+        info = _for_profile(info, exc, profile, model)
     return ErrorInfo(
         title=_scrub(info.title, secrets),
         hint=_scrub(info.hint, secrets),
@@ -97,6 +115,70 @@ def _describe_status(exc: object, base_url: str) -> ErrorInfo:
         title = f"The server refused the request (HTTP {status}){said}"
         hint = "Check the parameters in the panel (F3), then press ctrl+r to send again."
     return ErrorInfo(title=title, hint=hint, status=status, request_id=request_id)
+
+
+def key_fix(profile: ProviderSettings) -> str:
+    """Where to set or check the key of ``profile``, naming the variable or config key."""
+    from gpt_tui.core.config import ENV_API_KEY, ENV_AZURE_API_KEY
+
+    source = profile.key_source
+    table = profile.table
+    azure = profile.effective_kind == "azure"
+    standard = ENV_AZURE_API_KEY if azure else ENV_API_KEY
+    keys = f"{table}.api_key (or api_key_env / api_key_cmd) in config.toml"
+    if source.startswith("$") and source != f"${standard}":
+        return f"check ${source[1:]} (named by {table}.api_key_env), or set {keys}"
+    if source.startswith("api_key_cmd"):
+        return f"check what {table}.api_key_cmd prints, or set {keys}"
+    if source.startswith("ad_token_cmd"):
+        return f"check {table}.ad_token_cmd (it must print an Entra ID token), or set {keys}"
+    if table == "provider" and not azure:
+        return f"set {ENV_API_KEY}, or {keys} (F4 pastes one)"
+    if azure or profile.effective_kind == "openai":
+        return f"set {standard}, or {keys}"
+    return f"set {keys}"
+
+
+def url_key(profile: ProviderSettings) -> str:
+    """The config key (or variable) that says where ``profile`` sends requests."""
+    from gpt_tui.core.config import ENV_AZURE_ENDPOINT, ENV_BASE_URL
+
+    if profile.effective_kind == "azure":
+        return f"{profile.table}.endpoint (or ${ENV_AZURE_ENDPOINT})"
+    if profile.table == "provider":
+        return f"{ENV_BASE_URL} or provider.base_url"
+    return f"{profile.table}.base_url"
+
+
+def _for_profile(
+    info: ErrorInfo, exc: BaseException, profile: ProviderSettings, model: str | None
+) -> ErrorInfo:
+    """``info`` with hints that name ``profile``'s config keys instead of the defaults."""
+    import openai as sdk
+
+    legacy = profile.table == "provider" and profile.effective_kind != "azure"
+    status = exc.status_code if isinstance(exc, sdk.APIStatusError) else None
+    if status == 401 and not legacy:
+        return replace(info, hint=f"Check the key: {key_fix(profile)}.")
+    if status == 404 and profile.effective_kind == "azure":
+        deployment = profile.deployment_for(model) if model else "?"
+        example = model or "gpt-4o"
+        title = f"Azure has no deployment named '{deployment}' at {profile.host} (HTTP 404)"
+        hint = (
+            "Azure routes requests by deployment name. Use the model's name in gpt-tui and "
+            f'map it to your deployment: {profile.table}.deployments = {{ "{example}" = '
+            '"YOUR-DEPLOYMENT" }} in config.toml.'
+        )
+        return replace(info, title=title, hint=hint)
+    connection = isinstance(exc, sdk.APIConnectionError)
+    if connection and not isinstance(exc, sdk.APITimeoutError) and not legacy:
+        hint = (
+            "Check that the server is running and the URL is right "
+            f"({url_key(profile)}); behind a proxy set HTTPS_PROXY or "
+            f"{profile.table}.proxy. Then press ctrl+r to send again."
+        )
+        return replace(info, hint=hint)
+    return info
 
 
 def _server_message(exc: object) -> str:
