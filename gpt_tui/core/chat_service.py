@@ -29,6 +29,7 @@ from gpt_tui.core.models import (
     MessageStatus,
     Params,
     Timing,
+    new_id,
     title_from_prompt,
     utc_now,
 )
@@ -180,6 +181,43 @@ class ChatService:
                 repaired = True
         if repaired:
             self._save(conversation, update_index=False)
+        self._open[conversation_id] = conversation
+        return conversation
+
+    def rename(self, conversation: Conversation, title: str) -> None:
+        """Give the conversation a title of the user's choosing."""
+        conversation.title = " ".join(title.split())[:200] or conversation.title
+        if self.is_saved(conversation):
+            self._save(conversation, update_index=True)
+
+    def set_pinned(self, conversation: Conversation, pinned: bool) -> None:
+        """Pinned conversations stay at the top of the list."""
+        conversation.pinned = pinned
+        if self.is_saved(conversation):
+            self._save(conversation, update_index=True)
+
+    def duplicate(self, conversation: Conversation) -> Conversation:
+        """A copy with a new id and "(copy)" in its title, saved at once."""
+        data = conversation.to_dict()
+        data["id"] = new_id()
+        data["title"] = f"{conversation.title or 'New chat'} (copy)"
+        data["updated_at"] = self._time().isoformat()
+        data["pinned"] = False
+        copy = Conversation.from_dict(data)
+        self._open[copy.id] = copy
+        self._save(copy, update_index=True)
+        return copy
+
+    def delete(self, conversation: Conversation) -> None:
+        """Move the conversation to the trash (:meth:`undelete` brings it back)."""
+        if conversation.id in self._streaming:
+            raise TurnRefused("Stop the reply first (Esc), then delete.")
+        self._store.trash(conversation.id)
+        self._open.pop(conversation.id, None)
+
+    def undelete(self, conversation_id: str) -> Conversation:
+        """Undo :meth:`delete`."""
+        conversation = self._store.restore(conversation_id)
         self._open[conversation_id] = conversation
         return conversation
 

@@ -342,12 +342,14 @@ class Conversation:
     created_at: datetime = field(default_factory=utc_now)
     updated_at: datetime = field(default_factory=utc_now)
     messages: list[Message] = field(default_factory=list)
+    pinned: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": SCHEMA_VERSION,
             "id": self.id,
             "title": self.title,
+            "pinned": self.pinned,
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
             "params": self.params.to_dict(),
@@ -379,6 +381,7 @@ class Conversation:
             created_at=_parse_time(data, "created_at", where),
             updated_at=_parse_time(data, "updated_at", where),
             messages=messages,
+            pinned=bool(_opt(data, "pinned", bool, where)),
         )
 
     def summary(self) -> ConversationSummary:
@@ -388,6 +391,7 @@ class Conversation:
             updated_at=self.updated_at,
             model=self.params.model,
             message_count=len(self.messages),
+            pinned=self.pinned,
         )
 
 
@@ -400,6 +404,7 @@ class ConversationSummary:
     updated_at: datetime
     model: str
     message_count: int
+    pinned: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -408,6 +413,7 @@ class ConversationSummary:
             "updated_at": _iso(self.updated_at),
             "model": self.model,
             "message_count": self.message_count,
+            "pinned": self.pinned,
         }
 
     @classmethod
@@ -419,6 +425,7 @@ class ConversationSummary:
             updated_at=_parse_time(data, "updated_at", where),
             model=_opt(data, "model", str, where) or "",
             message_count=_opt(data, "message_count", int, where) or 0,
+            pinned=bool(_opt(data, "pinned", bool, where)),
         )
 
 

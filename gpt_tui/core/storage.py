@@ -197,6 +197,35 @@ class ConversationStore:
             if index.pop(conversation_id, None) is not None:
                 self._write_index(index)
 
+    def trash(self, conversation_id: str) -> None:
+        """Move a conversation to ``trash/`` (out of the list, still on disk for undo)."""
+        with self._lock:
+            path = self._conversation_path(conversation_id)
+            target = self.root / "trash" / path.name
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                path.replace(target)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:
+                raise StoreError(f"Could not delete {path}: {_os_error_text(exc)}") from exc
+            index = self._load_index()
+            if index.pop(conversation_id, None) is not None:
+                self._write_index(index)
+
+    def restore(self, conversation_id: str) -> Conversation:
+        """Bring a conversation back from ``trash/`` (undo of :meth:`trash`)."""
+        with self._lock:
+            path = self._conversation_path(conversation_id)
+            source = self.root / "trash" / path.name
+            try:
+                source.replace(path)
+            except OSError as exc:
+                raise StoreError(f"Could not restore {source}: {_os_error_text(exc)}") from exc
+        conversation = self.load(conversation_id)
+        self.save(conversation)
+        return conversation
+
     def load_state(self) -> dict[str, object]:
         """The saved UI state; ``{}`` if there is none or it is unreadable (with a notice)."""
         with self._lock:

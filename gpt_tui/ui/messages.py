@@ -49,3 +49,11 @@ class ModelDataLoaded(Message):
     """The tokenizer and price data for a model finished loading (exact figures now)."""
 
     model: str
+
+
+@dataclass
+class ConversationAction(Message):
+    """The user asked to rename, pin, duplicate, delete or undelete a conversation."""
+
+    kind: str
+    conversation_id: str | None

@@ -67,7 +67,8 @@ async def test_send_streams_reply_saves_it_and_relaunch_restores_it(tmp_path: Pa
         assert reply_text(app) == demo_reply("show me a table")
         assert "Parameters at a glance" in reply_text(app)
         options = app.screen.query_one(ConversationList)
-        assert options.option_count == 1
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids == [None, screen_of(app).conversation.id]  # "Today", then the chat
     [saved] = stored(tmp_path)
     messages = saved["messages"]
     assert isinstance(messages, list)

@@ -33,7 +33,9 @@ def test_version_and_help_exit_cleanly() -> None:
 
 def test_data_dir_flag_and_env_put_everything_in_one_folder(tmp_path: Path) -> None:
     flag = Paths.resolve(tmp_path / "a", {})
-    assert flag == Paths(tmp_path / "a" / "config.toml", tmp_path / "a" / "data")
+    assert flag == Paths(
+        tmp_path / "a" / "config.toml", tmp_path / "a" / "data", tmp_path / "a" / "logs"
+    )
     env = Paths.resolve(None, {"GPT_TUI_HOME": str(tmp_path / "b")})
     assert env.config_file == tmp_path / "b" / "config.toml"
     assert Paths.resolve(tmp_path / "a", {"GPT_TUI_HOME": "/elsewhere"}) == flag

@@ -92,6 +92,7 @@ def test_list_json_prints_the_summaries(home: Path, capsys: pytest.CaptureFixtur
         "updated_at": "2026-01-02T03:13:05+00:00",
         "model": "gpt-4o-mini",
         "message_count": 6,
+        "pinned": False,
     }
 
 

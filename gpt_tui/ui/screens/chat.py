@@ -38,18 +38,22 @@ from gpt_tui.core.params import ParamError
 from gpt_tui.core.storage import StoreError
 from gpt_tui.core.text import printable
 from gpt_tui.ui.messages import (
+    ConversationAction,
     ConversationChosen,
     ModelDataLoaded,
     ParamsEdited,
     PromptSubmitted,
     TurnProgressed,
 )
+from gpt_tui.ui.screens.dialogs import AskText, Confirm
 from gpt_tui.ui.widgets.chat_view import ChatView, model_label
 from gpt_tui.ui.widgets.param_panel import ParamPanel
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
 from gpt_tui.ui.widgets.usage_panel import LiveStats, UsagePanel
 
+UNDO_SECONDS = 10.0
+"""How long a deleted conversation can be brought back with "u"."""
 LARGE_DRAFT = 20_000
 """Drafts this long (characters) are recounted only when typing pauses…"""
 LARGE_DRAFT_DELAY = 0.4
@@ -151,6 +155,8 @@ class ChatScreen(Screen[None]):
         """Streaming replies by conversation id."""
         self._status_timer: Timer | None = None
         self._estimate_timer: Timer | None = None
+        self._deleted: str | None = None
+        """The conversation deleted last, while "undo" can still bring it back."""
         self._loaded_models: set[str] = set()
         self._warm = False
 
@@ -239,6 +245,27 @@ class ChatScreen(Screen[None]):
             SystemCommand(
                 "Copy the last reply", "To the clipboard (OSC 52)", self.action_copy_reply
             ),
+            SystemCommand(
+                "Rename this chat", "Give it a title", partial(self.action_list_action, "rename")
+            ),
+            SystemCommand(
+                "Pin or unpin this chat", "Keep it on top", partial(self.action_list_action, "pin")
+            ),
+            SystemCommand(
+                "Duplicate this chat",
+                "A copy to try something else",
+                partial(self.action_list_action, "duplicate"),
+            ),
+            SystemCommand(
+                "Delete this chat",
+                "Asks first; undo for a few seconds",
+                partial(self.action_list_action, "delete"),
+            ),
+            SystemCommand(
+                "Undo delete",
+                "Bring back the chat just deleted",
+                partial(self.action_list_action, "undelete"),
+            ),
         ]
         fields = [
             ("Model: switch model", "param-model", "Type a model name for this chat"),
@@ -292,6 +319,93 @@ class ChatScreen(Screen[None]):
         self.conversation = conversation
         await self._show_conversation()
         self.action_focus_prompt()
+
+    # Sidebar actions -----------------------------------------------------------------
+
+    def action_list_action(self, kind: str) -> None:
+        """The clickable actions under the list act on the highlighted conversation."""
+        target = self.query_one(Sidebar).highlighted_id() or (
+            self.conversation.id if self.conversation.messages else None
+        )
+        if target is not None or kind == "undelete":
+            self.post_message(ConversationAction(kind, target))
+
+    @on(ConversationAction)
+    async def conversation_action(self, event: ConversationAction) -> None:
+        if event.kind == "undelete":
+            await self._undelete()
+            return
+        if event.conversation_id is None:
+            return
+        try:
+            conversation = self.service.open(event.conversation_id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Could not open the conversation", severity="error")
+            return
+        if event.kind == "rename":
+            self.app.push_screen(
+                AskText("New title:", conversation.title),
+                partial(self._renamed, conversation.id),
+            )
+        elif event.kind == "pin":
+            self.service.set_pinned(conversation, not conversation.pinned)
+            self.refresh_sidebar()
+        elif event.kind == "duplicate":
+            self.conversation = self.service.duplicate(conversation)
+            await self._show_conversation()
+        elif event.kind == "delete":
+            title = conversation.title or "New chat"
+            self.app.push_screen(
+                Confirm(f"Delete “{title}” ({len(conversation.messages)} messages)?", "Delete"),
+                partial(self._delete_confirmed, conversation.id),
+            )
+
+    def _renamed(self, conversation_id: str, title: str | None) -> None:
+        if title is None or not title.strip():
+            return
+        self.service.rename(self.service.open(conversation_id), title)
+        self._show_title()
+        self.refresh_sidebar()
+
+    async def _delete_confirmed(self, conversation_id: str, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        conversation = self.service.open(conversation_id)
+        try:
+            self.service.delete(conversation)
+        except (TurnRefused, StoreError) as exc:
+            self.notify(str(exc), title="Not deleted", severity="warning")
+            return
+        self._deleted = conversation_id
+        self.set_timer(UNDO_SECONDS, partial(self._forget_undo, conversation_id))
+        self.notify(
+            f"Deleted “{conversation.title or 'New chat'}”. Press u in the list (or ctrl+p → "
+            f"Undo delete) within {UNDO_SECONDS:g} s to bring it back.",
+            title="Deleted",
+            timeout=UNDO_SECONDS,
+        )
+        if conversation_id == self.conversation.id:
+            self.conversation = self.service.new_conversation()
+            await self._show_conversation()
+        else:
+            self.refresh_sidebar()
+
+    def _forget_undo(self, conversation_id: str) -> None:
+        if self._deleted == conversation_id:
+            self._deleted = None
+
+    async def _undelete(self) -> None:
+        if self._deleted is None:
+            self.notify("Nothing to undo: the undo time has passed or nothing was deleted.")
+            return
+        conversation_id, self._deleted = self._deleted, None
+        try:
+            self.conversation = self.service.undelete(conversation_id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Could not undo", severity="error")
+            return
+        await self._show_conversation()
+        self.notify(f"Restored “{self.conversation.title or 'New chat'}”.")
 
     async def adopt_default_model(self) -> None:
         """After setup: a chat with no messages yet switches to the new default model."""
