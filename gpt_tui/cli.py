@@ -41,6 +41,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--model", metavar="NAME", help="model for new conversations")
     parser.add_argument(
+        "--profile", metavar="NAME", help="use this [profiles.NAME] from config.toml"
+    )
+    parser.add_argument(
         "--data-dir",
         metavar="DIR",
         type=Path,
@@ -58,6 +61,7 @@ def build_app(
     env: Mapping[str, str],
     *,
     model: str | None = None,
+    profile: str | None = None,
     demo_delay: float | None = None,
     make_provider: Callable[[ProviderSettings], ChatProvider] | None = None,
     warm_up: bool = True,
@@ -68,8 +72,12 @@ def build_app(
     idle_timeout: float | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
-    from gpt_tui.core.chat_service import ChatService, choose_default_model
-    from gpt_tui.core.config import load_settings
+    from gpt_tui.core.chat_service import (
+        DEFAULT_IDLE_TIMEOUT,
+        ChatService,
+        choose_default_model,
+    )
+    from gpt_tui.core.config import ConfigProblem, ProfileNotFound, load_settings, select_profile
     from gpt_tui.core.ledger import UsageLedger
     from gpt_tui.core.models import utc_now
     from gpt_tui.core.planner import RequestPlanner
@@ -81,12 +89,17 @@ def build_app(
     from gpt_tui.ui.app import GptTuiApp
 
     settings, problems = load_settings(paths.config_file, env)
+    if profile is not None:
+        try:
+            settings = select_profile(settings, profile)
+        except ProfileNotFound as exc:
+            problems.append(ConfigProblem(paths.config_file, None, "--profile", str(exc)))
     clock = now or utc_now
     demo = DemoProvider() if demo_delay is None else DemoProvider(delay=demo_delay)
     providers = (
-        ProviderRegistry(settings.provider, demo=demo, make_provider=make_provider)
+        ProviderRegistry.from_settings(settings, demo=demo, make_provider=make_provider)
         if make_provider is not None
-        else ProviderRegistry(settings.provider, demo=demo)
+        else ProviderRegistry.from_settings(settings, demo=demo)
     )
     store = ConversationStore(paths.data_dir)
     default_model = choose_default_model(model, settings)
@@ -98,7 +111,10 @@ def build_app(
         ledger=UsageLedger(paths.data_dir / "totals.json"),
         now=clock,
         timer=timer or time.monotonic,
-        **({} if idle_timeout is None else {"idle_timeout": idle_timeout}),
+        idle_timeout=next(
+            (t for t in (idle_timeout, settings.idle_timeout) if t is not None),
+            DEFAULT_IDLE_TIMEOUT,
+        ),
     )
     offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
     return GptTuiApp(
@@ -108,7 +124,7 @@ def build_app(
         config_problems=problems,
         offer_setup=offer_setup,
         warm_up=warm_up,
-        keymap=keymap,
+        keymap=settings.keymap if keymap is None else keymap,
         cursor_blink=cursor_blink,
         now=clock,
     )
@@ -134,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     args = parse_args(arguments)
     paths = Paths.resolve(args.data_dir, env)
-    app = build_app(paths, env, model=args.model)
+    app = build_app(paths, env, model=args.model, profile=args.profile)
     from gpt_tui import logs
 
     logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
+from gpt_tui.core.fsutil import atomic_write_text
 from gpt_tui.core.ledger import Totals, UsageLedger
 from gpt_tui.core.models import (
     DEMO_MODEL,
@@ -37,6 +38,7 @@ from gpt_tui.core.planner import RequestEstimate, RequestPlanner
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
+    ProviderNotice,
     StreamEvent,
     TextDelta,
     UsageReported,
@@ -183,6 +185,18 @@ class ChatService:
             self._save(conversation, update_index=False)
         self._open[conversation_id] = conversation
         return conversation
+
+    def export(self, conversation: Conversation, fmt: str, directory: Path) -> Path:
+        """Write the conversation to ``directory`` as Markdown ("md") or JSON; returns the file.
+
+        Raises :class:`OSError` when the file cannot be written.
+        """
+        from gpt_tui.core.exporting import export_filename, to_json, to_markdown
+
+        text = to_markdown(conversation) if fmt == "md" else to_json(conversation)
+        path = directory / export_filename(conversation, fmt)
+        atomic_write_text(path, text, mode=0o600)
+        return path
 
     def rename(self, conversation: Conversation, title: str) -> None:
         """Give the conversation a title of the user's choosing."""
@@ -429,6 +443,8 @@ class ChatService:
                         last_save = self._timer()
                 elif isinstance(event, UsageReported):
                     reply.usage = event.usage
+                elif isinstance(event, ProviderNotice):
+                    reply.notices.append(event.text)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED

@@ -167,7 +167,16 @@ _MODEL_SECTION = 'models."name"'
 _PROFILES = "profiles"
 _PROFILE_SECTION = "profiles.NAME"
 """How problems and suggestions name any ``[profiles.NAME]`` table."""
-_ROOT_KEYS: tuple[str, ...] = ("model", "default_profile", *_TABLE_KEYS, _MODELS, _PROFILES)
+_KEYMAP = "keymap"
+_ROOT_KEYS: tuple[str, ...] = (
+    "model",
+    "default_profile",
+    "idle_timeout",
+    *_TABLE_KEYS,
+    _MODELS,
+    _PROFILES,
+    _KEYMAP,
+)
 _KNOWN: dict[str, tuple[str, ...]] = {
     "": _ROOT_KEYS,
     **_TABLE_KEYS,
@@ -364,6 +373,10 @@ class Settings:
     ``[profiles.NAME]`` tables as written, then "azure" from the environment (read-only)."""
     default_profile: str | None = None
     """The name of the profile in use; never ``None`` once built (``provider.name``)."""
+    keymap: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    """``[keymap]``: binding id → keys (the UI checks the ids and reports unknown ones)."""
+    idle_timeout: float | None = None
+    """Seconds of silence after a reply has started before the stream counts as stalled."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}
@@ -470,8 +483,26 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         models=_model_overrides(check, data),
         profiles=profiles,
         default_profile=default_name,
+        keymap=_keymap(check, data),
+        idle_timeout=check.value(
+            data, ("idle_timeout",), _real("a number of seconds > 0", lambda v: v > 0)
+        ),
     )
     return settings, problems
+
+
+def _keymap(check: _Checker, data: Mapping[str, object]) -> Mapping[str, str]:
+    """``[keymap]``: each value must be a key or comma-separated keys, e.g. "ctrl+s"."""
+    table = check.table(data, _KEYMAP, known=False)
+    keymap: dict[str, str] = {}
+    for binding_id, keys in table.items():
+        if isinstance(keys, str) and keys.strip():
+            keymap[binding_id] = keys.strip()
+        else:
+            check.report(
+                (_KEYMAP, binding_id), f'must be a key such as "ctrl+s" (got {_kind(keys)})'
+            )
+    return MappingProxyType(keymap)
 
 
 def _profiles(

@@ -261,6 +261,14 @@ def _decimal(raw: object, where: str) -> Decimal | None:
     return value
 
 
+def _notices(raw: object, where: str) -> list[str]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list) or not all(isinstance(n, str) for n in raw):
+        raise SchemaError(where, "expected a list of strings")
+    return list(cast(list[str], raw))
+
+
 @dataclass(slots=True)
 class Message:
     """One chat message. Assistant replies also carry how they ended, usage, cost and timing."""
@@ -276,6 +284,8 @@ class Message:
     cost: Decimal | None = None
     """USD for this reply from ``usage`` and the model's price; None when the price is unknown."""
     timing: Timing | None = None
+    notices: list[str] = field(default_factory=list)
+    """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -289,6 +299,7 @@ class Message:
             "error": None if self.error is None else self.error.to_dict(),
             "cost": None if self.cost is None else str(self.cost),
             "timing": None if self.timing is None else self.timing.to_dict(),
+            "notices": list(self.notices),
         }
 
     @classmethod
@@ -318,6 +329,7 @@ class Message:
             error=None if error is None else ErrorInfo.from_dict(error, f"{where}.error"),
             cost=_decimal(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
+            notices=_notices(data.get("notices"), f"{where}.notices"),
         )
 
     @property

@@ -11,6 +11,7 @@ import contextlib
 import time
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -37,6 +38,7 @@ from gpt_tui.core.models import Conversation, MessageStatus
 from gpt_tui.core.params import ParamError
 from gpt_tui.core.storage import StoreError
 from gpt_tui.core.text import printable
+from gpt_tui.paths import display_path
 from gpt_tui.ui.messages import (
     ConversationAction,
     ConversationChosen,
@@ -246,6 +248,16 @@ class ChatScreen(Screen[None]):
                 "Copy the last reply", "To the clipboard (OSC 52)", self.action_copy_reply
             ),
             SystemCommand(
+                "Export this chat to Markdown",
+                "Writes a .md file into the current folder",
+                partial(self.export_chat, "md"),
+            ),
+            SystemCommand(
+                "Export this chat to JSON",
+                "Lossless; gpt-tui import reads it back",
+                partial(self.export_chat, "json"),
+            ),
+            SystemCommand(
                 "Rename this chat", "Give it a title", partial(self.action_list_action, "rename")
             ),
             SystemCommand(
@@ -280,6 +292,18 @@ class ChatScreen(Screen[None]):
             for title, field_id, help_text in fields
         )
         return commands
+
+    def export_chat(self, fmt: str) -> None:
+        """Export the open conversation into the folder gpt-tui was started from."""
+        if not self.conversation.messages:
+            self.notify("This chat is empty: nothing to export yet.")
+            return
+        try:
+            path = self.service.export(self.conversation, fmt, Path.cwd())
+        except OSError as exc:
+            self.notify(f"Could not write the file: {exc}", title="Export", severity="error")
+            return
+        self.notify(f"Wrote {display_path(path)}", title="Exported")
 
     def focus_field(self, field_id: str) -> None:
         """Show the parameter panel and put the cursor in one of its fields."""

@@ -57,7 +57,7 @@ class ReplyView(Vertical):
     def show_status(self, message: Message) -> None:
         """Show how the reply ended, with the error and what to do next."""
         status = self.query_one(".reply-status", Static)
-        lines = [_STATUS_TEXT.get(message.status, "")]
+        lines = [_STATUS_TEXT.get(message.status, ""), *(f"ℹ {n}" for n in message.notices)]
         if message.error is not None:
             lines.append(message.error.title)
             if message.error.hint:
