@@ -270,3 +270,20 @@ async def test_tab_goes_from_the_prompt_straight_to_the_parameter_fields(tmp_pat
         assert app.focused.id == "param-model"
         await pilot.press("ctrl+l")
         assert isinstance(app.focused, PromptInput)
+
+
+async def test_text_and_enter_in_one_burst_are_sent_in_order(tmp_path: Path) -> None:
+    """Keys that arrive together (tmux send-keys, a fast typist, a paste without bracketed
+    paste mode) must not let Enter overtake the characters before it."""
+    from textual import events
+
+    provider = RecordingProvider([Script(["ok"])])
+    app = make_app(tmp_path, env=REMOTE, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        for key, char in [("a", "a"), ("b", "b"), ("ctrl+j", None), ("c", "c"), ("enter", "\r")]:
+            app.post_message(events.Key(key, char))
+        await wait_idle(pilot)
+        await pilot.pause()
+        assert [m["content"] for m in provider.requests[0].messages] == ["ab\nc"]
+        assert app.screen.query_one(PromptInput).text == ""

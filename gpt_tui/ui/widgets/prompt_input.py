@@ -45,9 +45,15 @@ class PromptInput(TextArea):
         )
 
     def action_send(self) -> None:
+        # A priority binding runs as soon as the key arrives, ahead of characters still
+        # queued for this widget (fast typing, a paste without bracketed paste, tmux
+        # send-keys): read the text only after they are in.
+        self.call_later(self._send_now)
+
+    def _send_now(self) -> None:
         text = self.text
         if text.strip():
             self.post_message(PromptSubmitted(text))
 
     def action_newline(self) -> None:
-        self.insert("\n")
+        self.call_later(self.insert, "\n")
