@@ -19,9 +19,13 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from gpt_tui.cli import build_app
+from gpt_tui.core.config import ProviderSettings
+from gpt_tui.core.models import Usage
+from gpt_tui.core.providers.base import ChatProvider
+from gpt_tui.core.providers.demo import demo_reply, split_pieces
 from gpt_tui.paths import Paths
 from gpt_tui.ui.widgets.prompt_input import PromptInput
-from tests.fakes import SteppingTimer  # timings that are the same on every run
+from tests.fakes import RecordingProvider, Script, SteppingTimer
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -59,7 +63,29 @@ async def first_run(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: bool) -> Path:
+async def help_screen(pilot: Pilot[None]) -> None:
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+async def usage_and_cost(pilot: Pilot[None]) -> None:
+    await send(pilot, "Explain attention in transformers, with a small table.")
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.focus()
+    await pilot.press(*"And how does multi-head attention differ?")
+    await pilot.pause()
+
+
+def priced_provider(settings: ProviderSettings) -> ChatProvider:
+    """A fake server reply with the usage a real one reports (cached tokens included)."""
+    return RecordingProvider(
+        [Script(split_pieces(demo_reply("table")), usage=Usage(1850, 412, cached_tokens=1024))]
+    )
+
+
+async def shoot(
+    name: str, scene: Scene, size: tuple[int, int], *, setup_done: bool, priced: bool = False
+) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ["HOME"] = tmp  # paths show as ~/…, the same on every machine
@@ -68,7 +94,9 @@ async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: b
             (root / "data" / "state.json").write_text(json.dumps({"setup_dismissed": True}))
         app = build_app(
             Paths(config_file=root / "config.toml", data_dir=root / "data"),
-            {},
+            {"OPENAI_API_KEY": "sk-fake-screenshot-key-000000"} if priced else {},
+            model="gpt-4o" if priced else None,
+            make_provider=priced_provider if priced else None,
             demo_delay=0.0,
             warm_up=True,
             now=lambda: NOW,
@@ -85,19 +113,21 @@ async def shoot(name: str, scene: Scene, size: tuple[int, int], *, setup_done: b
     return path
 
 
-SCENES: list[tuple[str, Scene, tuple[int, int], bool]] = [
-    ("chat", chat_with_code, (160, 48), True),
-    ("chinese", chinese_chat, (120, 36), True),
-    ("parameters", parameters, (160, 48), True),
-    ("first-run", first_run, (120, 36), False),
-    ("narrow-80x24", chat_with_code, (80, 24), True),
+SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
+    ("chat", chat_with_code, (160, 48), True, False),
+    ("usage-and-cost", usage_and_cost, (160, 48), True, True),
+    ("chinese", chinese_chat, (120, 36), True, False),
+    ("parameters", parameters, (160, 48), True, False),
+    ("help", help_screen, (140, 40), True, False),
+    ("first-run", first_run, (120, 36), False, False),
+    ("narrow-80x24", chat_with_code, (80, 24), True, False),
 ]
 
 
 async def main() -> int:
     OUT.mkdir(exist_ok=True)
-    for name, scene, size, setup_done in SCENES:
-        path = await shoot(name, scene, size, setup_done=setup_done)
+    for name, scene, size, setup_done, priced in SCENES:
+        path = await shoot(name, scene, size, setup_done=setup_done, priced=priced)
         print(f"wrote {path.relative_to(OUT.parent)}")
     return 0
 
