@@ -159,3 +159,32 @@ async def test_escape_always_stops_a_stalled_stream(
         reply = screen_of(app).conversation.messages[-1]
         assert reply.status is MessageStatus.STOPPED
         assert reply.content == "abcd"
+
+
+async def test_connect_timeout(tmp_path: Path) -> None:
+    """A listener whose accept queue is full drops new SYNs: a real connect timeout."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    fillers = []
+    for _ in range(3):  # fill the backlog; nothing ever accepts
+        filler = socket.socket()
+        filler.setblocking(False)
+        filler.connect_ex(("127.0.0.1", port))
+        fillers.append(filler)
+    try:
+        write_config(tmp_path, "[provider]\nmax_retries = 0\ntimeout = 1.0\n")
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": f"http://127.0.0.1:{port}/v1"}
+        app = make_app(tmp_path, env=env, model="m")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await type_and_send(app, pilot, "hello")
+            await wait_idle(pilot)
+            status = reply_status(app)
+            assert "timed out" in status
+            assert "HTTPS_PROXY" in status
+            assert screen_of(app).conversation.messages[0].content == "hello"
+    finally:
+        for filler in fillers:
+            filler.close()
+        listener.close()
