@@ -57,7 +57,7 @@ FAULTS: dict[str, Fault] = {
     ),
     "connection dropped mid-stream": Fault(
         ScriptedReply(text="abcdefghijkl", chunk_size=4, drop_after_chunks=2),
-        ["interrupted", "Could not connect"],
+        ["interrupted", "was cut in the middle of the reply"],
         partial="abcdefgh",
     ),
     "malformed SSE line": Fault(

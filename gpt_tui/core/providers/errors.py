@@ -54,6 +54,12 @@ def _describe(exc: BaseException, base_url: str) -> ErrorInfo:
             "The server or network is slow or unreachable. Try again (ctrl+r); if it keeps "
             "happening check the URL, your proxy (HTTPS_PROXY) or raise provider.timeout.",
         )
+    if isinstance(exc, sdk.APIConnectionError) and _dropped(exc):
+        return ErrorInfo(
+            f"The connection to {base_url} was cut in the middle of the reply",
+            "The server or a proxy closed the stream early; the text so far is kept. "
+            "Press ctrl+r to ask again.",
+        )
     if isinstance(exc, sdk.APIConnectionError):
         return ErrorInfo(
             f"Could not connect to {base_url}: {_connection_cause(exc)}",
@@ -170,7 +176,7 @@ def _for_profile(
             '"YOUR-DEPLOYMENT" }} in config.toml.'
         )
         return replace(info, title=title, hint=hint)
-    connection = isinstance(exc, sdk.APIConnectionError)
+    connection = isinstance(exc, sdk.APIConnectionError) and not _dropped(exc)
     if connection and not isinstance(exc, sdk.APITimeoutError) and not legacy:
         hint = (
             "Check that the server is running and the URL is right "
@@ -179,6 +185,19 @@ def _for_profile(
         )
         return replace(info, hint=hint)
     return info
+
+
+_DROPPED = ("peer closed connection", "incomplete chunked read", "server disconnected")
+
+
+def _dropped(exc: BaseException) -> bool:
+    """Whether a connection error is a stream cut after the response began."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if any(marker in str(cause).lower() for marker in _DROPPED):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _server_message(exc: object) -> str:
