@@ -245,9 +245,12 @@ class ChatService:
         """The text received so far for a reply that is streaming now."""
         return "".join(self._live.get(message_id, ()))
 
-    def provider_label(self, model: str) -> str:
+    def provider_label(self, model: str, profile: str | None = None) -> str:
         """Where requests for ``model`` go, for display ("demo (offline)", a host name…)."""
-        return self._providers.label_for(model)
+        try:
+            return self._providers.label_for(model, profile)
+        except ProviderError as exc:
+            return exc.info.title
 
     def update_params(self, conversation: Conversation, params: Params) -> None:
         """Use ``params`` for this conversation's next requests (saved if it has messages)."""
@@ -284,12 +287,34 @@ class ChatService:
 
     @property
     def base_url(self) -> str | None:
+        """The default profile's URL."""
         return self._providers.settings.base_url
+
+    def base_url_for(self, params: Params) -> str | None:
+        """The URL a conversation's requests go to (its profile's), for pricing."""
+        try:
+            return self._providers.profile(params.profile).url
+        except ProviderError:
+            return self.base_url
+
+    def profile_names(self) -> tuple[str, ...]:
+        return self._providers.profile_names
+
+    async def models_for(self, profile: str | None) -> list[str]:
+        """Model names to offer for ``profile``: configured ones, then the server's list."""
+        try:
+            listing = await self._providers.list_models(profile)
+        except ProviderError:
+            return []
+        return list(listing.models)
 
     def estimate(self, conversation: Conversation, draft: str) -> RequestEstimate:
         """Tokens, context use and maximum cost of sending ``draft`` now."""
         return self.planner.estimate(
-            conversation.params, self._history(conversation), draft, self.base_url
+            conversation.params,
+            self._history(conversation),
+            draft,
+            self.base_url_for(conversation.params),
         )
 
     def refusal(self, conversation: Conversation, prompt: str | None) -> str | None:
@@ -302,9 +327,10 @@ class ChatService:
         if prompt is not None:
             history.append(Message(role="user", content=prompt, id="draft"))
         params = conversation.params
-        selection = self.planner.select(params, history, self.base_url)
+        base_url = self.base_url_for(params)
+        selection = self.planner.select(params, history, base_url)
         if selection.over_by > 0 and self.planner.counter.is_ready(params.model):
-            window = self.planner.info(params.model, self.base_url)
+            window = self.planner.info(params.model, base_url)
             size = f" of {window.context_window:,}" if window and window.context_window else ""
             return (
                 f"This request is {selection.over_by:,} tokens over the context window{size} "
@@ -405,7 +431,7 @@ class ChatService:
             if not conversation.title:
                 conversation.title = title_from_prompt(prompt)
         history = list(conversation.messages)
-        request, _selection = self.planner.request(params, history, self.base_url)
+        request, _selection = self.planner.request(params, history, self.base_url_for(params))
         reply = Message(
             role="assistant",
             content="",
@@ -430,7 +456,7 @@ class ChatService:
         started = last_save = self._timer()
         first_token: float | None = None
         try:
-            provider = self._providers.for_model(params.model)
+            provider = self._providers.for_model(params.model, params.profile)
             async for event in self._guarded(provider.stream(request), lambda: bool(parts)):
                 if isinstance(event, TextDelta):
                     if first_token is None:
@@ -479,7 +505,9 @@ class ChatService:
         if reply.usage is None and reply.content:
             reply.usage = self.planner.estimated_usage(request, reply.content)
         if reply.usage is not None:
-            reply.cost = self.planner.prices.reply_cost(reply.usage, request.model, self.base_url)
+            reply.cost = self.planner.prices.reply_cost(
+                reply.usage, request.model, self.base_url_for(conversation.params)
+            )
         conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
         _log_outcome(conversation.id, request.model, reply)

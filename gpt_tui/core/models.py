@@ -118,6 +118,8 @@ class Params:
     context: ContextStrategy = "all"
     context_turns: int = 10
     """How many recent turns "last_turns" keeps (a turn is a prompt and its replies)."""
+    profile: str | None = None
+    """The config profile requests go through; None: the default profile."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -128,6 +130,7 @@ class Params:
             "system_prompt": self.system_prompt,
             "context": self.context,
             "context_turns": self.context_turns,
+            "profile": self.profile,
         }
 
     @classmethod
@@ -149,6 +152,7 @@ class Params:
             system_prompt=_opt(data, "system_prompt", str, where) or "",
             context=cast(ContextStrategy, context),
             context_turns=turns or 10,
+            profile=_opt(data, "profile", str, where),
         )
 
     def with_changes(self, **changes: Any) -> Params:

@@ -102,6 +102,8 @@ class ParamsForm:
     system_prompt: str
     context: str = "all"
     context_turns: str = "10"
+    profile: str = ""
+    """The profile's name; "" for the default profile."""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:
@@ -114,6 +116,7 @@ class ParamsForm:
             system_prompt=params.system_prompt,
             context=params.context,
             context_turns=str(params.context_turns),
+            profile=params.profile or "",
         )
 
     def errors(self) -> dict[str, str]:
@@ -136,6 +139,7 @@ class ParamsForm:
             system_prompt=self.system_prompt,
             context=parse_context(self.context),
             context_turns=parse_context_turns(self.context_turns),
+            profile=self.profile or None,
         )
 
 

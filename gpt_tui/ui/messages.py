@@ -57,3 +57,11 @@ class ConversationAction(Message):
 
     kind: str
     conversation_id: str | None
+
+
+@dataclass
+class ModelsListed(Message):
+    """Model names a profile offers (configured ones first, then the server's list)."""
+
+    profile: str | None
+    models: list[str]

@@ -123,6 +123,7 @@ async def test_parameters_go_into_the_next_request_and_are_saved(tmp_path: Path)
         "system_prompt": "Be brief.",
         "context": "all",
         "context_turns": 10,
+        "profile": None,
     }
 
 

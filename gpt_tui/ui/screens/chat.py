@@ -36,6 +36,7 @@ from gpt_tui.core.chat_service import (
 )
 from gpt_tui.core.models import Conversation, MessageStatus
 from gpt_tui.core.params import ParamError
+from gpt_tui.core.providers.base import ProviderError
 from gpt_tui.core.storage import StoreError
 from gpt_tui.core.text import printable
 from gpt_tui.paths import display_path
@@ -43,6 +44,7 @@ from gpt_tui.ui.messages import (
     ConversationAction,
     ConversationChosen,
     ModelDataLoaded,
+    ModelsListed,
     ParamsEdited,
     PromptSubmitted,
     TurnProgressed,
@@ -445,7 +447,10 @@ class ChatScreen(Screen[None]):
             if m.status is MessageStatus.STREAMING
         }
         await self.query_one(ChatView).show_messages(conversation.id, conversation.messages, live)
-        self.query_one(ParamPanel).load(conversation.params, self._provider_label())
+        panel = self.query_one(ParamPanel)
+        panel.show_profiles(self.service.profile_names(), self.service.providers.default_profile)
+        panel.load(conversation.params, self._provider_label())
+        self._list_models(conversation.params.profile)
         self._show_title()
         self._show_status()
         self.refresh_sidebar()
@@ -495,8 +500,26 @@ class ChatScreen(Screen[None]):
             self._status_timer = None
 
     def _provider_label(self) -> str:
-        model = self.conversation.params.model
-        return self.service.provider_label(model)
+        params = self.conversation.params
+        return self.service.provider_label(params.model, params.profile)
+
+    def _list_models(self, profile: str | None) -> None:
+        try:
+            configured = self.service.providers.profile(profile).configured
+        except ProviderError:
+            return  # a profile removed from config.toml: the send will explain
+        if self._warm and configured:
+            self._fetch_models(profile)
+
+    @work(exclusive=True, exit_on_error=False, group="models")
+    async def _fetch_models(self, profile: str | None) -> None:
+        """Ask the profile's server which models it has (GET /models), in the background."""
+        self.post_message(ModelsListed(profile, await self.service.models_for(profile)))
+
+    @on(ModelsListed)
+    def models_listed(self, message: ModelsListed) -> None:
+        if message.profile == self.conversation.params.profile:
+            self.query_one(ParamPanel).suggest_models(message.models)
 
     # Usage ---------------------------------------------------------------------------
 
@@ -540,6 +563,7 @@ class ChatScreen(Screen[None]):
         """Start loading encoders and prices (the app calls this after the first frame)."""
         self._warm = True
         self._ensure_model_data(self.conversation.params.model)
+        self._list_models(self.conversation.params.profile)
 
     def _ensure_model_data(self, model: str) -> None:
         if self._warm and model not in self._loaded_models:
@@ -566,7 +590,10 @@ class ChatScreen(Screen[None]):
             params = event.form.to_params()
         except ParamError:
             return  # the panel shows the error; sending is refused until it is fixed
+        profile_changed = params.profile != self.conversation.params.profile
         self.service.update_params(self.conversation, params)
+        if profile_changed:
+            self._list_models(params.profile)
         self._show_title()
         self.query_one(ParamPanel).show_provider(self._provider_label())
         self._ensure_model_data(params.model)

@@ -6,9 +6,13 @@ field shows why next to it, and the screen refuses to send until it is fixed.
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.suggester import SuggestFromList
 from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 
 from gpt_tui.core.models import Params
 from gpt_tui.core.params import FIELD_PARAMS_HINTS, ParamsForm
@@ -34,6 +38,8 @@ class ParamPanel(VerticalScroll, can_focus=False):
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield UsagePanel(id="usage")
+        yield Label("profile", classes="field-label", id="profile-label")
+        yield Select[str]([], allow_blank=True, compact=True, id="param-profile")
         yield Static("", id="provider-line", markup=False)
         for name in _FIELDS:
             yield Label(name, classes="field-label")
@@ -70,6 +76,25 @@ class ParamPanel(VerticalScroll, can_focus=False):
     def on_mount(self) -> None:
         for name in _ALL_INPUTS:
             self.query_one(f"#error-{name}").display = False
+        self.show_profiles((), None)
+
+    def show_profiles(self, names: tuple[str, ...], default: str | None) -> None:
+        """The profiles to choose from; the selector shows only when there is a choice."""
+        select = self.query_one("#param-profile", Select)
+        with self.prevent(Select.Changed):
+            select.set_options(
+                [(f"{name} (default)" if name == default else name, name) for name in names]
+            )
+        many = len(names) > 1
+        select.display = many
+        self.query_one("#profile-label").display = many
+        self._default_profile = default
+
+    def suggest_models(self, models: list[str]) -> None:
+        """Offer these model names as completions in the model field (→ accepts one)."""
+        self.query_one("#param-model", Input).suggester = SuggestFromList(
+            models, case_sensitive=False
+        )
 
     def load(self, params: Params, provider_label: str) -> None:
         """Show ``params`` (a conversation was opened) without posting edits."""
@@ -85,6 +110,11 @@ class ParamPanel(VerticalScroll, can_focus=False):
             context = self.query_one("#param-context", Select)
             if context.value != form.context:
                 context.value = form.context
+            profile = self.query_one("#param-profile", Select)
+            wanted = form.profile or self._default_profile
+            if wanted is not None and profile.value != wanted:
+                with contextlib.suppress(InvalidSelectValueError):
+                    profile.value = wanted
         self._show_turns_field(form.context)
         self.show_provider(provider_label)
         self.show_errors({})
@@ -96,9 +126,12 @@ class ParamPanel(VerticalScroll, can_focus=False):
         """Every field's current text."""
         values = {name: self.query_one(f"#param-{name}", Input).value for name in _ALL_INPUTS}
         context = self.query_one("#param-context", Select).value
+        profile = self.query_one("#param-profile", Select).value
+        chosen = profile if isinstance(profile, str) else ""
         return ParamsForm(
             system_prompt=self.query_one("#param-system_prompt", TextArea).text,
             context=context if isinstance(context, str) else "all",
+            profile="" if chosen == self._default_profile else chosen,
             **values,
         )
 
