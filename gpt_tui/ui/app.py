@@ -209,6 +209,7 @@ class GptTuiApp(App[None]):
         await self.chat_screen.adopt_default_model()
 
     async def action_quit(self) -> None:
+        self.chat_screen.save_drafts()
         await self.chat_screen.stop_all_turns()
         await self.service.providers.aclose()
         self.exit()

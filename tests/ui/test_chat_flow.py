@@ -9,6 +9,7 @@ from typing import Any
 
 from gpt_tui.core.models import ErrorInfo, MessageStatus, Usage
 from gpt_tui.core.providers.demo import demo_reply
+from gpt_tui.ui.messages import ConversationChosen
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.widgets.chat_view import ReplyView, UserMessageView
 from gpt_tui.ui.widgets.prompt_input import PromptInput
@@ -288,3 +289,31 @@ async def test_text_and_enter_in_one_burst_are_sent_in_order(tmp_path: Path) -> 
         await pilot.pause()
         assert [m["content"] for m in provider.requests[0].messages] == ["ab\nc"]
         assert app.screen.query_one(PromptInput).text == ""
+
+
+async def test_drafts_are_kept_per_conversation_across_switches_and_restarts(
+    tmp_path: Path,
+) -> None:
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        await type_and_send(app, pilot, "chat one")
+        await wait_idle(pilot)
+        first = screen_of(app).conversation.id
+        prompt = app.screen.query_one(PromptInput)
+        prompt.text = "half-written thought for chat one"
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert prompt.text == ""
+        await type_and_send(app, pilot, "chat two")
+        await wait_idle(pilot)
+        prompt.text = "draft for chat two"
+        app.screen.post_message(ConversationChosen(first))
+        await pilot.pause()
+        assert prompt.text == "half-written thought for chat one"
+        await app.action_quit()
+    again = make_app(tmp_path)
+    async with again.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        assert screen_of(again).conversation.id == first
+        assert again.screen.query_one(PromptInput).text == "half-written thought for chat one"

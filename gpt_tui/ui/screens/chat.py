@@ -56,6 +56,8 @@ from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
 from gpt_tui.ui.widgets.usage_panel import LiveStats, UsagePanel
 
+MAX_DRAFTS = 200
+"""Drafts kept across restarts (the most recent ones)."""
 UNDO_SECONDS = 10.0
 """How long a deleted conversation can be brought back with "u"."""
 LARGE_DRAFT = 20_000
@@ -159,6 +161,9 @@ class ChatScreen(Screen[None]):
         """Streaming replies by conversation id."""
         self._status_timer: Timer | None = None
         self._estimate_timer: Timer | None = None
+        self._drafts: dict[str, str] = {}
+        """Unsent prompt text per conversation, kept across switches and restarts."""
+        self._shown_id: str | None = None
         self._deleted: str | None = None
         """The conversation deleted last, while "undo" can still bring it back."""
         self._loaded_models: set[str] = set()
@@ -183,6 +188,9 @@ class ChatScreen(Screen[None]):
         yield Footer()
 
     async def on_mount(self) -> None:
+        saved = self.service.state().get("drafts")
+        if isinstance(saved, dict):
+            self._drafts = {str(k): v for k, v in saved.items() if isinstance(v, str) and v}
         last = self.service.last_conversation_id()
         if last is not None:
             try:
@@ -441,6 +449,12 @@ class ChatScreen(Screen[None]):
 
     async def _show_conversation(self) -> None:
         conversation = self.conversation
+        prompt = self.query_one(PromptInput)
+        if self._shown_id is not None and self._shown_id != conversation.id:
+            self._keep_draft(self._shown_id, prompt.text)
+        if self._shown_id != conversation.id:
+            prompt.text = self._drafts.pop(conversation.id, "")
+        self._shown_id = conversation.id
         live = {
             m.id: self.service.live_text(m.id)
             for m in conversation.messages
@@ -457,6 +471,19 @@ class ChatScreen(Screen[None]):
         self.refresh_usage()
         if conversation.messages:
             self.service.remember_state(last_conversation_id=conversation.id)
+
+    def _keep_draft(self, conversation_id: str, text: str) -> None:
+        if text.strip():
+            self._drafts[conversation_id] = text
+        else:
+            self._drafts.pop(conversation_id, None)
+
+    def save_drafts(self) -> None:
+        """Persist unsent drafts (at quit; never on every keystroke)."""
+        if self._shown_id is not None:
+            self._keep_draft(self._shown_id, self.query_one(PromptInput).text)
+        newest = dict(list(self._drafts.items())[-MAX_DRAFTS:])
+        self.service.remember_state(drafts=newest)
 
     def refresh_sidebar(self) -> None:
         self.query_one(Sidebar).show(
