@@ -39,6 +39,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
             "ctrl+n new chat, F2/F3 toggle panels, F4 setup, ctrl+q quits."
         ),
     )
+    parser.add_argument(
+        "prompt",
+        nargs="?",
+        help="start a new conversation and send this prompt (quote it)",
+    )
+    parser.add_argument(
+        "--continue",
+        dest="resume",
+        action="store_true",
+        help="reopen the last conversation (also what a plain launch does)",
+    )
     parser.add_argument("--model", metavar="NAME", help="model for new conversations")
     parser.add_argument(
         "--profile", metavar="NAME", help="use this [profiles.NAME] from config.toml"
@@ -70,6 +81,7 @@ def build_app(
     keymap: Mapping[str, str] | None = None,
     cursor_blink: bool = True,
     idle_timeout: float | None = None,
+    initial_prompt: str | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
     from gpt_tui.core.chat_service import (
@@ -126,6 +138,7 @@ def build_app(
         warm_up=warm_up,
         keymap=settings.keymap if keymap is None else keymap,
         cursor_blink=cursor_blink,
+        initial_prompt=initial_prompt,
         now=clock,
     )
 
@@ -150,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     args = parse_args(arguments)
     paths = Paths.resolve(args.data_dir, env)
-    app = build_app(paths, env, model=args.model, profile=args.profile)
+    app = build_app(paths, env, model=args.model, profile=args.profile, initial_prompt=args.prompt)
     from gpt_tui import logs
 
     logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())

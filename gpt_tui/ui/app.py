@@ -65,9 +65,11 @@ class GptTuiApp(App[None]):
         warm_up: bool = True,
         keymap: Mapping[str, str] | None = None,
         cursor_blink: bool = True,
+        initial_prompt: str | None = None,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
         super().__init__()
+        self._initial_prompt = initial_prompt
         self._keymap = dict(keymap or {})
         self._cursor_blink = cursor_blink
         self.service = service
@@ -101,7 +103,9 @@ class GptTuiApp(App[None]):
             self.notify(
                 str(problem), title="Problem in config.toml", severity="warning", timeout=15
             )
-        if self._offer_setup:
+        if self._initial_prompt and self._initial_prompt.strip():
+            self.call_after_refresh(self.chat_screen.send_new, self._initial_prompt)
+        elif self._offer_setup:
             self.call_after_refresh(self.action_setup)
         if self._warm_up:
             self.call_after_refresh(self._start_warm_up)

@@ -14,7 +14,7 @@ from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.widgets.chat_view import ReplyView, UserMessageView
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import ConversationList
-from tests.fakes import RecordingProvider, Script, make_app
+from tests.fakes import RecordingProvider, Script, make_app, paths_in
 from tests.ui.helpers import (
     dismiss_setup,
     reply_text,
@@ -317,3 +317,27 @@ async def test_drafts_are_kept_per_conversation_across_switches_and_restarts(
         await pilot.pause()
         assert screen_of(again).conversation.id == first
         assert again.screen.query_one(PromptInput).text == "half-written thought for chat one"
+
+
+async def test_a_prompt_on_the_command_line_starts_a_chat_and_sends_it(tmp_path: Path) -> None:
+    from gpt_tui.cli import build_app, parse_args
+
+    args = parse_args(["show me a table", "--model", "demo"])
+    assert args.prompt == "show me a table"
+    assert parse_args(["--continue"]).resume
+    app = build_app(
+        paths_in(tmp_path),
+        {},
+        model=args.model,
+        demo_delay=0.0,
+        warm_up=False,
+        initial_prompt=args.prompt,
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await wait_idle(pilot)
+        conversation = screen_of(app).conversation
+        assert [m.content for m in conversation.messages] == [
+            "show me a table",
+            demo_reply("show me a table"),
+        ]

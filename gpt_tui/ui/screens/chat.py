@@ -441,6 +441,12 @@ class ChatScreen(Screen[None]):
         await self._show_conversation()
         self.notify(f"Restored “{self.conversation.title or 'New chat'}”.")
 
+    async def send_new(self, prompt: str) -> None:
+        """Start a new conversation and send ``prompt`` (``gpt-tui "question"``)."""
+        self.conversation = self.service.new_conversation()
+        await self._show_conversation()
+        self.post_message(PromptSubmitted(prompt))
+
     async def adopt_default_model(self) -> None:
         """After setup: a chat with no messages yet switches to the new default model."""
         if not self.conversation.messages:
