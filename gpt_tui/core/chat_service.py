@@ -75,11 +75,12 @@ class TurnStarted:
 
 @dataclass(frozen=True, slots=True)
 class ReplyDelta:
-    """More text for a streaming reply."""
+    """More text for a streaming reply (``chunks`` stream chunks merged into one event)."""
 
     conversation_id: str
     message_id: str
     text: str
+    chunks: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,48 @@ class ReplyFinished:
 
 TurnEvent = TurnStarted | ReplyDelta | ReplyFinished
 EventSink = Callable[[TurnEvent], None]
+
+DELTA_INTERVAL = 1 / 30
+"""At most this often (seconds) the UI hears of new text: about one event per frame."""
+
+
+class DeltaBatcher:
+    """Merges streamed chunks into at most one :class:`ReplyDelta` per ``interval``.
+
+    A fast server sends thousands of tiny chunks; telling the UI about each costs more
+    than drawing them. The first chunk goes out at once (the first token shows without
+    delay), later ones are merged and flushed by a timer, so text never waits for the
+    next chunk, and :meth:`flush` sends whatever is left when the reply ends. The stream
+    reader never waits for the UI.
+    """
+
+    def __init__(
+        self, conversation_id: str, message_id: str, emit: EventSink, interval: float
+    ) -> None:
+        self._ids = (conversation_id, message_id)
+        self._emit = emit
+        self._interval = interval
+        self._pending: list[str] = []
+        self._handle: asyncio.TimerHandle | None = None
+        self._sent_any = False
+
+    def add(self, text: str) -> None:
+        self._pending.append(text)
+        if not self._sent_any:
+            self.flush()
+        elif self._handle is None:
+            loop = asyncio.get_running_loop()
+            self._handle = loop.call_later(self._interval, self.flush)
+
+    def flush(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        if self._pending:
+            text, chunks = "".join(self._pending), len(self._pending)
+            self._pending.clear()
+            self._sent_any = True
+            self._emit(ReplyDelta(*self._ids, text, chunks))
 
 
 class TurnRefused(Exception):
@@ -113,6 +156,7 @@ class ChatService:
         now: Callable[[], datetime] = utc_now,
         timer: Callable[[], float] = time.monotonic,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        delta_interval: float = DELTA_INTERVAL,
     ) -> None:
         self._store = store
         self._providers = providers
@@ -123,6 +167,7 @@ class ChatService:
         self._now = now
         self._timer = timer
         self._idle_timeout = idle_timeout
+        self._delta_interval = delta_interval
         self._open: dict[str, Conversation] = {}
         self._streaming: set[str] = set()
         self._live: dict[str, list[str]] = {}
@@ -420,9 +465,10 @@ class ChatService:
         finally:
             self._streaming.discard(conversation.id)
 
-    async def _run_turn(
+    def _begin_turn(
         self, conversation: Conversation, prompt: str | None, emit: EventSink
-    ) -> Message:
+    ) -> tuple[ChatRequest, Message]:
+        """Add the prompt and an empty reply, save both, and build the request."""
         params = conversation.params
         prompt_message: Message | None = None
         if prompt is not None:
@@ -450,11 +496,18 @@ class ChatService:
             len(request.messages),
             prompt is None,
         )
+        return request, reply
 
+    async def _run_turn(
+        self, conversation: Conversation, prompt: str | None, emit: EventSink
+    ) -> Message:
+        params = conversation.params
+        request, reply = self._begin_turn(conversation, prompt, emit)
         parts: list[str] = []
         self._live[reply.id] = parts
         started = last_save = self._timer()
         first_token: float | None = None
+        batcher = DeltaBatcher(conversation.id, reply.id, emit, self._delta_interval)
         try:
             provider = self._providers.for_model(params.model, params.profile)
             async for event in self._guarded(provider.stream(request), lambda: bool(parts)):
@@ -462,7 +515,7 @@ class ChatService:
                     if first_token is None:
                         first_token = self._timer() - started
                     parts.append(event.text)
-                    emit(ReplyDelta(conversation.id, reply.id, event.text))
+                    batcher.add(event.text)
                     if self._timer() - last_save >= self._save_interval:
                         reply.content = "".join(parts)
                         self._save(conversation, update_index=False)
@@ -475,6 +528,7 @@ class ChatService:
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
             reply.timing = Timing(first_token, self._timer() - started)
+            batcher.flush()
             self._finish(conversation, request, reply, parts, emit)
             raise
         except ProviderError as exc:
@@ -488,6 +542,7 @@ class ChatService:
                 "Press ctrl+r to try again. If it persists, please report it.",
             )
         reply.timing = Timing(first_token, self._timer() - started)
+        batcher.flush()
         self._finish(conversation, request, reply, parts, emit)
         return reply
 

@@ -180,3 +180,17 @@ def test_default_model_choice() -> None:
     assert choose_default_model(None, settings("c", False)) == "c"
     assert choose_default_model(None, settings(None, True)) == "gpt-4o-mini"
     assert choose_default_model(None, settings(None, False)) == "demo"
+
+
+async def test_fast_streams_reach_the_ui_as_few_events_with_nothing_lost(tmp_path: Path) -> None:
+    pieces = [f"t{i} " for i in range(3000)]
+    service = make_service(tmp_path, RecordingProvider([Script(pieces)]))
+    conversation = service.new_conversation()
+    events: list[TurnEvent] = []
+    reply = await service.run_turn(conversation, "go", events.append)
+    deltas = [e for e in events if isinstance(e, ReplyDelta)]
+    assert "".join(d.text for d in deltas) == "".join(pieces) == reply.content
+    assert sum(d.chunks for d in deltas) == 3000
+    assert deltas[0].chunks == 1  # the first token is shown at once
+    assert len(deltas) < 100  # merged: about one event per frame, not one per chunk
+    assert isinstance(events[-1], ReplyFinished)  # and every delta came before the end

@@ -686,13 +686,13 @@ class ChatScreen(Screen[None]):
         except TurnRefused as exc:
             self.post_message(TurnProgressed(None, refused=str(exc), prompt=prompt))
 
-    def _count_live(self, conversation_id: str, visible: bool) -> None:
-        """Count a streamed chunk; redraw the live figures a few times a second."""
+    def _count_live(self, conversation_id: str, visible: bool, chunks: int) -> None:
+        """Count streamed chunks; redraw the live figures a few times a second."""
         now = time.monotonic()
         live = self._live.setdefault(conversation_id, LiveReply(started=now))
         if live.first_chunk is None:
             live.first_chunk = now
-        live.chunks += 1
+        live.chunks += chunks
         if visible and now - live.drawn >= LIVE_REFRESH_S:
             live.drawn = now
             self.query_one(UsagePanel).show_reply(None, self._live_stats(conversation_id))
@@ -722,7 +722,7 @@ class ChatScreen(Screen[None]):
         visible = event.conversation_id == self.conversation.id
         chat = self.query_one(ChatView)
         if isinstance(event, ReplyDelta):
-            self._count_live(event.conversation_id, visible)
+            self._count_live(event.conversation_id, visible, event.chunks)
             if visible:
                 await chat.append(event.message_id, event.text)
         elif isinstance(event, TurnStarted):
