@@ -341,3 +341,29 @@ async def test_a_prompt_on_the_command_line_starts_a_chat_and_sends_it(tmp_path:
             "show me a table",
             demo_reply("show me a table"),
         ]
+
+
+async def test_long_conversation_opens_with_its_latest_page(tmp_path: Path) -> None:
+    from gpt_tui.core.models import Conversation, Message, Params
+    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.ui.widgets.chat_view import PAGE
+
+    store = ConversationStore(paths_in(tmp_path).data_dir)
+    messages = [Message("user" if i % 2 == 0 else "assistant", f"message {i}") for i in range(500)]
+    store.save(Conversation(params=Params(model="demo"), title="long", messages=messages))
+    store.save_state(
+        {"setup_dismissed": True, "last_conversation_id": store.list_summaries()[0].id}
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        views = [*app.screen.query(UserMessageView), *app.screen.query(ReplyView)]
+        assert len(views) == PAGE
+        assert "460 earlier messages" in str(app.screen.query_one("#earlier").render())
+        app.screen.query_one("#chat").focus()
+        await pilot.press("ctrl+u")
+        await pilot.pause()
+        views = [*app.screen.query(UserMessageView), *app.screen.query(ReplyView)]
+        assert len(views) == 2 * PAGE
+        first = app.screen.query(UserMessageView).first()
+        assert first.message_id == messages[500 - 2 * PAGE].id

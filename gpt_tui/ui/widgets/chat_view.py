@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Markdown, Static
@@ -85,10 +88,39 @@ class ReplyView(Vertical):
         self.show_status(message)
 
 
+PAGE = 40
+"""Messages mounted at a time: a long conversation opens with its latest page only."""
+
+
+class EarlierMessages(Static):
+    """A control at the top of a long conversation that mounts the previous page."""
+
+    def on_click(self) -> None:
+        chat = self.parent
+        if isinstance(chat, ChatView):
+            chat.run_worker(chat.show_earlier(), exclusive=True, group="earlier")
+
+
 class ChatView(VerticalScroll):
-    """The messages of one conversation; follows a streaming reply unless scrolled up."""
+    """The messages of one conversation; follows a streaming reply unless scrolled up.
+
+    Only the latest :data:`PAGE` messages are mounted at first (thousands of Markdown
+    widgets would take seconds and hundreds of MB); "show earlier" mounts more.
+    """
 
     can_focus = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+u",
+            "show_earlier",
+            "Earlier",
+            tooltip="Show earlier messages of a long conversation.",
+            id="chat.earlier",
+        ),
+    ]
+
+    async def action_show_earlier(self) -> None:
+        await self.show_earlier()
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -96,6 +128,8 @@ class ChatView(VerticalScroll):
         self._replies: dict[str, ReplyView] = {}
         self._views: dict[str, UserMessageView | ReplyView] = {}
         self._excluded: frozenset[str] = frozenset()
+        self._hidden: list[Message] = []
+        """Older messages not mounted yet (oldest first)."""
 
     async def show_messages(
         self, conversation_id: str, messages: list[Message], live_text: dict[str, str]
@@ -106,11 +140,34 @@ class ChatView(VerticalScroll):
         self._replies.clear()
         self._views.clear()
         self._excluded = frozenset()
-        views = [self._view_for(m, live_text.get(m.id)) for m in messages if m.role != "system"]
+        shown = [m for m in messages if m.role != "system"]
+        self._hidden, shown = shown[:-PAGE], shown[-PAGE:]
+        views = [self._view_for(m, live_text.get(m.id)) for m in shown]
+        if self._hidden:
+            await self.mount(EarlierMessages(self._earlier_text(), id="earlier", markup=False))
         if views:
             await self.mount_all(views)
         self.scroll_end(animate=False, immediate=True)
         self.anchor()
+
+    def _earlier_text(self) -> Content:
+        count = min(PAGE, len(self._hidden))
+        return Content(
+            f"▲ {len(self._hidden):,} earlier messages: click, or ctrl+u in the chat, "
+            f"to show {count} more"
+        )
+
+    async def show_earlier(self) -> None:
+        """Mount the previous page of messages above the ones shown."""
+        if not self._hidden:
+            return
+        page, self._hidden = self._hidden[-PAGE:], self._hidden[:-PAGE]
+        marker = self.query_one("#earlier", EarlierMessages)
+        await self.mount_all([self._view_for(m, None) for m in page], after=marker)
+        if self._hidden:
+            marker.update(self._earlier_text())
+        else:
+            await marker.remove()
 
     async def add_message(self, message: Message) -> None:
         await self.mount(self._view_for(message, None))

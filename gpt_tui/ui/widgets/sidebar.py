@@ -62,6 +62,10 @@ def grouped(
     return list(groups.items())
 
 
+MAX_LISTED = 300
+"""Conversations listed at once; the filter searches all of them."""
+
+
 class ConversationList(OptionList):
     """Conversations as options whose ids are the conversation ids; headers are disabled.
 
@@ -148,7 +152,8 @@ class Sidebar(Vertical):
         options = self.query_one(ConversationList)
         highlighted = self.highlighted_id()
         needle = self.query_one("#sidebar-filter", Input).value.strip().casefold()
-        shown = [s for s in self._summaries if needle in (s.title or "new chat").casefold()]
+        matching = [s for s in self._summaries if needle in (s.title or "new chat").casefold()]
+        shown = matching[:MAX_LISTED]
         width = max(8, (self.size.width or 30) - 3)
         entries: list[Option] = []
         for group, members in grouped(shown, self._now):
@@ -157,6 +162,9 @@ class Sidebar(Vertical):
                 _option(summary, summary.id == self._current, self._now, width)
                 for summary in members
             )
+        if len(matching) > len(shown):
+            more = f"{len(matching) - len(shown):,} older chats: type in the filter to find them"
+            entries.append(Option(Content.styled(more, "italic $text-muted"), disabled=True))
         options.clear_options()
         options.add_options(entries)
         empty = self.query_one("#sidebar-empty", Static)
