@@ -51,6 +51,7 @@ from gpt_tui.ui.messages import (
 )
 from gpt_tui.ui.screens.dialogs import AskText, Confirm
 from gpt_tui.ui.widgets.chat_view import ChatView, model_label
+from gpt_tui.ui.widgets.live_text import LiveText
 from gpt_tui.ui.widgets.param_panel import ParamPanel
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
@@ -182,7 +183,7 @@ class ChatScreen(Screen[None]):
             with Vertical(id="chat-pane"):
                 yield Static("", id="chat-title", markup=False)
                 yield ChatView(id="chat")
-                yield Static("", id="status-line", markup=False)
+                yield LiveText(id="status-line")
                 yield PromptInput(id="prompt")
             yield ParamPanel(id="params")
         yield Footer()
@@ -519,9 +520,10 @@ class ChatScreen(Screen[None]):
             text = "The last prompt has no complete reply: ctrl+r sends it again"
         else:
             text = ""
-        line = self.query_one("#status-line", Static)
-        line.update(Content(text))
-        line.display = bool(text)
+        line = self.query_one("#status-line", LiveText)
+        line.set_content(Content(text))
+        if line.display != bool(text):
+            line.display = bool(text)
         self._run_status_timer(live is not None)
 
     def _run_status_timer(self, running: bool) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from textual.content import Content
-from textual.widgets import Static
 
 from gpt_tui.core.ledger import Totals
 from gpt_tui.core.models import Message
 from gpt_tui.core.planner import RequestEstimate
 from gpt_tui.core.pricing import format_money, format_tokens
 from gpt_tui.core.tokens import TokenCount
+from gpt_tui.ui.widgets.live_text import LiveText
 
 BAR_WIDTH = 14
 LABEL_WIDTH = 12
@@ -54,7 +54,7 @@ class LiveStats:
     per_second: float | None
 
 
-class UsagePanel(Static):
+class UsagePanel(LiveText):
     """Draft, next request, context meter, max cost, last reply and totals."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -83,7 +83,7 @@ class UsagePanel(Static):
         lines.extend(self._estimate_lines())
         lines.extend(self._reply_lines())
         lines.extend(self._total_lines())
-        self.update(Content("\n").join(lines))
+        self.set_content(Content("\n").join(lines))
 
     def _estimate_lines(self) -> list[Content]:
         estimate = self._estimate
