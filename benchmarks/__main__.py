@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib.util
 import json
 import shutil
+import signal
 import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from types import FrameType
 
 from benchmarks.app_main import use_app_source
+from benchmarks.context import FULL, QUICK, Context
 from benchmarks.report import machine, table
-from benchmarks.scenarios import FULL, QUICK, SCENARIOS, Context
+from benchmarks.scenarios import SCENARIOS
 from benchmarks.suite import run_suite
 
 
@@ -52,6 +56,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the suite and print the table; 1 if any measurement failed."""
     args = parse_args(argv)
@@ -65,6 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     app_src = str(args.app_src.resolve()) if args.app_src else None
     use_app_source(app_src)  # the datasets are written by this process with gpt_tui's store
     if args.profile:
+        if importlib.util.find_spec("pyinstrument") is None:
+            print("--profile needs pyinstrument: pip install pyinstrument", file=sys.stderr)
+            return 2
         args.profile.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="gpt-tui-bench-"))
     ctx = Context(
@@ -73,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         app_src=app_src,
         profile_dir=args.profile.resolve() if args.profile else None,
     )
+    if args.profile:  # the profiler slows the app down about twice
+        ctx.timeout, ctx.big_timeout = 3 * ctx.timeout, 3 * ctx.big_timeout
+    # On SIGTERM/SIGHUP unwind normally, so the app processes (own sessions) are killed.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_on_signal)
     try:
         results = run_suite(ctx, names, runs)
     finally:

@@ -1,17 +1,18 @@
 """The measured app process: exactly what ``gpt-tui`` runs, plus the frame probe.
 
-``python -m benchmarks.app_main [gpt-tui options]`` does what :func:`gpt_tui.cli.main`
-does (parse the options, resolve the paths, :func:`~gpt_tui.cli.build_app`, ``run``) and
-installs :class:`benchmarks.probe.Probe` before running, when the benchmark asks for it.
-With :data:`APP_SRC_ENV` set, ``gpt_tui`` is imported from that source tree instead
-(e.g. a ``git archive`` of one commit), so a stable version can be measured while the
-working tree is being edited.
+``python -m benchmarks.app_main [gpt-tui options]`` calls :func:`gpt_tui.cli.main` itself,
+with one difference: the app that :func:`~gpt_tui.cli.build_app` returns gets a
+:class:`benchmarks.probe.Probe` installed before it runs, when the benchmark asks for one.
+With :data:`APP_SRC_ENV` set, ``gpt_tui`` is imported from that source tree instead (e.g.
+a ``git archive`` of one commit), so a stable version can be measured while the working
+tree is being edited.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from benchmarks import profiling
 from benchmarks.probe import install_from_env
@@ -27,18 +28,20 @@ def use_app_source(folder: str | None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the real app in this terminal; the exit code is the app's."""
+    """Run ``gpt-tui`` in this terminal, probed; the exit code is the app's."""
     profiling.install_from_env()
     use_app_source(os.environ.get(APP_SRC_ENV))
-    from gpt_tui.cli import build_app, parse_args
-    from gpt_tui.paths import Paths
+    from gpt_tui import cli
 
-    args = parse_args(sys.argv[1:] if argv is None else argv)
-    env = dict(os.environ)
-    app = build_app(Paths.resolve(args.data_dir, env), env, model=args.model)
-    install_from_env(app)
-    app.run()
-    return app.return_code or 0
+    build_app = cli.build_app
+
+    def build_probed_app(*args: Any, **kwargs: Any) -> Any:
+        app = build_app(*args, **kwargs)
+        install_from_env(app)
+        return app
+
+    setattr(cli, "build_app", build_probed_app)  # noqa: B010 (the CLI looks it up at call time)
+    return cli.main(argv)
 
 
 if __name__ == "__main__":

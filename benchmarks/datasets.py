@@ -48,17 +48,18 @@ def _conversation(number: int, turns: int, reply_tokens: int) -> Conversation:
     )
 
 
-def write_long_conversation(home: Path, messages: int, reply_tokens: int = 60) -> str:
+def write_long_conversation(home: Path, messages: int, reply_tokens: int = 60) -> int:
     """One conversation of ``messages`` messages (half prompts, half Markdown replies).
 
-    Returns its id. No ``state.json`` is written, so the app starts on a new chat and the
+    Returns the length of its last reply, by which the app's probe recognises it on
+    screen. No ``state.json`` is written, so the app starts on a new chat and the
     conversation is opened from the sidebar.
     """
     from gpt_tui.core.storage import ConversationStore
 
     conversation = _conversation(0, messages // 2, reply_tokens)
     ConversationStore(data_dir(home)).save(conversation)
-    return conversation.id
+    return len(conversation.messages[-1].content)
 
 
 def write_many_conversations(home: Path, count: int) -> None:

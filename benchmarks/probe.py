@@ -10,8 +10,9 @@ lines on the file descriptor named by :data:`FD_ENV`::
     {"ev": "chat", "t": ..., "views": 2, ...} the chat's last message view changed
     {"ev": "preloaded", "t": ...}            the app's background SDK import finished
 
-``t`` is ``time.monotonic()`` taken right after the frame was handed to the driver. On
-Linux this clock is system-wide, so the benchmark process can compare it with its own.
+``t`` is ``time.monotonic()`` taken right after the frame was handed to the driver, and
+``frame`` the number of frames written so far. On Linux this clock is system-wide, so the
+benchmark process can compare it with its own.
 Only the standard library is imported at module level: the probe must not slow launch.
 """
 
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.app import App
     from textual.widget import Widget
+    from textual.widgets import Markdown
 
 FD_ENV = "GPT_TUI_BENCH_FD"
 """Environment variable: the file descriptor (a pipe) the probe writes events to."""
@@ -50,6 +52,8 @@ class Probe:
         self._prompt_len: int | None = None
         self._chat_state: tuple[int, int, int, bool] | None = None
         self._chat: Widget | None = None
+        self._last_view: Widget | None = None
+        self._last_body: Markdown | None = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def install(self) -> None:
@@ -70,7 +74,7 @@ class Probe:
         os.write(self._fd, line.encode())
 
     def _after_frame(self, t: float) -> None:
-        from textual.widgets import TextArea
+        from textual.widgets import TextArea  # already imported by the app: a dict lookup
 
         self.frames += 1
         focused = self._app.focused
@@ -91,27 +95,39 @@ class Probe:
 
     def _check_chat(self, t: float) -> None:
         """Report the number of message views and the state of the last one."""
-        from textual.widgets import Markdown
-
         chat = self._find_chat()
         if chat is None:
             return
         children = chat.children
         text_len = blocks = 0
         streaming = False
-        if children:
-            last = children[-1]
-            if last.has_class("reply"):
-                body = last.query_one(Markdown)
-                text_len = len(body.source)
-                blocks = len(body.children)
-                streaming = last.has_class("-streaming")
+        body = self._reply_body(children[-1]) if children else None
+        if body is not None:
+            text_len = len(body.source)
+            blocks = len(body.children)
+            streaming = children[-1].has_class("-streaming")
         state = (len(children), text_len, blocks, streaming)
         if state != self._chat_state:
             self._chat_state = state
             self.emit(
                 "chat", t, views=state[0], text_len=text_len, blocks=blocks, streaming=streaming
             )
+
+    def _reply_body(self, view: Widget) -> Markdown | None:
+        """The Markdown body of ``view`` if it is a reply (looked up once per view)."""
+        if view is not self._last_view:
+            from textual.css.query import NoMatches
+            from textual.widgets import Markdown
+
+            if not view.has_class("reply"):
+                body = None
+            else:
+                try:
+                    body = view.query_one(Markdown)
+                except NoMatches:  # not composed yet: look again at the next frame
+                    return None
+            self._last_view, self._last_body = view, body
+        return self._last_body
 
     def _find_chat(self) -> Widget | None:
         if self._chat is not None and self._chat.is_attached:

@@ -7,8 +7,7 @@ run), then reports ``{"ev": "profiled"}`` through the probe's pipe. The benchmar
 the signals around the step it measures. For ``NAME.txt`` it writes:
 
 * ``NAME.txt``: the call tree, library frames shown (Textual, Rich, markdown-it…);
-* ``NAME.flat.txt``: the functions with the most time of their own;
-* ``NAME.pyisession``: the raw session (``pyinstrument --load NAME.pyisession``).
+* ``NAME.flat.txt``: the functions with the most time of their own.
 """
 
 from __future__ import annotations
@@ -36,16 +35,17 @@ FLAT_LINES = 45
 
 
 def write_reports(session: Session, path: Path) -> None:
-    """Write the tree, the flat self-time list and the raw session next to ``path``."""
+    """Write the call tree to ``path`` and the flat self-time list next to it."""
     from pyinstrument.renderers import ConsoleRenderer
 
-    options = {"show_regex": SHOWN_FRAMES, "filter_threshold": 0.02}
+    # Hide nodes under 2 % of the *busy* time, so a mostly idle window still shows detail.
+    busy = min(1.0, session.cpu_time / session.duration) if session.duration else 1.0
+    options = {"show_regex": SHOWN_FRAMES, "filter_threshold": 0.02 * busy}
     tree = ConsoleRenderer(unicode=True, processor_options=options)
     path.write_text(tree.render(session))
     flat = ConsoleRenderer(unicode=True, flat=True, flat_time="self").render(session)
     flat_path = path.with_name(f"{path.stem}.flat.txt")
     flat_path.write_text("\n".join(flat.splitlines()[:FLAT_LINES]) + "\n")
-    session.save(str(path.with_suffix(".pyisession")))
 
 
 def install(path: Path, *, from_start: bool, events_fd: int | None) -> None:

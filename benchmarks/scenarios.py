@@ -10,140 +10,17 @@ process's user + system time from ``/proc``. Each run has a deadline and raises
 from __future__ import annotations
 
 import math
-import os
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable
 
-from benchmarks import datasets
-from benchmarks.app_main import APP_SRC_ENV
+from benchmarks.context import PAUSE, Context, app_session
 from benchmarks.markdown_gen import markdown_reply
-from benchmarks.server import TimedReply, TimedServer, reply_of
+from benchmarks.server import reply_of
 from benchmarks.terminal import REPO_ROOT, BenchTimeout, Event, PtyApp
 
 Metrics = dict[str, float]
-MODEL_ARGS = ("--model", "gpt-4o-mini")
-PAUSE = 0.3
-"""Seconds to let the app settle between steps that a user would not do instantly."""
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """How big each workload is (``--quick`` uses small ones)."""
-
-    reply_tokens: int = 4_000
-    big_reply_tokens: int = 16_000
-    paced_tokens: int = 2_000
-    paced_rate: float = 100.0
-    typed_keys: int = 30
-    key_interval: float = 0.2
-    long_messages: int = 2_000
-    many_conversations: int = 10_000
-    idle_seconds: float = 5.0
-    settle_limit: float = 60.0
-
-
-FULL = Sizes()
-QUICK = Sizes(
-    reply_tokens=400,
-    big_reply_tokens=1_600,
-    paced_tokens=300,
-    typed_keys=6,
-    long_messages=200,
-    many_conversations=500,
-    idle_seconds=2.0,
-    settle_limit=10.0,
-)
-
-
-@dataclass
-class Context:
-    """What every run needs: sizes, a scratch folder, datasets made once, the app source."""
-
-    sizes: Sizes
-    workdir: Path
-    app_src: str | None = None
-    profile_dir: Path | None = None
-    """When set, each app process is profiled (see :mod:`benchmarks.profiling`) into it."""
-    timeout: float = 60.0
-    big_timeout: float = 300.0
-    _long_home: Path | None = None
-    _many_home: Path | None = None
-
-    def fresh_home(self) -> Path:
-        """An empty ``GPT_TUI_HOME`` for one run."""
-        return Path(tempfile.mkdtemp(prefix="home-", dir=self.workdir))
-
-    def long_home(self) -> Path:
-        """A home with one long conversation (made on first use, then reused)."""
-        if self._long_home is None:
-            self._long_home = self.workdir / "long"
-            datasets.write_long_conversation(self._long_home, self.sizes.long_messages)
-        datasets.forget_last_conversation(self._long_home)
-        return self._long_home
-
-    def many_home(self) -> Path:
-        """A home with many saved conversations (made on first use, then reused)."""
-        if self._many_home is None:
-            self._many_home = self.workdir / "many"
-            datasets.write_many_conversations(self._many_home, self.sizes.many_conversations)
-        datasets.forget_last_conversation(self._many_home)
-        return self._many_home
-
-    def pty(
-        self,
-        home: Path,
-        server: TimedServer | None,
-        watch: tuple[str, ...],
-        name: str,
-        *,
-        module: str = "benchmarks.app_main",
-        profile_from_start: bool = False,
-    ) -> PtyApp:
-        """The app (``module``) in a pty, profiled into ``NAME.txt`` when profiling."""
-        profile = None if self.profile_dir is None else self.profile_dir / f"{name}.txt"
-        args = MODEL_ARGS if module == "benchmarks.app_main" else ()
-        return PtyApp(
-            module,
-            args,
-            env=self.env(home, server),
-            watch=watch,
-            profile=profile,
-            profile_from_start=profile_from_start,
-        )
-
-    def env(self, home: Path, server: TimedServer | None) -> dict[str, str]:
-        """A clean environment: the tmp home, a terminal type, the loopback server."""
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(home),
-            "GPT_TUI_HOME": str(home),
-            "TERM": "xterm-256color",
-            "COLORTERM": "truecolor",
-            "LANG": "C.UTF-8",
-            "OPENAI_API_KEY": "sk-bench-0123456789",
-            "OPENAI_BASE_URL": server.base_url if server else "http://127.0.0.1:9/v1",
-        }
-        if self.app_src:
-            env[APP_SRC_ENV] = self.app_src
-        return env
-
-
-@contextmanager
-def app_session(
-    ctx: Context, replies: list[TimedReply], watch: tuple[str, ...], name: str
-) -> Iterator[tuple[PtyApp, TimedServer]]:
-    """A loopback server with ``replies`` and gpt-tui on a fresh home in a pty, pointed at it."""
-    with (
-        TimedServer(list(replies)) as server,
-        ctx.pty(ctx.fresh_home(), server, watch, name) as app,
-    ):
-        yield app, server
 
 
 def _send(app: PtyApp, deadline: float, prompt: str = "hello") -> tuple[float, float]:
@@ -201,7 +78,11 @@ def launch_and_send(ctx: Context) -> Metrics:
         arrived = server.arrival(1, deadline - time.monotonic())
         app.profile_end(deadline)
         app.wait_for("chat", deadline, lambda e: e["text_len"] >= 2 and not e["streaming"])
-        return {"launch": ready["t"] - app.started_at, "send_first_frame": arrived - sent}
+        return {
+            "launch": ready["t"] - app.started_at,
+            "send_first_frame": arrived - sent,
+            "launch_rss": app.peak_rss_mb(),
+        }
 
 
 def launch_many(ctx: Context) -> Metrics:
@@ -268,17 +149,19 @@ def paced_reply(ctx: Context) -> Metrics:
     with app_session(ctx, [served], watch, "paced") as (app, _server):
         app.wait_for("preloaded", deadline)
         time.sleep(PAUSE)
-        _send(app, deadline)
+        sent, cpu_before = _send(app, deadline)
         app.wait_for("chat", deadline, lambda e: e["text_len"] > 0)
         time.sleep(PAUSE)
         latencies = _type_while_streaming(app, sizes.typed_keys, sizes.key_interval, deadline)
         rendered = _rendered(app, text, deadline)
+        cpu = app.cpu_seconds() - cpu_before
         app.profile_end(deadline)
         if served.last_chunk_at is None:
             raise BenchTimeout("the server never finished the reply")
         latencies.sort()
         return {
             "paced_lag": rendered["t"] - served.last_chunk_at,
+            "paced_cpu": cpu / (rendered["t"] - sent),
             "typing_median": latencies[len(latencies) // 2],
             "typing_max": latencies[-1],
         }
@@ -307,8 +190,9 @@ def _type_while_streaming(app: PtyApp, keys: int, interval: float, deadline: flo
 def open_long(ctx: Context) -> Metrics:
     """Open a long conversation from the sidebar; once the app settles, its idle CPU.
 
-    "Shown" is the first frame with every message view mounted and the last reply's
-    Markdown rendered (the view is scrolled to the end). The app may keep working after
+    "Shown" is the first frame in which the chat's last view is the conversation's last
+    reply with its Markdown rendered (the view is scrolled to the end; whether the app
+    mounts every message or only the latest ones is up to it). The app may keep working after
     that (rendering the other replies); "settled" is when its CPU use over one second
     first drops below 10 %, and the idle figure is measured from then on.
     """
@@ -323,8 +207,9 @@ def open_long(ctx: Context) -> Metrics:
         app.profile_begin()
         sent = time.monotonic()
         app.press("enter")
+        last = ctx.long_last_reply
         shown = app.wait_for(
-            "chat", deadline, lambda e: e["views"] >= sizes.long_messages and e["blocks"] > 0
+            "chat", deadline, lambda e: e["text_len"] == last and e["blocks"] > 0 and e["views"] > 1
         )
         settled = _wait_until_idle(app, time.monotonic() + sizes.settle_limit)
         app.profile_end(time.monotonic() + ctx.timeout)

@@ -8,6 +8,7 @@ Linux is system-wide, so the times compare with the app process's probe events.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -40,18 +41,33 @@ def reply_of(
 
 
 class TimedServer(FakeOpenAIServer):
-    """A fake OpenAI server that records each request's arrival time in :attr:`arrivals`."""
+    """A fake OpenAI server that records when each request arrived (see :meth:`arrival`)."""
 
     def __init__(self, replies: list[ScriptedReply] | None = None) -> None:
         super().__init__(replies)
-        self.arrivals: list[float] = []
-        """``time.monotonic()`` when each request had been read in full, in order."""
+        self._arrived: dict[int, float] = {}
+        """``time.monotonic()`` when each request had been read in full, by ``id(request)``."""
 
     def _record(self, request: RecordedRequest) -> int:
-        self.arrivals.append(time.monotonic())
+        self._arrived[id(request)] = time.monotonic()  # before it shows in ``requests``
         return super()._record(request)
 
     def arrival(self, number: int, timeout: float) -> float:
-        """When request ``number`` (1-based) arrived, waiting up to ``timeout`` seconds."""
-        self.wait_for_requests(number, timeout)
-        return self.arrivals[number - 1]
+        """When chat-completions request ``number`` (1-based) arrived, waiting up to ``timeout``.
+
+        Other requests (a model list, say) are not counted.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            chats = [
+                self._arrived[id(request)]
+                for request in list(self.requests)
+                if request.method == "POST" and request.path.endswith("/chat/completions")
+            ]
+            if len(chats) >= number:
+                return chats[number - 1]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"chat request {number} did not arrive within {timeout} s")
+            with contextlib.suppress(TimeoutError):  # wake up at the next request
+                self.wait_for_requests(len(self.requests) + 1, min(remaining, 0.05))

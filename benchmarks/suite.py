@@ -7,8 +7,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from benchmarks.scenarios import SCENARIOS, Context
-from benchmarks.terminal import AppExited, BenchTimeout
+from benchmarks.context import Context
+from benchmarks.scenarios import SCENARIOS
+from benchmarks.terminal import AppExited
 
 
 @dataclass
@@ -23,10 +24,12 @@ class Results:
     """Wall time of the whole suite."""
 
     def add(self, metrics: dict[str, float]) -> None:
+        """Record the figures of one successful run."""
         for key, value in metrics.items():
             self.values.setdefault(key, []).append(value)
 
     def fail(self, scenario: str, reason: str) -> None:
+        """Record a run of ``scenario`` that gave no figures, and why."""
         self.failures.setdefault(scenario, []).append(reason)
 
 
@@ -41,7 +44,7 @@ def run_suite(ctx: Context, names: Sequence[str], runs: int) -> Results:
             begun = time.monotonic()
             try:
                 metrics = scenario(ctx)
-            except BenchTimeout as exc:
+            except TimeoutError as exc:  # BenchTimeout, or the server's own wait
                 results.fail(name, "timeout")
                 _progress(f"{name} {run}/{runs}: timeout ({exc})")
             except AppExited as exc:

@@ -45,7 +45,7 @@ _CLK_TCK = os.sysconf("SC_CLK_TCK")
 _TAIL_BYTES = 16_384
 
 
-class BenchTimeout(Exception):
+class BenchTimeout(TimeoutError):
     """A measurement did not finish within its deadline."""
 
 
@@ -153,6 +153,9 @@ class PtyApp:
         tb: TracebackType | None,
     ) -> None:
         if exc is not None:
+            if self._profile is not None:  # keep what was profiled up to the failure
+                with contextlib.suppress(Exception):
+                    self.profile_end(time.monotonic() + 60)
             self.kill()
         self.stop()
 
