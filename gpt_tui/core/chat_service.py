@@ -324,9 +324,10 @@ class ChatService:
         return dict(self._store.load_state())
 
     def secrets(self) -> list[str]:
-        """Keys in use, so the log can mask them should one ever reach a record."""
-        key = self._providers.settings.api_key
-        return [key] if key else []
+        """Every profile's key and header values, so the log can mask them should one ever
+        reach a record (not only the default profile's: a conversation may use another)."""
+        names = self._providers.profile_names or (None,)
+        return sorted({s for name in names for s in self._providers.profile(name).secrets})
 
     # Estimates and totals ---------------------------------------------------------------
 

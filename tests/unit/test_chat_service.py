@@ -194,3 +194,30 @@ async def test_fast_streams_reach_the_ui_as_few_events_with_nothing_lost(tmp_pat
     assert deltas[0].chunks == 1  # the first token is shown at once
     assert len(deltas) < 100  # merged: about one event per frame, not one per chunk
     assert isinstance(events[-1], ReplyFinished)  # and every delta came before the end
+
+
+def test_secrets_cover_every_profile(tmp_path: Path) -> None:
+    from gpt_tui.core.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[profiles.a]\nkind = "compatible"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'api_key = "sk-aaaaaaaaaaaaaaaa"\n'
+        '[profiles.b]\nkind = "compatible"\nbase_url = "http://127.0.0.1:8/v1"\n'
+        'api_key = "sk-bbbbbbbbbbbbbbbb"\nheaders = { "X-Token" = "hdr-secret-value" }\n',
+        encoding="utf-8",
+    )
+    config.chmod(0o600)
+    settings, problems = load_settings(config, {})
+    assert problems == []
+    service = ChatService(
+        ConversationStore(tmp_path / "data"),
+        ProviderRegistry.from_settings(settings),
+        RequestPlanner(TokenCounter(), PriceBook()),
+        default_params=Params(model="m"),
+    )
+    assert set(service.secrets()) == {
+        "sk-aaaaaaaaaaaaaaaa",
+        "sk-bbbbbbbbbbbbbbbb",
+        "hdr-secret-value",
+    }
