@@ -367,3 +367,48 @@ async def test_long_conversation_opens_with_its_latest_page(tmp_path: Path) -> N
         assert len(views) == 2 * PAGE
         first = app.screen.query(UserMessageView).first()
         assert first.message_id == messages[500 - 2 * PAGE].id
+
+
+async def test_sidebar_rename_pin_delete_and_undo(tmp_path: Path) -> None:
+    from textual.widgets import Input
+
+    from gpt_tui.ui.screens.dialogs import AskText, Confirm
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await dismiss_setup(app, pilot)
+        await type_and_send(app, pilot, "first chat")
+        await wait_idle(pilot)
+        first = screen_of(app).conversation.id
+        await pilot.press("ctrl+n")
+        await type_and_send(app, pilot, "second chat")
+        await wait_idle(pilot)
+        options = app.screen.query_one(ConversationList)
+        options.focus()
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        options.highlighted = ids.index(first)
+        await pilot.press("r")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText)
+        app.screen.query_one(Input).value = "Renamed"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.service.open(first).title == "Renamed"
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.service.open(first).pinned
+        ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
+        assert ids[:2] == [None, first]  # "Pinned" header, then the pinned chat
+        options.highlighted = 1
+        await pilot.press("d")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await pilot.pause()
+        assert first not in [s.id for s in app.service.list_conversations()]
+        assert (tmp_path / "data" / "trash" / f"{first}.json").exists()
+        options.focus()
+        await pilot.press("u")
+        await pilot.pause()
+        assert first in [s.id for s in app.service.list_conversations()]
+        assert screen_of(app).conversation.id == first
