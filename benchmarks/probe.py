@@ -29,7 +29,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from textual.app import App
     from textual.widget import Widget
-    from textual.widgets import Markdown
 
 FD_ENV = "GPT_TUI_BENCH_FD"
 """Environment variable: the file descriptor (a pipe) the probe writes events to."""
@@ -53,7 +52,7 @@ class Probe:
         self._chat_state: tuple[int, int, int, bool] | None = None
         self._chat: Widget | None = None
         self._last_view: Widget | None = None
-        self._last_body: Markdown | None = None
+        self._last_body: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
 
     def install(self) -> None:
@@ -104,7 +103,7 @@ class Probe:
         body = self._reply_body(children[-1]) if children else None
         if body is not None:
             text_len = len(body.source)
-            blocks = len(body.children)
+            blocks = getattr(body, "block_count", len(body.children))
             streaming = children[-1].has_class("-streaming")
         state = (len(children), text_len, blocks, streaming)
         if state != self._chat_state:
@@ -113,17 +112,16 @@ class Probe:
                 "chat", t, views=state[0], text_len=text_len, blocks=blocks, streaming=streaming
             )
 
-    def _reply_body(self, view: Widget) -> Markdown | None:
-        """The Markdown body of ``view`` if it is a reply (looked up once per view)."""
+    def _reply_body(self, view: Widget) -> Any:
+        """The body of ``view`` if it is a reply: anything with a Markdown ``source``."""
         if view is not self._last_view:
             from textual.css.query import NoMatches
-            from textual.widgets import Markdown
 
             if not view.has_class("reply"):
                 body = None
             else:
                 try:
-                    body = view.query_one(Markdown)
+                    body = view.query_one(".reply-body")
                 except NoMatches:  # not composed yet: look again at the next frame
                     return None
             self._last_view, self._last_body = view, body

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 from textual.pilot import Pilot
-from textual.widgets import Markdown
 
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.screens.chat import ChatScreen
@@ -27,7 +26,7 @@ async def wait_idle(pilot: Pilot[None]) -> None:
 
 
 def reply_text(app: GptTuiApp) -> str:
-    return app.screen.query(ReplyView).last().query_one(Markdown).source
+    return app.screen.query(ReplyView).last().body.source
 
 
 def reply_status(app: GptTuiApp) -> str:

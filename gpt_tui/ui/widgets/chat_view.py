@@ -7,11 +7,11 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from gpt_tui.core.models import DEMO_MODEL, Message, MessageStatus
 from gpt_tui.core.text import printable
+from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 _STATUS_TEXT = {
     MessageStatus.STREAMING: "",
@@ -46,10 +46,9 @@ class ReplyView(Vertical):
         self.border_title = printable(model_label(message.model))
         self._initial = printable(message.content if text is None else text)
         self._message = message
-        self._stream: MarkdownStream | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
-        yield Markdown(self._initial, classes="reply-body")
+        yield ReplyBody(self._initial, classes="reply-body")
         yield Static("", classes="reply-status", markup=False)
 
     def on_mount(self) -> None:
@@ -73,17 +72,17 @@ class ReplyView(Vertical):
         self.set_class(message.status is MessageStatus.ERROR, "-error")
         self.set_class(message.status is MessageStatus.INTERRUPTED, "-interrupted")
 
+    @property
+    def body(self) -> ReplyBody:
+        return self.query_one(ReplyBody)
+
     async def append(self, text: str) -> None:
-        """Add streamed text; Markdown's stream batches fast appends into few renders."""
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.query_one(".reply-body", Markdown))
-        await self._stream.write(printable(text))
+        """Add streamed text; the body merges fast appends into few renders."""
+        await self.body.append(printable(text))
 
     async def finish(self, message: Message) -> None:
         """The reply ended: flush what is buffered and show how it ended."""
-        if self._stream is not None:
-            stream, self._stream = self._stream, None
-            await stream.stop()
+        await self.body.finish()
         self.remove_class("-streaming")
         self.show_status(message)
 
