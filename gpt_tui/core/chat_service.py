@@ -98,6 +98,10 @@ DELTA_INTERVAL = 1 / 30
 """At most this often (seconds) the UI hears of new text: about one event per frame."""
 
 
+YIELD_INTERVAL = 1 / 60
+"""The longest the stream reader keeps the event loop to itself (seconds)."""
+
+
 class DeltaBatcher:
     """Merges streamed chunks into at most one :class:`ReplyDelta` per ``interval``.
 
@@ -509,9 +513,16 @@ class ChatService:
         started = last_save = self._timer()
         first_token: float | None = None
         batcher = DeltaBatcher(conversation.id, reply.id, emit, self._delta_interval)
+        loop = asyncio.get_running_loop()
+        next_yield = loop.time() + YIELD_INTERVAL
         try:
             provider = self._providers.for_model(params.model, params.profile)
             async for event in self._guarded(provider.stream(request), lambda: bool(parts)):
+                if loop.time() >= next_yield:
+                    # Chunks of a fast server are all buffered, so reading them never waits:
+                    # step aside now and then, or the screen and the keyboard would stall.
+                    await asyncio.sleep(0)
+                    next_yield = loop.time() + YIELD_INTERVAL
                 if isinstance(event, TextDelta):
                     if first_token is None:
                         first_token = self._timer() - started
@@ -589,7 +600,10 @@ class ChatService:
             while True:
                 limit = self._idle_timeout if started() else None
                 try:
-                    event = await asyncio.wait_for(anext(iterator), timeout=limit)
+                    # asyncio.timeout, not wait_for: wait_for wraps every chunk in a new
+                    # task, which costs more than the rest of the chunk's handling.
+                    async with asyncio.timeout(limit):
+                        event = await anext(iterator)
                 except StopAsyncIteration:
                     return
                 except TimeoutError:
