@@ -163,7 +163,12 @@ def _build_encoding(name: str) -> tiktoken.Encoding:
         spec = constructor()
     finally:
         openai_public.load_tiktoken_bpe = original
-    return tiktoken.Encoding(**spec)
+    encoding = tiktoken.Encoding(**spec)
+    # The encoder lives in tiktoken's Rust core; the Python copy of the ranks (200k
+    # entries for o200k, ~30 MB) only serves pickling, which nothing here does.
+    if isinstance(getattr(encoding, "_mergeable_ranks", None), dict):
+        encoding._mergeable_ranks = {}
+    return encoding
 
 
 def _shipped_first(
