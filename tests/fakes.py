@@ -103,6 +103,7 @@ def make_app(
     warm_up: bool = False,
     keymap: dict[str, str] | None = None,
     idle_timeout: float | None = None,
+    cursor_blink: bool = False,
 ) -> GptTuiApp:
     """The real app (same factory as the CLI) on a temporary data dir.
 
@@ -123,7 +124,7 @@ def make_app(
         now=clock or FrozenClock(),
         timer=SteppingTimer(),
         keymap=keymap,
-        cursor_blink=False,
+        cursor_blink=cursor_blink,
         idle_timeout=idle_timeout,
     )
 

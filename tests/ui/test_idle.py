@@ -1,0 +1,44 @@
+"""An idle app does no work: the prompt's cursor stops blinking until the next key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gpt_tui.ui.widgets import prompt_input
+from gpt_tui.ui.widgets.prompt_input import PromptInput
+from tests.fakes import make_app
+from tests.ui.helpers import dismiss_setup, wait_idle
+
+
+async def test_cursor_stops_blinking_when_idle_and_resumes_on_a_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(prompt_input, "BLINK_SECONDS", 0.3)
+    app = make_app(tmp_path, cursor_blink=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await dismiss_setup(app, pilot)
+        prompt = app.screen.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press("h")
+        assert prompt.cursor_blink
+        await pilot.pause(0.8)
+        assert not prompt.cursor_blink
+        await pilot.press("i")
+        await wait_idle(pilot)
+        assert prompt.cursor_blink
+        assert prompt.text == "hi"
+
+
+async def test_a_disabled_blink_stays_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(prompt_input, "BLINK_SECONDS", 0.2)
+    app = make_app(tmp_path, cursor_blink=False)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await dismiss_setup(app, pilot)
+        prompt = app.screen.query_one(PromptInput)
+        prompt.focus()
+        await pilot.pause(0.5)
+        await pilot.press("x")
+        await wait_idle(pilot)
+        assert not prompt.cursor_blink
