@@ -21,6 +21,20 @@ from gpt_tui.core.extra_params import (
 )
 from gpt_tui.core.models import CONTEXT_STRATEGIES, ContextStrategy, Params
 
+__all__ = [
+    "FIELD_PARAMS_HINTS",
+    "FIELD_PARSERS",
+    "MAX_TOKENS_LIMIT",
+    "ParamError",
+    "ParamsForm",
+    "parse_context",
+    "parse_context_turns",
+    "parse_max_tokens",
+    "parse_model",
+    "parse_temperature",
+    "parse_top_p",
+]
+
 
 def _number(text: str, name: str, low: float, high: float) -> float | None:
     text = text.strip()
@@ -172,7 +186,7 @@ FIELD_PARAMS_HINTS: Mapping[str, str] = {
     "context_turns": "10",
     "presence_penalty": "-2–2 (empty: server default)",
     "frequency_penalty": "-2–2 (empty: server default)",
-    "stop": "e.g. \\n\\n | END   (up to 4, | between)",
+    "stop": "e.g. \\n\\n | END (≤ 4)",
     "seed": "whole number (empty: random)",
 }
 """Placeholder text for each field."""
