@@ -136,7 +136,7 @@ class ChatScreen(Screen[None]):
             "f4", "app.setup", "Setup", tooltip="Set the API key or server URL.", id="chat.setup"
         ),
         Binding(
-            "f6",
+            "f8",
             "request_code",
             "Code",
             tooltip="Show the next request as Python or curl, ready to copy (key redacted).",
@@ -271,7 +271,7 @@ class ChatScreen(Screen[None]):
             ),
             SystemCommand(
                 "Show the request as code",
-                "The next request as Python or curl, key redacted (F6)",
+                "The next request as Python or curl, key redacted (F8)",
                 self.action_request_code,
             ),
             SystemCommand(
