@@ -114,7 +114,7 @@ async def test_a_reasoning_model_gets_effort_and_completion_tokens_only(
         # Back to a chat model: sampling comes back, effort is not offered.
         await set_input(pilot, "param-model", "gpt-4o")
         assert not screen.query_one("#param-temperature").disabled
-        assert effort.disabled
+        assert screen.query_one("#param-reasoning_effort").disabled
     (body,) = chat_bodies(fake_server)
     assert body["reasoning_effort"] == "high"
     assert body["max_completion_tokens"] == 300
@@ -222,7 +222,7 @@ async def test_request_as_code_shows_the_next_request_without_the_key(
     write_config(tmp_path, config_for(fake_server))
     app = make_app(tmp_path, model="gpt-4o")
     copied: list[str] = []
-    app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+    app.copy_to_clipboard = copied.append  # type: ignore[method-assign,assignment]
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         await set_input(pilot, "param-seed", "5")

@@ -60,7 +60,7 @@ def test_presets_are_read_with_bad_values_reported_on_their_line(tmp_path: Path)
         ("presets.broken.seed", 13),
         ("presets.broken.colour", 14),
     }
-    assert "from 0 to 2" in str(next(p for p in problems if p.key.endswith("temperature")))
+    assert "from 0 to 2" in str(next(p for p in problems if p.key == "presets.broken.temperature"))
 
 
 def test_saved_presets_go_to_their_own_file_and_config_comments_stay(tmp_path: Path) -> None:
