@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rich.syntax import Syntax
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -18,8 +17,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 
 from gpt_tui.core.request_code import RequestCode
 
-LANGUAGES = {"python": ("Python", "python"), "curl": ("curl", "bash")}
-"""Tab id → (tab title, syntax highlighter)."""
+LANGUAGES = {"python": "Python", "curl": "curl"}
+"""Tab id → tab title."""
 
 
 class RequestCodeScreen(ModalScreen[None]):
@@ -57,17 +56,13 @@ class RequestCodeScreen(ModalScreen[None]):
                 markup=False,
             )
             with TabbedContent(id="code-tabs"):
-                for tab_id, (title, lexer) in LANGUAGES.items():
+                for tab_id, title in LANGUAGES.items():
                     with TabPane(title, id=tab_id), VerticalScroll(classes="code-scroll"):
                         yield Static(
-                            Syntax(
-                                self.text(tab_id),
-                                lexer,
-                                theme="ansi_dark",
-                                word_wrap=True,
-                                background_color="default",
-                            ),
+                            Content(self.text(tab_id)),
                             id=f"code-{tab_id}",
+                            classes="code",
+                            markup=False,
                         )
 
     def text(self, tab_id: str) -> str:
@@ -88,7 +83,7 @@ class RequestCodeScreen(ModalScreen[None]):
         self.app.copy_to_clipboard(self.text(shown))
         key = f" The key is read from ${self.code.key_env}." if self.code.key_env else ""
         self.notify(
-            f"Copied the request as {LANGUAGES[shown][0]} (via the terminal's OSC 52 "
+            f"Copied the request as {LANGUAGES[shown]} (via the terminal's OSC 52 "
             f"clipboard).{key}",
             title="Copied",
         )
