@@ -83,8 +83,7 @@ class RequestCodeScreen(ModalScreen[None]):
         self.app.copy_to_clipboard(self.text(shown))
         key = f" The key is read from ${self.code.key_env}." if self.code.key_env else ""
         self.notify(
-            f"Copied the request as {LANGUAGES[shown]} (via the terminal's OSC 52 "
-            f"clipboard).{key}",
+            f"Copied the request as {LANGUAGES[shown]} (via the terminal's OSC 52 clipboard).{key}",
             title="Copied",
         )
 
