@@ -93,6 +93,7 @@ def build_app(
     from gpt_tui.core.ledger import UsageLedger
     from gpt_tui.core.models import utc_now
     from gpt_tui.core.planner import RequestPlanner
+    from gpt_tui.core.presets import presets_file_for
     from gpt_tui.core.pricing import PriceBook
     from gpt_tui.core.providers.demo import DemoProvider
     from gpt_tui.core.providers.registry import ProviderRegistry
@@ -127,6 +128,8 @@ def build_app(
             (t for t in (idle_timeout, settings.idle_timeout) if t is not None),
             DEFAULT_IDLE_TIMEOUT,
         ),
+        presets=settings.presets,
+        presets_file=presets_file_for(paths.config_file),
     )
     offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
     return GptTuiApp(

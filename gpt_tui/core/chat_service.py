@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -35,6 +35,14 @@ from gpt_tui.core.models import (
     utc_now,
 )
 from gpt_tui.core.planner import RequestEstimate, RequestPlanner
+from gpt_tui.core.presets import (
+    Preset,
+    PresetError,
+    preset_from_params,
+    preset_from_role_file,
+    preset_name_problem,
+    save_preset,
+)
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
@@ -44,6 +52,7 @@ from gpt_tui.core.providers.base import (
     UsageReported,
 )
 from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.request_code import RequestCode
 from gpt_tui.core.storage import ConversationStore, StoreError
 
 log = logging.getLogger(__name__)
@@ -161,6 +170,8 @@ class ChatService:
         timer: Callable[[], float] = time.monotonic,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         delta_interval: float = DELTA_INTERVAL,
+        presets: Mapping[str, Preset] | None = None,
+        presets_file: Path | None = None,
     ) -> None:
         self._store = store
         self._providers = providers
@@ -176,6 +187,8 @@ class ChatService:
         self._streaming: set[str] = set()
         self._live: dict[str, list[str]] = {}
         self._notices: list[str] = []
+        self._presets: dict[str, Preset] = dict(presets or {})
+        self._presets_file = presets_file
 
     @staticmethod
     def params_from_defaults(model: str, defaults: Defaults) -> Params:
@@ -207,10 +220,14 @@ class ChatService:
             self._ledger.notices = []
         return notices
 
-    def new_conversation(self) -> Conversation:
-        """A blank conversation with the default parameters; saved at its first prompt."""
+    def new_conversation(self, preset: str | None = None) -> Conversation:
+        """A blank conversation with the default parameters (with ``preset`` applied when
+        given); saved at its first prompt. Raises :class:`KeyError` for an unknown preset."""
         now = self._time()
-        return Conversation(params=self.default_params, created_at=now, updated_at=now)
+        params = self.default_params
+        if preset is not None:
+            params = self._presets[preset].apply(params, self.default_params)
+        return Conversation(params=params, created_at=now, updated_at=now)
 
     def open(self, conversation_id: str) -> Conversation:
         """The conversation with this id (raises :class:`StoreError` if it cannot be read).
@@ -417,9 +434,27 @@ class ChatService:
     def _history(self, conversation: Conversation) -> list[Message]:
         return list(conversation.messages)
 
+    def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
+        """The next request — the history and ``draft`` as the prompt — as Python and curl,
+        built by the same planner as a real send, key redacted (see
+        :mod:`gpt_tui.core.request_code`)."""
+        from gpt_tui.core.request_code import request_code
+
+        params = conversation.params
+        history = self._history(conversation)
+        if draft.strip():
+            history.append(Message(role="user", content=draft, id="draft"))
+        request, _selection = self.planner.request(params, history, self.base_url_for(params))
+        try:
+            profile = self._providers.profile(params.profile)
+            rejected = self._providers.rejected_params(params.model, params.profile)
+        except ProviderError:  # a profile removed from config.toml: show the default one
+            profile, rejected = self._providers.settings, {}
+        return request_code(request, profile, rejected)
+
     # Setup ---------------------------------------------------------------------------
 
-    async def apply_setup(
+    def save_setup(
         self,
         config_file: Path,
         env: Mapping[str, str],
@@ -427,18 +462,72 @@ class ChatService:
         api_key: str | None = None,
         base_url: str | None = None,
     ) -> Settings:
-        """Save the first-run choice to ``config_file`` and use it from now on.
+        """Save the first-run choice to ``config_file`` and read the settings back.
 
+        Blocking — reading runs each profile's ``api_key_cmd`` (up to 10 s): call it from a
+        worker thread, then hand the result to :meth:`use_settings` on the event loop.
         Raises :class:`~gpt_tui.core.config.ConfigWriteError` (the file is left as it was)
         when the existing file cannot be safely updated.
         """
         save_setup(config_file, api_key=api_key, base_url=base_url)
         settings, _problems = load_settings(config_file, env)
+        return settings
+
+    async def use_settings(self, settings: Settings) -> None:
+        """Use freshly loaded settings from now on (profiles, presets, the default model)."""
         await self._providers.reconfigure(settings.provider)
+        self._presets = dict(settings.presets)
         if self.default_params.model == DEMO_MODEL:
             model = choose_default_model(None, settings)
             self.default_params = self.default_params.with_changes(model=model)
-        return settings
+
+    # Presets -------------------------------------------------------------------------
+
+    def preset_names(self) -> tuple[str, ...]:
+        return tuple(self._presets)
+
+    def preset(self, name: str) -> Preset:
+        """The preset ``name``; raises :class:`KeyError` when there is none."""
+        return self._presets[name]
+
+    def apply_preset(self, conversation: Conversation, name: str) -> Params:
+        """Give ``conversation`` the preset's system prompt and parameters (see
+        :meth:`Preset.apply <gpt_tui.core.presets.Preset.apply>`); returns them."""
+        params = self._presets[name].apply(conversation.params, self.default_params)
+        self.update_params(conversation, params)
+        return params
+
+    def save_preset(self, name: str, params: Params) -> Path:
+        """Save ``params`` as the preset ``name`` in the presets file; returns the file.
+
+        Raises :class:`~gpt_tui.core.presets.PresetError` for a bad name, a name written
+        by hand in config.toml (which the app never rewrites), or a file that cannot be
+        written.
+        """
+        problem = preset_name_problem(name)
+        if problem is not None:
+            raise PresetError(problem[0].upper() + problem[1:] + ".")
+        if self._presets_file is None:
+            raise PresetError("There is no presets file to save to.")
+        preset = preset_from_params(name, params)
+        existing = self._presets.get(preset.name)
+        if existing is not None and existing.source not in (None, self._presets_file):
+            raise PresetError(
+                f"'{preset.name}' is written in {existing.source}; edit it there or choose "
+                "another name."
+            )
+        save_preset(self._presets_file, replace(preset, source=self._presets_file))
+        self._presets[preset.name] = replace(preset, source=self._presets_file)
+        return self._presets_file
+
+    def import_role_file(self, path: Path) -> tuple[Preset, list[str]]:
+        """Save a role JSON file (model + system message) as a preset named after the file;
+        returns it and notes on what was left out. Raises
+        :class:`~gpt_tui.core.presets.PresetError`."""
+        preset, notes = preset_from_role_file(path)
+        params = preset.apply(self.default_params, self.default_params)
+        self.save_preset(preset.name, params)
+        return self._presets[preset.name], notes
 
     # Turns ---------------------------------------------------------------------------
 

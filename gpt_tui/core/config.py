@@ -106,6 +106,7 @@ from urllib.parse import urlsplit
 import tomli_w
 
 from gpt_tui.core.fsutil import atomic_write_text
+from gpt_tui.core.presets import Preset, preset_from_table, presets_file_for
 
 T = TypeVar("T")
 
@@ -168,6 +169,7 @@ _PROFILES = "profiles"
 _PROFILE_SECTION = "profiles.NAME"
 """How problems and suggestions name any ``[profiles.NAME]`` table."""
 _KEYMAP = "keymap"
+_PRESETS = "presets"
 _ROOT_KEYS: tuple[str, ...] = (
     "model",
     "default_profile",
@@ -176,12 +178,14 @@ _ROOT_KEYS: tuple[str, ...] = (
     _MODELS,
     _PROFILES,
     _KEYMAP,
+    _PRESETS,
 )
 _KNOWN: dict[str, tuple[str, ...]] = {
     "": _ROOT_KEYS,
     **_TABLE_KEYS,
     _MODEL_SECTION: _MODEL_KEYS,
     _PROFILE_SECTION: _PROFILE_KEYS,
+    _PRESETS: (_PRESETS,),
 }
 """Known keys per section; ``""`` is the top of the file."""
 
@@ -352,6 +356,10 @@ def _no_profiles() -> Mapping[str, ProviderSettings]:
     return MappingProxyType({})
 
 
+def _no_presets() -> Mapping[str, Preset]:
+    return MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the app takes from ``config.toml`` and the environment.
@@ -377,6 +385,8 @@ class Settings:
     """``[keymap]``: binding id → keys (the UI checks the ids and reports unknown ones)."""
     idle_timeout: float | None = None
     """Seconds of silence after a reply has started before the stream counts as stalled."""
+    presets: Mapping[str, Preset] = field(default_factory=_no_presets, hash=False)
+    """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}
@@ -487,8 +497,52 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         idle_timeout=check.value(
             data, ("idle_timeout",), _real("a number of seconds > 0", lambda v: v > 0)
         ),
+        presets=_all_presets(check, data),
     )
     return settings, problems
+
+
+def _presets(check: _Checker, data: Mapping[str, object]) -> dict[str, Preset]:
+    """The ``[presets.NAME]`` tables of one file; each bad value is reported on its line."""
+    found = check.table(data, _PRESETS, known=False)
+    presets: dict[str, Preset] = {}
+    for name, raw in found.items():
+        where = (_PRESETS, name)
+        if not isinstance(raw, dict):
+            message = f"must be a table, written [presets.{_toml_key(name)}] (got {_kind(raw)})"
+            check.report(where, message)
+            continue
+        if not name.strip():
+            check.report(where, "a preset needs a name, e.g. [presets.engineer]")
+            continue
+
+        def report(key: str, message: str, where: tuple[str, ...] = where) -> None:
+            check.report((*where, key), message)
+
+        table = cast(dict[str, object], raw)
+        presets[name] = preset_from_table(name, table, report, check.path)
+    return presets
+
+
+def _all_presets(check: _Checker, data: Mapping[str, object]) -> Mapping[str, Preset]:
+    """Presets from config.toml, then from presets.toml next to it (config.toml's win)."""
+    presets = _presets(check, data)
+    saved_path = presets_file_for(check.path)
+    problems: list[ConfigProblem] = []
+    text = _read_text(saved_path, problems)
+    data = {} if text is None else _parse(saved_path, text, problems)
+    for problem in problems:
+        message = problem.message.replace("using the defaults for everything", "ignored")
+        check.problems.append(replace(problem, message=message))
+    saved = _Checker(saved_path, text or "", check.problems)
+    saved.unknown_keys({k: v for k, v in data.items() if k != _PRESETS}, (), section=_PRESETS)
+    for name, preset in _presets(saved, data).items():
+        if name in presets:
+            message = f"also defined in {check.path.name}, which wins; this one is ignored"
+            saved.report((_PRESETS, name), message)
+        else:
+            presets[name] = preset
+    return MappingProxyType(presets)
 
 
 def _keymap(check: _Checker, data: Mapping[str, object]) -> Mapping[str, str]:

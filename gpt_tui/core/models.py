@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal, cast
 
+from gpt_tui.core.extra_params import EXTRA_FIELDS, ExtraParams, ParamError
+
 SCHEMA_VERSION = 1
 """Version written into every conversation file; bumped when the layout changes."""
 
@@ -120,8 +122,12 @@ class Params:
     """How many recent turns "last_turns" keeps (a turn is a prompt and its replies)."""
     profile: str | None = None
     """The config profile requests go through; None: the default profile."""
+    extra: ExtraParams = field(default_factory=ExtraParams)
+    """Penalties, stop, seed, response format, reasoning effort (each None: not sent)."""
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields as JSON; ``extra``'s set fields sit next to the others (unset ones are
+        left out, so files of conversations that never set them stay as they were)."""
         return {
             "model": self.model,
             "temperature": self.temperature,
@@ -131,6 +137,7 @@ class Params:
             "context": self.context,
             "context_turns": self.context_turns,
             "profile": self.profile,
+            **self.extra.to_dict(),
         }
 
     @classmethod
@@ -153,11 +160,42 @@ class Params:
             context=cast(ContextStrategy, context),
             context_turns=turns or 10,
             profile=_opt(data, "profile", str, where),
+            extra=_extra_params(data, where),
         )
 
     def with_changes(self, **changes: Any) -> Params:
         """A copy with some fields replaced."""
         return replace(self, **changes)
+
+
+_EXTRA_KINDS: dict[str, type | tuple[type, ...]] = {
+    "presence_penalty": (int, float),
+    "frequency_penalty": (int, float),
+    "stop": list,
+    "seed": int,
+    "response_format": str,
+    "reasoning_effort": str,
+}
+
+
+def _extra_params(data: dict[str, Any], where: str) -> ExtraParams:
+    """The optional parameters stored next to the others; each one is checked on its own so
+    the error names the field."""
+    values: dict[str, Any] = {}
+    for name in EXTRA_FIELDS:
+        value = _opt(data, name, _EXTRA_KINDS[name], where)
+        if value is None:
+            continue
+        if name == "stop":
+            value = tuple(cast(list[object], value))
+        elif name.endswith("_penalty"):
+            value = float(value)
+        try:
+            ExtraParams(**{name: value})
+        except ParamError as exc:
+            raise SchemaError(f"{where}.{name}", str(exc)) from None
+        values[name] = value
+    return ExtraParams(**values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,11 +12,28 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gpt_tui.core.extra_params import (
+    EXTRA_FIELDS,
+    EXTRA_PARSERS,
+    ExtraParams,
+    ParamError,
+    format_extra,
+)
 from gpt_tui.core.models import CONTEXT_STRATEGIES, ContextStrategy, Params
 
-
-class ParamError(ValueError):
-    """A field's text is not a valid value; the message says what is expected."""
+__all__ = [
+    "FIELD_PARAMS_HINTS",
+    "FIELD_PARSERS",
+    "MAX_TOKENS_LIMIT",
+    "ParamError",
+    "ParamsForm",
+    "parse_context",
+    "parse_context_turns",
+    "parse_max_tokens",
+    "parse_model",
+    "parse_temperature",
+    "parse_top_p",
+]
 
 
 def _number(text: str, name: str, low: float, high: float) -> float | None:
@@ -87,8 +104,10 @@ FIELD_PARSERS: Mapping[str, Callable[[str], Any]] = {
     "max_tokens": parse_max_tokens,
     "context": parse_context,
     "context_turns": parse_context_turns,
+    **EXTRA_PARSERS,
 }
-"""Parsers of the single-line fields, by :class:`Params` field name."""
+"""Parsers of the single-line fields and selects, by :class:`Params` (or
+:class:`~gpt_tui.core.extra_params.ExtraParams`) field name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,13 @@ class ParamsForm:
     context_turns: str = "10"
     profile: str = ""
     """The profile's name; "" for the default profile."""
+    presence_penalty: str = ""
+    frequency_penalty: str = ""
+    stop: str = ""
+    """Stop sequences separated by ``|`` (see :func:`~gpt_tui.core.extra_params.parse_stop`)."""
+    seed: str = ""
+    response_format: str = ""
+    reasoning_effort: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:
@@ -117,6 +143,7 @@ class ParamsForm:
             context=params.context,
             context_turns=str(params.context_turns),
             profile=params.profile or "",
+            **format_extra(params.extra),
         )
 
     def errors(self) -> dict[str, str]:
@@ -140,6 +167,9 @@ class ParamsForm:
             context=parse_context(self.context),
             context_turns=parse_context_turns(self.context_turns),
             profile=self.profile or None,
+            extra=ExtraParams(
+                **{name: EXTRA_PARSERS[name](getattr(self, name)) for name in EXTRA_FIELDS}
+            ),
         )
 
 
@@ -154,5 +184,9 @@ FIELD_PARAMS_HINTS: Mapping[str, str] = {
     "max_tokens": "≥ 1 (empty: no limit)",
     "system_prompt": "Instructions sent first in every request",
     "context_turns": "10",
+    "presence_penalty": "-2–2 (empty: server default)",
+    "frequency_penalty": "-2–2 (empty: server default)",
+    "stop": "e.g. \\n\\n | END (≤ 4)",
+    "seed": "whole number (empty: random)",
 }
 """Placeholder text for each field."""

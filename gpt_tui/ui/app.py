@@ -19,8 +19,9 @@ from gpt_tui.core.config import ConfigProblem, ConfigWriteError
 from gpt_tui.core.models import utc_now
 from gpt_tui.core.text import printable
 from gpt_tui.paths import display_path
-from gpt_tui.ui.commands import ConversationCommands
+from gpt_tui.ui.commands import ConversationCommands, PresetCommands
 from gpt_tui.ui.keymap import bindings_with_ids, check_keymap
+from gpt_tui.ui.messages import SetupSaved
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.screens.help import HelpScreen, help_rows
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
@@ -32,7 +33,7 @@ class GptTuiApp(App[None]):
 
     TITLE = "gpt-tui"
     CSS_PATH = "styles/app.tcss"
-    COMMANDS = App.COMMANDS | {ConversationCommands}
+    COMMANDS = App.COMMANDS | {ConversationCommands, PresetCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+q",
@@ -189,20 +190,34 @@ class GptTuiApp(App[None]):
             summary = "No API key was found. Choose how to start:"
         self.push_screen(SetupScreen(display_path(self._config_file), summary), self._setup_chosen)
 
-    async def _setup_chosen(self, choice: SetupChoice | None) -> None:
+    def _setup_chosen(self, choice: SetupChoice | None) -> None:
         if choice is None or choice.kind == "demo":
             self.service.remember_state(setup_dismissed=True)
             return
+        self._save_setup(choice)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="setup")
+    def _save_setup(self, choice: SetupChoice) -> None:
+        """Save and read the settings back off the UI thread: reading runs each profile's
+        ``api_key_cmd``, which may take seconds."""
         try:
-            settings = await self.service.apply_setup(
+            settings = self.service.save_setup(
                 self._config_file,
                 self._env,
                 api_key=choice.value if choice.kind == "api_key" else None,
                 base_url=choice.value if choice.kind == "base_url" else None,
             )
         except (ConfigWriteError, OSError) as exc:
-            self.notify(str(exc), title="Setup was not saved", severity="error", timeout=15)
+            self.post_message(SetupSaved(None, str(exc)))
             return
+        self.post_message(SetupSaved(settings))
+
+    async def on_setup_saved(self, message: SetupSaved) -> None:
+        if message.settings is None:
+            self.notify(message.error, title="Setup was not saved", severity="error", timeout=15)
+            return
+        settings = message.settings
+        await self.service.use_settings(settings)
         self.service.remember_state(setup_dismissed=True)
         model = self.service.default_params.model
         self.notify(

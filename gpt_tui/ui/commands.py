@@ -53,3 +53,32 @@ class ConversationCommands(Provider):
                     self._open(summary.id),
                     help=f"{summary.message_count} messages · {summary.model}",
                 )
+
+
+class PresetCommands(Provider):
+    """ "New chat from preset: <name>" and "Apply preset: <name>" for every preset."""
+
+    def _hits(self) -> list[tuple[str, Callable[[], object], str]]:
+        from gpt_tui.ui.screens.chat import ChatScreen
+
+        screen = self.screen
+        if not isinstance(screen, ChatScreen):
+            return []
+        hits: list[tuple[str, Callable[[], object], str]] = []
+        for name in screen.service.preset_names():
+            summary = screen.service.preset(name).summary()
+            new_chat = partial(screen.new_chat_from_preset, name)
+            hits.append((f"New chat from preset: {name}", new_chat, summary))
+            hits.append((f"Apply preset: {name}", partial(screen.apply_preset, name), summary))
+        return hits
+
+    async def discover(self) -> Hits:
+        for text, callback, help_text in self._hits():
+            yield DiscoveryHit(text, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for text, callback, help_text in self._hits():
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), callback, help=help_text)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from gpt_tui.core.chat_service import TurnEvent
+from gpt_tui.core.config import Settings
 from gpt_tui.core.params import ParamsForm
 
 
@@ -65,3 +66,24 @@ class ModelsListed(Message):
 
     profile: str | None
     models: list[str]
+
+
+@dataclass
+class PresetChosen(Message):
+    """The user picked a preset to apply to the open conversation."""
+
+    name: str
+
+
+@dataclass
+class PresetSaveRequested(Message):
+    """The user asked to save the open conversation's parameters as a new preset."""
+
+
+@dataclass
+class SetupSaved(Message):
+    """The setup choice was saved and the settings read back (``settings`` is None when
+    saving failed; ``error`` says why)."""
+
+    settings: Settings | None
+    error: str = ""

@@ -172,7 +172,7 @@ class OpenAIProvider:
             "stream": True,
             "stream_options": {"include_usage": True},
         }
-        return self._map_model(_without(kwargs, self._rejected.get(request.model, {})))
+        return self._map_model(without_rejected(kwargs, self._rejected.get(request.model, {})))
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         kwargs = self._request_kwargs(request)
@@ -194,7 +194,7 @@ class OpenAIProvider:
                 retries += 1
                 learned = self._rejected.setdefault(request.model, {})
                 learned[rejection.param] = rejection.replacement
-                kwargs = _without(kwargs, {rejection.param: rejection.replacement})
+                kwargs = without_rejected(kwargs, {rejection.param: rejection.replacement})
                 notice = ProviderNotice(rejection.notice(request.model), rejection.param)
             if notice is not None:
                 yield notice
@@ -280,7 +280,7 @@ class OpenAIProvider:
         )
 
 
-def _without(kwargs: dict[str, Any], rejected: Mapping[str, str | None]) -> dict[str, Any]:
+def without_rejected(kwargs: dict[str, Any], rejected: Mapping[str, str | None]) -> dict[str, Any]:
     """``kwargs`` without the ``rejected`` parameters (renamed where there is a replacement)."""
     result = dict(kwargs)
     for param, replacement in rejected.items():

@@ -23,7 +23,7 @@ from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, TextArea
+from textual.widgets import Collapsible, Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from gpt_tui.core.chat_service import (
@@ -36,6 +36,7 @@ from gpt_tui.core.chat_service import (
 )
 from gpt_tui.core.models import Conversation, MessageStatus
 from gpt_tui.core.params import ParamError
+from gpt_tui.core.presets import PresetError
 from gpt_tui.core.providers.base import ProviderError
 from gpt_tui.core.storage import StoreError
 from gpt_tui.core.text import printable
@@ -46,10 +47,13 @@ from gpt_tui.ui.messages import (
     ModelDataLoaded,
     ModelsListed,
     ParamsEdited,
+    PresetChosen,
+    PresetSaveRequested,
     PromptSubmitted,
     TurnProgressed,
 )
 from gpt_tui.ui.screens.dialogs import AskText, Confirm
+from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.widgets.chat_view import ChatView, model_label
 from gpt_tui.ui.widgets.live_text import LiveText
 from gpt_tui.ui.widgets.param_panel import ParamPanel
@@ -130,6 +134,13 @@ class ChatScreen(Screen[None]):
         ),
         Binding(
             "f4", "app.setup", "Setup", tooltip="Set the API key or server URL.", id="chat.setup"
+        ),
+        Binding(
+            "f8",
+            "request_code",
+            "Code",
+            tooltip="Show the next request as Python or curl, ready to copy (key redacted).",
+            id="chat.request-code",
         ),
         Binding(
             "ctrl+l",
@@ -259,6 +270,21 @@ class ChatScreen(Screen[None]):
                 "Copy the last reply", "To the clipboard (OSC 52)", self.action_copy_reply
             ),
             SystemCommand(
+                "Show the request as code",
+                "The next request as Python or curl, key redacted (F8)",
+                self.action_request_code,
+            ),
+            SystemCommand(
+                "Save settings as a preset",
+                "System prompt and parameters under a name, in presets.toml",
+                self.action_save_preset,
+            ),
+            SystemCommand(
+                "Import a role file as a preset",
+                'A JSON file with "model" and a system message',
+                self.action_import_role,
+            ),
+            SystemCommand(
                 "Export this chat to Markdown",
                 "Writes a .md file into the current folder",
                 partial(self.export_chat, "md"),
@@ -297,6 +323,12 @@ class ChatScreen(Screen[None]):
             ("Parameter: max_tokens", "param-max_tokens", "Cap the reply length"),
             ("Parameter: system prompt", "param-system_prompt", "Instructions sent first"),
             ("Parameter: history sent", "param-context", "Everything, last N turns, or fit"),
+            ("Parameter: presence penalty", "param-presence_penalty", "-2–2; advanced"),
+            ("Parameter: frequency penalty", "param-frequency_penalty", "-2–2; advanced"),
+            ("Parameter: seed", "param-seed", "Best-effort reproducible sampling; advanced"),
+            ("Parameter: stop sequences", "param-stop", "Up to 4, | between; advanced"),
+            ("Parameter: response format", "param-response_format", "Text or JSON; advanced"),
+            ("Parameter: reasoning effort", "param-reasoning_effort", "Reasoning models"),
         ]
         commands.extend(
             SystemCommand(title, help_text, partial(self.focus_field, field_id))
@@ -320,7 +352,13 @@ class ChatScreen(Screen[None]):
         """Show the parameter panel and put the cursor in one of its fields."""
         if not self.params_visible:
             self.action_toggle_params()
-        self.query_one(f"#{field_id}").focus()
+        field = self.query_one(f"#{field_id}")
+        for collapsible in field.ancestors_with_self:
+            if isinstance(collapsible, Collapsible):
+                collapsible.collapsed = False
+        if field.disabled:
+            self.notify(f"Not for {self.conversation.params.model}: see the note under it.")
+        field.focus()
 
     def action_copy_reply(self) -> None:
         replies = [m for m in self.conversation.messages if m.role == "assistant" and m.content]
@@ -470,6 +508,7 @@ class ChatScreen(Screen[None]):
         await self.query_one(ChatView).show_messages(conversation.id, conversation.messages, live)
         panel = self.query_one(ParamPanel)
         panel.show_profiles(self.service.profile_names(), self.service.providers.default_profile)
+        panel.show_presets(self.service.preset_names())
         panel.load(conversation.params, self._provider_label())
         self._list_models(conversation.params.profile)
         self._show_title()
@@ -629,10 +668,81 @@ class ChatScreen(Screen[None]):
         self.service.update_params(self.conversation, params)
         if profile_changed:
             self._list_models(params.profile)
+        self._after_params_changed()
+
+    def _after_params_changed(self) -> None:
+        params = self.conversation.params
         self._show_title()
         self.query_one(ParamPanel).show_provider(self._provider_label())
         self._ensure_model_data(params.model)
         self.refresh_estimate()
+
+    # Presets and request code -------------------------------------------------------
+
+    @on(PresetChosen)
+    def preset_chosen(self, event: PresetChosen) -> None:
+        self.apply_preset(event.name)
+
+    def apply_preset(self, name: str) -> None:
+        """Give the open conversation the preset's system prompt and parameters."""
+        try:
+            params = self.service.apply_preset(self.conversation, name)
+        except KeyError:
+            self.notify(f"There is no preset named '{name}' any more.", severity="warning")
+            return
+        panel = self.query_one(ParamPanel)
+        panel.load(params, self._provider_label())
+        self._after_params_changed()
+        self.notify(f"Applied the preset '{name}'.", title="Preset")
+
+    async def new_chat_from_preset(self, name: str) -> None:
+        """Start a new conversation with the preset applied."""
+        if self.conversation.messages:
+            self.conversation = self.service.new_conversation()
+            await self._show_conversation()
+        self.apply_preset(name)
+        self.action_focus_prompt()
+
+    @on(PresetSaveRequested)
+    def action_save_preset(self) -> None:
+        """Ask for a name, then save the open conversation's settings as a preset."""
+        errors = self.query_one(ParamPanel).form().errors()
+        if errors:
+            self.notify("\n".join(errors.values()), title="Fix the parameters first")
+            return
+        self.app.push_screen(AskText("Save these settings as the preset named:", ""), self._save)
+
+    def _save(self, name: str | None) -> None:
+        if not name or not name.strip():
+            return
+        try:
+            path = self.service.save_preset(name, self.conversation.params)
+        except PresetError as exc:
+            self.notify(str(exc), title="Preset not saved", severity="error", timeout=10)
+            return
+        self.query_one(ParamPanel).show_presets(self.service.preset_names())
+        self.notify(f"Saved the preset '{name.strip()}' to {display_path(path)}.", title="Preset")
+
+    def action_import_role(self) -> None:
+        self.app.push_screen(AskText("Path of the role JSON file:", ""), self._import_role)
+
+    def _import_role(self, path: str | None) -> None:
+        if not path or not path.strip():
+            return
+        try:
+            preset, notes = self.service.import_role_file(Path(path.strip()).expanduser())
+        except PresetError as exc:
+            self.notify(str(exc), title="Role not imported", severity="error", timeout=10)
+            return
+        self.query_one(ParamPanel).show_presets(self.service.preset_names())
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        self.notify(f"Imported the preset '{preset.name}'{extra}.", title="Preset")
+
+    def action_request_code(self) -> None:
+        """Show the next request (history + the draft) as Python and curl."""
+        draft = self.query_one(PromptInput).text
+        code = self.service.request_code(self.conversation, draft)
+        self.app.push_screen(RequestCodeScreen(code, self.conversation.params.model))
 
     # Turns ---------------------------------------------------------------------------
 

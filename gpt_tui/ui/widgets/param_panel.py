@@ -1,7 +1,11 @@
-"""The parameter panel: model, temperature, top_p, max_tokens and system prompt.
+"""The parameter panel: presets, profile, model, sampling parameters and system prompt.
 
 The values belong to the open conversation. Each edit is checked at once: an invalid
-field shows why next to it, and the screen refuses to send until it is fixed.
+field shows why next to it, and the screen refuses to send until it is fixed. Fields the
+model does not take are disabled with the reason from
+:func:`~gpt_tui.core.capabilities.capabilities_for` under them, updated as the model name
+changes. The less common parameters sit in a collapsed "Advanced" section so the common
+ones stay on top at 80×24.
 """
 
 from __future__ import annotations
@@ -11,12 +15,14 @@ import contextlib
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.suggester import SuggestFromList
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widget import Widget
+from textual.widgets import Button, Collapsible, Input, Label, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
+from gpt_tui.core.capabilities import Capabilities, capabilities_for
 from gpt_tui.core.models import Params
 from gpt_tui.core.params import FIELD_PARAMS_HINTS, ParamsForm
-from gpt_tui.ui.messages import ParamsEdited
+from gpt_tui.ui.messages import ParamsEdited, PresetChosen, PresetSaveRequested
 from gpt_tui.ui.widgets.usage_panel import UsagePanel
 
 CONTEXT_CHOICES = [
@@ -24,32 +30,57 @@ CONTEXT_CHOICES = [
     ("last N turns", "last_turns"),
     ("fit the context window", "fit"),
 ]
+RESPONSE_FORMAT_CHOICES = [("text", "text"), ("JSON object", "json_object")]
 
 _FIELDS = ("model", "temperature", "top_p", "max_tokens")
-_ALL_INPUTS = (*_FIELDS, "context_turns")
+_ADVANCED = ("presence_penalty", "frequency_penalty", "seed", "stop")
+_ALL_INPUTS = (*_FIELDS, "context_turns", *_ADVANCED)
+_SELECTS = ("response_format", "reasoning_effort")
+_CHECKED = (*_FIELDS, "system_prompt", *_ADVANCED, *_SELECTS)
+"""The fields whose support depends on the model (each has a note line under it)."""
+_LABELS = {
+    "presence_penalty": "presence penalty",
+    "frequency_penalty": "frequency penalty",
+    "response_format": "response format",
+    "reasoning_effort": "reasoning effort",
+}
+STOP_HELP = (
+    "Up to 4 stop sequences, separated by |. Escapes: \\n new line, \\t tab, "
+    "\\s space (kept at the ends), \\| a bar, \\\\ a backslash."
+)
 
 
 class ParamPanel(VerticalScroll, can_focus=False):
-    """Edits the open conversation's parameters; posts :class:`ParamsEdited`."""
+    """Edits the open conversation's parameters; posts :class:`ParamsEdited`,
+    :class:`PresetChosen` and :class:`PresetSaveRequested`."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Parameters"
+        self._caps_model: str | None = None
+        self._efforts: tuple[str, ...] | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
         yield UsagePanel(id="usage")
+        yield Label("preset", classes="field-label", id="preset-label")
+        with Horizontal(id="preset-row"):
+            yield Select[str](
+                [], prompt="apply a preset…", compact=True, id="param-preset", allow_blank=True
+            )
+            save = Button(
+                "save…",
+                id="save-preset",
+                compact=True,
+                tooltip="Save these parameters and system prompt as a new preset "
+                "(from the keyboard: ctrl+p → Save settings as a preset)",
+            )
+            save.can_focus = False  # Tab from the prompt goes straight to the fields
+            yield save
         yield Label("profile", classes="field-label", id="profile-label")
         yield Select[str]([], allow_blank=True, compact=True, id="param-profile")
         yield Static("", id="provider-line", markup=False)
         for name in _FIELDS:
-            yield Label(name, classes="field-label")
-            yield Input(
-                id=f"param-{name}",
-                placeholder=FIELD_PARAMS_HINTS[name],
-                compact=True,
-                select_on_focus=False,
-            )
-            yield Static("", id=f"error-{name}", classes="field-error", markup=False)
+            yield from self._input_field(name)
         yield Label("system prompt", classes="field-label")
         yield TextArea(
             id="param-system_prompt",
@@ -59,6 +90,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
             highlight_cursor_line=False,
             placeholder=FIELD_PARAMS_HINTS["system_prompt"],
         )
+        yield Static("", id="note-system_prompt", classes="field-note", markup=False)
         yield Label("history sent", classes="field-label")
         with Horizontal(id="context-row"):
             yield Select(
@@ -72,11 +104,44 @@ class ParamPanel(VerticalScroll, can_focus=False):
                 tooltip="How many recent turns 'last N turns' keeps",
             )
         yield Static("", id="error-context_turns", classes="field-error", markup=False)
+        with Collapsible(title="Advanced", id="advanced"):
+            for name in _ADVANCED:
+                yield from self._input_field(name)
+            for name in _SELECTS:
+                yield Label(_LABELS[name], classes="field-label")
+                yield Select[str](
+                    RESPONSE_FORMAT_CHOICES if name == "response_format" else [],
+                    prompt="server default" if name == "response_format" else "model default",
+                    compact=True,
+                    id=f"param-{name}",
+                )
+                yield Static("", id=f"note-{name}", classes="field-note", markup=False)
+
+    def _input_field(self, name: str):  # type: ignore[no-untyped-def]
+        yield Label(_LABELS.get(name, name), classes="field-label")
+        yield Input(
+            id=f"param-{name}",
+            placeholder=FIELD_PARAMS_HINTS[name],
+            compact=True,
+            select_on_focus=False,
+            tooltip=STOP_HELP if name == "stop" else None,
+        )
+        yield Static("", id=f"error-{name}", classes="field-error", markup=False)
+        yield Static("", id=f"note-{name}", classes="field-note", markup=False)
 
     def on_mount(self) -> None:
-        for name in _ALL_INPUTS:
-            self.query_one(f"#error-{name}").display = False
+        self._inputs = {name: self.query_one(f"#param-{name}", Input) for name in _ALL_INPUTS}
+        self._selects: dict[str, Select[str]] = {
+            name: self.query_one(f"#param-{name}", Select)
+            for name in ("context", "profile", *_SELECTS)
+        }
+        self._system = self.query_one("#param-system_prompt", TextArea)
+        self._errors = {name: self.query_one(f"#error-{name}", Static) for name in _ALL_INPUTS}
+        self._notes = {name: self.query_one(f"#note-{name}", Static) for name in _CHECKED}
+        for widget in (*self._errors.values(), *self._notes.values()):
+            widget.display = False
         self.show_profiles((), None)
+        self.show_presets(())
 
     def show_profiles(self, names: tuple[str, ...], default: str | None) -> None:
         """The profiles to choose from; the selector shows only when there is a choice."""
@@ -90,6 +155,14 @@ class ParamPanel(VerticalScroll, can_focus=False):
         self.query_one("#profile-label").display = many
         self._default_profile = default
 
+    def show_presets(self, names: tuple[str, ...]) -> None:
+        """The presets to apply; the selector shows only when there are some (the save
+        button always shows)."""
+        select = self.query_one("#param-preset", Select)
+        with self.prevent(Select.Changed):
+            select.set_options([(name, name) for name in names])
+        select.display = bool(names)
+
     def suggest_models(self, models: list[str]) -> None:
         """Offer these model names as completions in the model field (→ accepts one)."""
         self.query_one("#param-model", Input).suggester = SuggestFromList(
@@ -100,48 +173,93 @@ class ParamPanel(VerticalScroll, can_focus=False):
         """Show ``params`` (a conversation was opened) without posting edits."""
         form = ParamsForm.from_params(params)
         with self.prevent(Input.Changed, TextArea.Changed, Select.Changed):
-            for name in _ALL_INPUTS:
-                field = self.query_one(f"#param-{name}", Input)
+            for name, field in self._inputs.items():
                 if field.value != getattr(form, name):
                     field.value = getattr(form, name)
-            system = self.query_one("#param-system_prompt", TextArea)
-            if system.text != form.system_prompt:
-                system.load_text(form.system_prompt)
-            context = self.query_one("#param-context", Select)
-            if context.value != form.context:
-                context.value = form.context
-            profile = self.query_one("#param-profile", Select)
+            if self._system.text != form.system_prompt:
+                self._system.load_text(form.system_prompt)
+            self._set_select("context", form.context)
+            self._set_select("response_format", form.response_format)
+            self.show_capabilities(form.model, effort=form.reasoning_effort)
             wanted = form.profile or self._default_profile
-            if wanted is not None and profile.value != wanted:
-                with contextlib.suppress(InvalidSelectValueError):
-                    profile.value = wanted
+            if wanted is not None:
+                self._set_select("profile", wanted)
         self._show_turns_field(form.context)
         self.show_provider(provider_label)
         self.show_errors({})
 
+    def _set_select(self, name: str, value: str) -> None:
+        select = self._selects[name]
+        if select.value == value or (not value and select.is_blank()):
+            return
+        with contextlib.suppress(InvalidSelectValueError):
+            if value:
+                select.value = value
+            else:
+                select.clear()
+
     def show_provider(self, label: str) -> None:
         self.query_one("#provider-line", Static).update(Content(f"server: {label}"))
 
+    def show_capabilities(self, model: str, *, effort: str | None = None) -> None:
+        """Disable what ``model`` does not take and say why under each field.
+
+        Cheap to call per keystroke: nothing changes unless the model name did. ``effort``
+        is the reasoning effort to show (default: the one selected now, if still offered).
+        """
+        if model == self._caps_model and effort is None:
+            return
+        self._caps_model = model
+        caps = capabilities_for(model)
+        for name in _CHECKED:
+            support = caps.support(name)
+            widget: Widget = (
+                self._system
+                if name == "system_prompt"
+                else self._inputs[name]
+                if name in self._inputs
+                else self._selects[name]
+            )
+            widget.disabled = not support.applies
+            note = self._notes[name]
+            if str(note.content) != support.reason:
+                note.update(Content(support.reason))
+            note.display = bool(support.reason)
+        self._offer_efforts(caps, effort)
+
+    def _offer_efforts(self, caps: Capabilities, effort: str | None) -> None:
+        select = self._selects["reasoning_effort"]
+        current = select.value if isinstance(select.value, str) else ""
+        wanted = current if effort is None else effort
+        with self.prevent(Select.Changed):
+            if caps.reasoning_efforts != self._efforts:
+                self._efforts = caps.reasoning_efforts
+                select.set_options([(e, e) for e in caps.reasoning_efforts])
+            self._set_select("reasoning_effort", wanted if wanted in self._efforts else "")
+
     def form(self) -> ParamsForm:
         """Every field's current text."""
-        values = {name: self.query_one(f"#param-{name}", Input).value for name in _ALL_INPUTS}
-        context = self.query_one("#param-context", Select).value
-        profile = self.query_one("#param-profile", Select).value
-        chosen = profile if isinstance(profile, str) else ""
+        values = {name: field.value for name, field in self._inputs.items()}
+        selected = {
+            name: value if isinstance(value := select.value, str) else ""
+            for name, select in self._selects.items()
+        }
+        chosen = selected.pop("profile")
         return ParamsForm(
-            system_prompt=self.query_one("#param-system_prompt", TextArea).text,
-            context=context if isinstance(context, str) else "all",
+            system_prompt=self._system.text,
+            context=selected.pop("context") or "all",
             profile="" if chosen == self._default_profile else chosen,
             **values,
+            **selected,
         )
 
     def show_errors(self, errors: dict[str, str]) -> None:
-        for name in _ALL_INPUTS:
-            label = self.query_one(f"#error-{name}", Static)
+        for name, label in self._errors.items():
             message = errors.get(name, "")
-            label.update(Content(message))
+            if str(label.content) != message:
+                label.update(Content(message))
             label.display = bool(message)
-            self.query_one(f"#param-{name}", Input).set_class(bool(message), "-invalid")
+            self._inputs[name].set_class(bool(message), "-invalid")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -153,13 +271,26 @@ class ParamPanel(VerticalScroll, can_focus=False):
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        self._show_turns_field(str(event.value))
+        if event.select.id == "param-preset":
+            if isinstance(event.value, str):
+                self.post_message(PresetChosen(event.value))
+                with self.prevent(Select.Changed):
+                    event.select.clear()
+            return
+        if event.select.id == "param-context":
+            self._show_turns_field(str(event.value))
         self._edited()
 
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "save-preset":
+            event.stop()
+            self.post_message(PresetSaveRequested())
+
     def _show_turns_field(self, context: str) -> None:
-        self.query_one("#param-context_turns").display = context == "last_turns"
+        self._inputs["context_turns"].display = context == "last_turns"
 
     def _edited(self) -> None:
         form = self.form()
+        self.show_capabilities(form.model)
         self.show_errors(form.errors())
         self.post_message(ParamsEdited(form))
