@@ -152,7 +152,8 @@ def rows(sizes: Sizes) -> list[Row]:
             sized=True,
         ),
         Row(
-            f"8. idle CPU over {sizes.idle_seconds:.0f} s, {n:,} messages shown (% of a core)",
+            f"8. idle CPU over {sizes.idle_seconds:.0f} s, {n:,} messages shown, "
+            "10 s after the last key (% of a core)",
             "open_long",
             "idle_cpu",
             percent,

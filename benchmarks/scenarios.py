@@ -22,6 +22,9 @@ from benchmarks.terminal import REPO_ROOT, BenchTimeout, Event, PtyApp
 
 Metrics = dict[str, float]
 
+IDLE_AFTER_KEY = 10.5
+"""Seconds after the last key press before idle CPU is measured."""
+
 
 def _send(app: PtyApp, deadline: float, prompt: str = "hello") -> tuple[float, float]:
     """Type ``prompt``, wait until it shows, press Enter.
@@ -213,6 +216,9 @@ def open_long(ctx: Context) -> Metrics:
         )
         settled = _wait_until_idle(app, time.monotonic() + sizes.settle_limit)
         app.profile_end(time.monotonic() + ctx.timeout)
+        # Idle means no key for a while: the prompt's cursor blinks for 10 s after the last
+        # key (gpt_tui.ui.widgets.prompt_input.BLINK_SECONDS), then the app should rest.
+        time.sleep(max(0.0, sent + IDLE_AFTER_KEY - time.monotonic()))
         cpu_before = app.cpu_seconds()
         time.sleep(sizes.idle_seconds)
         idle = (app.cpu_seconds() - cpu_before) / sizes.idle_seconds

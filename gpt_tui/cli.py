@@ -7,6 +7,7 @@ and the benchmarks all use, so what they run is what users run.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import time
@@ -82,6 +83,7 @@ def build_app(
     cursor_blink: bool = True,
     idle_timeout: float | None = None,
     initial_prompt: str | None = None,
+    settle_heap: Callable[[], None] | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
     from gpt_tui.core.chat_service import (
@@ -143,6 +145,7 @@ def build_app(
         cursor_blink=cursor_blink,
         initial_prompt=initial_prompt,
         now=clock,
+        settle_heap=settle_heap,
     )
 
 
@@ -166,7 +169,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return result
     args = parse_args(arguments)
     paths = Paths.resolve(args.data_dir, env)
-    app = build_app(paths, env, model=args.model, profile=args.profile, initial_prompt=args.prompt)
+    # Streaming makes many short-lived objects; with Python's default thresholds full
+    # collections walk every object the app holds, pausing the UI for up to ~0.25 s.
+    # Collect less often, and after the warm-up move what is loaded (SDK, encoder,
+    # widgets) out of the collector's sight (gc.freeze).
+    gc.set_threshold(10_000, 50, 100)
+    app = build_app(
+        paths,
+        env,
+        model=args.model,
+        profile=args.profile,
+        initial_prompt=args.prompt,
+        settle_heap=gc.freeze,
+    )
     from gpt_tui import logs
 
     logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())

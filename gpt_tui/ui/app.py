@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
@@ -21,7 +21,7 @@ from gpt_tui.core.text import printable
 from gpt_tui.paths import display_path
 from gpt_tui.ui.commands import ConversationCommands, PresetCommands
 from gpt_tui.ui.keymap import bindings_with_ids, check_keymap
-from gpt_tui.ui.messages import SetupSaved
+from gpt_tui.ui.messages import ModelDataLoaded, SetupSaved
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.screens.help import HelpScreen, help_rows
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
@@ -68,8 +68,11 @@ class GptTuiApp(App[None]):
         cursor_blink: bool = True,
         initial_prompt: str | None = None,
         now: Callable[[], datetime] = utc_now,
+        settle_heap: Callable[[], None] | None = None,
     ) -> None:
+        """``settle_heap`` runs after each warm-up step (the CLI passes ``gc.freeze``)."""
         super().__init__()
+        self._settle_heap = settle_heap
         self._initial_prompt = initial_prompt
         self._keymap = dict(keymap or {})
         self._cursor_blink = cursor_blink
@@ -123,6 +126,13 @@ class GptTuiApp(App[None]):
         from gpt_tui.core.providers.openai_client import preload
 
         preload()
+        if self._settle_heap is not None:
+            self.call_from_thread(self._settle_heap)
+
+    @on(ModelDataLoaded)
+    def _model_data_loaded(self) -> None:
+        if self._settle_heap is not None:
+            self._settle_heap()
 
     def notify(
         self,

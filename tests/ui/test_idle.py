@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from gpt_tui.cli import build_app
 from gpt_tui.ui.widgets import prompt_input
 from gpt_tui.ui.widgets.prompt_input import PromptInput
-from tests.fakes import make_app
+from tests.fakes import FrozenClock, SteppingTimer, make_app, paths_in
 from tests.ui.helpers import dismiss_setup, wait_idle
 
 
@@ -47,3 +48,24 @@ async def test_a_disabled_blink_stays_off(tmp_path: Path, monkeypatch: pytest.Mo
         await pilot.press("x")
         await wait_idle(pilot)
         assert not blinking(prompt)
+
+
+async def test_the_heap_is_settled_once_the_warm_up_has_loaded(tmp_path: Path) -> None:
+    """The CLI passes ``gc.freeze``: it must run after the encoder and prices are loaded."""
+    settled: list[bool] = []
+    app = build_app(
+        paths_in(tmp_path),
+        {},
+        demo_delay=0.0,
+        warm_up=True,
+        now=FrozenClock(),
+        timer=SteppingTimer(),
+        cursor_blink=False,
+        settle_heap=lambda: settled.append(app.service.planner.prices.loaded),
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        for _ in range(100):
+            if settled:
+                break
+            await pilot.pause(0.1)
+        assert settled == [True]
