@@ -5,6 +5,12 @@ conversation or run a turn and hears back through events. A turn saves the promp
 the request goes out, saves the growing reply at most every ``save_interval`` seconds, and
 saves how it ended (complete, stopped by the user, interrupted, failed), so a crash loses
 at most about a second of text and a failure never loses the prompt.
+
+Every kind of turn (:class:`TurnPlan`) keeps those guarantees: sending a new prompt,
+sending the last one again, sending an edited past prompt (a new branch beside the old
+one), asking for another reply (an alternative beside the old reply) and continuing a
+stopped reply (its text grows in place). Nothing a turn replaces is overwritten: old
+prompts and replies stay on their branches (:mod:`gpt_tui.core.message_tree`).
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
 from gpt_tui.core.fsutil import atomic_write_text
@@ -30,6 +38,7 @@ from gpt_tui.core.models import (
     MessageStatus,
     Params,
     Timing,
+    Usage,
     new_id,
     title_from_prompt,
     utc_now,
@@ -73,13 +82,61 @@ def choose_default_model(cli_model: str | None, settings: Settings) -> str:
     return FALLBACK_MODEL if settings.provider.configured else DEMO_MODEL
 
 
+TurnKind = Literal["send", "retry", "edit", "regenerate", "continue"]
+
+
+@dataclass(frozen=True, slots=True)
+class TurnPlan:
+    """What a turn sends and where its messages go in the conversation's tree."""
+
+    kind: TurnKind
+    prompt: str | None = None
+    """The text to send ("send" and "edit")."""
+    target: str | None = None
+    """The message edited, answered again or continued (its id)."""
+
+    @classmethod
+    def send(cls, prompt: str) -> TurnPlan:
+        """A new prompt at the end of the shown branch."""
+        return cls("send", prompt=prompt)
+
+    @classmethod
+    def retry(cls) -> TurnPlan:
+        """Ask again for the last prompt, which has no good reply (failed, interrupted, none)."""
+        return cls("retry")
+
+    @classmethod
+    def edit(cls, message_id: str, prompt: str) -> TurnPlan:
+        """Send ``prompt`` in place of the past prompt ``message_id``: a new branch forks."""
+        return cls("edit", prompt=prompt, target=message_id)
+
+    @classmethod
+    def regenerate(cls, message_id: str) -> TurnPlan:
+        """Another reply to the prompt of ``message_id`` (a reply, or the prompt itself),
+        kept beside the replies it already has."""
+        return cls("regenerate", target=message_id)
+
+    @classmethod
+    def continue_reply(cls, message_id: str) -> TurnPlan:
+        """Ask the model to go on from where the reply ``message_id`` stopped."""
+        return cls("continue", target=message_id)
+
+
 @dataclass(frozen=True, slots=True)
 class TurnStarted:
-    """A turn began: the prompt (if new) is saved and an empty reply is in place."""
+    """A turn began: the prompt (if new) is saved and an empty reply is in place.
+
+    For "continue" ``reply`` is the existing reply, which grows; for "edit" and
+    "regenerate" the shown branch changed from ``prompt`` (or ``reply``) on.
+    """
 
     conversation_id: str
     prompt: Message | None
     reply: Message
+    kind: TurnKind = "send"
+    reply_text: str = ""
+    """The reply's text when the turn began (``reply`` itself changes as the stream is
+    saved, so views start from this and add the deltas)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +296,7 @@ class ChatService:
             return self._open[conversation_id]
         conversation = self._store.load(conversation_id)
         repaired = False
-        for message in conversation.messages:
+        for message in conversation.tree.all():
             if message.status is MessageStatus.STREAMING:
                 message.status = MessageStatus.INTERRUPTED
                 message.error = ErrorInfo(
@@ -375,24 +432,32 @@ class ChatService:
             return []
         return list(listing.models)
 
-    def estimate(self, conversation: Conversation, draft: str) -> RequestEstimate:
-        """Tokens, context use and maximum cost of sending ``draft`` now."""
+    def estimate(
+        self, conversation: Conversation, draft: str, editing: str | None = None
+    ) -> RequestEstimate:
+        """Tokens, context use and maximum cost of sending ``draft`` now (in place of the
+        past prompt ``editing``, when one is being edited)."""
+        history = self._history(conversation)
+        if editing is not None and editing in conversation.tree:
+            parent = conversation.tree.parent_id(editing)
+            history = [] if parent is None else conversation.tree.path_to(parent)
         return self.planner.estimate(
-            conversation.params,
-            self._history(conversation),
-            draft,
-            self.base_url_for(conversation.params),
+            conversation.params, history, draft, self.base_url_for(conversation.params)
         )
 
     def refusal(self, conversation: Conversation, prompt: str | None) -> str | None:
-        """Why sending now would be refused before anything goes out, or None."""
+        """Why sending ``prompt`` now (None: the last prompt again) would be refused."""
+        plan = TurnPlan.retry() if prompt is None else TurnPlan.send(prompt)
+        return self.refusal_for(conversation, plan)
+
+    def refusal_for(self, conversation: Conversation, plan: TurnPlan) -> str | None:
+        """Why this turn would be refused before anything goes out, or None."""
         if conversation.id in self._streaming:
             return "A reply is still streaming here: wait, or press Esc to stop it."
-        if prompt is None and not self.can_retry(conversation):
-            return "There is no unanswered prompt to send again."
-        history = self._history(conversation)
-        if prompt is not None:
-            history.append(Message(role="user", content=prompt, id="draft"))
+        problem = self._plan_problem(conversation, plan)
+        if problem is not None:
+            return problem
+        history = self._planned_history(conversation, plan)
         params = conversation.params
         base_url = self.base_url_for(params)
         selection = self.planner.select(params, history, base_url)
@@ -416,9 +481,10 @@ class ChatService:
 
     @staticmethod
     def conversation_totals(conversation: Conversation) -> Totals:
-        """Tokens and cost of every reply in the conversation."""
+        """Tokens and cost of every reply in the conversation, on every branch (each was
+        paid for, whichever branch is shown)."""
         total = Totals()
-        for message in conversation.messages:
+        for message in conversation.tree.all():
             if message.usage is not None:
                 total = total.plus(message.usage.total_tokens, message.cost)
         return total
@@ -451,6 +517,56 @@ class ChatService:
         except ProviderError:  # a profile removed from config.toml: show the default one
             profile, rejected = self._providers.settings, {}
         return request_code(request, profile, rejected)
+
+    def _plan_problem(self, conversation: Conversation, plan: TurnPlan) -> str | None:
+        """Why ``plan`` makes no sense for this conversation (before counting tokens)."""
+        tree = conversation.tree
+        if plan.kind == "retry":
+            return (
+                None
+                if self.can_retry(conversation)
+                else ("There is no unanswered prompt to send again.")
+            )
+        if plan.kind == "send":
+            return None
+        target = tree.get(plan.target or "")
+        if target is None:
+            return "That message is no longer in this conversation."
+        if plan.kind == "edit" and target.role != "user":
+            return "Only your own messages can be edited and sent again."
+        if plan.kind == "regenerate" and self._anchor(conversation, target) is None:
+            return "There is no prompt before this message to answer again."
+        if plan.kind == "continue":
+            if target.role != "assistant" or not target.content:
+                return "Only a reply with some text can be continued."
+            if tree.children(target.id):
+                return "Only the last reply of a branch can be continued."
+        return None
+
+    @staticmethod
+    def _anchor(conversation: Conversation, target: Message) -> str | None:
+        """The message a new reply to ``target``'s prompt follows (for "regenerate")."""
+        return target.id if target.role == "user" else conversation.tree.parent_id(target.id)
+
+    def _planned_history(self, conversation: Conversation, plan: TurnPlan) -> list[Message]:
+        """The history ``plan`` would send (a draft prompt stands in for a new one)."""
+        tree = conversation.tree
+        target = tree.get(plan.target or "")
+        if plan.kind in ("send", "retry"):
+            history = self._history(conversation)
+        elif plan.kind == "edit" and target is not None:
+            parent = tree.parent_id(target.id)
+            history = [] if parent is None else tree.path_to(parent)
+        elif plan.kind == "regenerate" and target is not None:
+            anchor = self._anchor(conversation, target)
+            history = [] if anchor is None else tree.path_to(anchor)
+        elif plan.kind == "continue" and target is not None:
+            history = _continue_history(tree.path_to(target.id))
+        else:
+            history = []
+        if plan.prompt is not None:
+            history.append(Message(role="user", content=plan.prompt, id="draft"))
+        return history
 
     # Setup ---------------------------------------------------------------------------
 
@@ -549,64 +665,101 @@ class ChatService:
         Returns the reply message in its final state. Cancelling the task that runs this
         (the user pressed Esc) stops the stream and keeps the partial reply as stopped.
         """
-        reason = self.refusal(conversation, prompt)
+        plan = TurnPlan.retry() if prompt is None else TurnPlan.send(prompt)
+        return await self.run(conversation, plan, emit)
+
+    async def run(self, conversation: Conversation, plan: TurnPlan, emit: EventSink) -> Message:
+        """Run any kind of turn (see :class:`TurnPlan`) and stream its reply.
+
+        Raises :class:`TurnRefused` (nothing changed) when :meth:`refusal_for` objects.
+        Returns the reply in its final state; cancelling stops it and keeps the text.
+        """
+        reason = self.refusal_for(conversation, plan)
         if reason is not None:
             raise TurnRefused(reason)
         self._streaming.add(conversation.id)
         self._open[conversation.id] = conversation
         try:
-            return await self._run_turn(conversation, prompt, emit)
+            return await self._run_turn(conversation, plan, emit)
         finally:
             self._streaming.discard(conversation.id)
 
     def _begin_turn(
-        self, conversation: Conversation, prompt: str | None, emit: EventSink
-    ) -> tuple[ChatRequest, Message]:
-        """Add the prompt and an empty reply, save both, and build the request."""
+        self, conversation: Conversation, plan: TurnPlan, emit: EventSink
+    ) -> tuple[ChatRequest, Message, _Earlier | None]:
+        """Put the prompt and the reply in place, save both, and build the request.
+
+        A new prompt goes at the end of the shown branch ("send") or beside the prompt it
+        replaces ("edit"); a new, empty reply follows it (or the prompt being answered
+        again). "continue" reuses the reply and remembers what it had before.
+        """
         params = conversation.params
+        tree = conversation.tree
         prompt_message: Message | None = None
-        if prompt is not None:
-            prompt_message = Message(role="user", content=prompt, created_at=self._time())
-            conversation.messages.append(prompt_message)
+        earlier: _Earlier | None = None
+        if plan.prompt is not None:
+            prompt_message = Message(role="user", content=plan.prompt, created_at=self._time())
+            if plan.kind == "edit" and plan.target is not None:
+                tree.add(prompt_message, tree.parent_id(plan.target))
+            else:
+                conversation.append(prompt_message)
             if not conversation.title:
-                conversation.title = title_from_prompt(prompt)
-        history = list(conversation.messages)
+                conversation.title = title_from_prompt(plan.prompt)
+        if prompt_message is not None:
+            history = tree.path_to(prompt_message.id)
+        else:
+            history = self._planned_history(conversation, plan)
         request, _selection = self.planner.request(params, history, self.base_url_for(params))
-        reply = Message(
-            role="assistant",
-            content="",
-            status=MessageStatus.STREAMING,
-            model=params.model,
-            created_at=self._time(),
-        )
-        conversation.messages.append(reply)
-        conversation.updated_at = reply.created_at
+        existing = tree.get(plan.target or "") if plan.kind == "continue" else None
+        if existing is not None:
+            reply = existing
+            earlier = _Earlier(reply.status, reply.usage, reply.cost, reply.timing)
+            reply.status = MessageStatus.STREAMING
+            reply.error = None
+            tree.select(reply.id)
+        else:
+            reply = Message(
+                role="assistant",
+                content="",
+                status=MessageStatus.STREAMING,
+                model=params.model,
+                created_at=self._time(),
+            )
+            target = tree.get(plan.target or "")
+            if plan.kind == "regenerate" and target is not None:
+                tree.add(reply, self._anchor(conversation, target))
+            else:
+                conversation.append(reply)
+        conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
-        emit(TurnStarted(conversation.id, prompt_message, reply))
+        emit(TurnStarted(conversation.id, prompt_message, reply, plan.kind, reply.content))
         log.info(
-            "turn started: conversation=%s model=%s messages_sent=%d retry=%s",
+            "turn started: conversation=%s model=%s messages_sent=%d kind=%s",
             conversation.id,
             params.model,
             len(request.messages),
-            prompt is None,
+            plan.kind,
         )
-        return request, reply
+        return request, reply, earlier
 
     async def _run_turn(
-        self, conversation: Conversation, prompt: str | None, emit: EventSink
+        self, conversation: Conversation, plan: TurnPlan, emit: EventSink
     ) -> Message:
         params = conversation.params
-        request, reply = self._begin_turn(conversation, prompt, emit)
-        parts: list[str] = []
+        request, reply, earlier = self._begin_turn(conversation, plan, emit)
+        parts: list[str] = [reply.content] if reply.content else []
+        kept = len(parts)
         self._live[reply.id] = parts
         started = last_save = self._timer()
         first_token: float | None = None
+        usage: Usage | None = None
         batcher = DeltaBatcher(conversation.id, reply.id, emit, self._delta_interval)
         loop = asyncio.get_running_loop()
         next_yield = loop.time() + YIELD_INTERVAL
         try:
             provider = self._providers.for_model(params.model, params.profile)
-            async for event in self._guarded(provider.stream(request), lambda: bool(parts)):
+            stream = self._guarded(provider.stream(request), lambda: len(parts) > kept)
+            async for event in stream:
                 if loop.time() >= next_yield:
                     # Chunks of a fast server are all buffered, so reading them never waits:
                     # step aside now and then, or the screen and the keyboard would stall.
@@ -622,29 +775,36 @@ class ChatService:
                         self._save(conversation, update_index=False)
                         last_save = self._timer()
                 elif isinstance(event, UsageReported):
-                    reply.usage = event.usage
+                    usage = event.usage
                 elif isinstance(event, ProviderNotice):
                     reply.notices.append(event.text)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
-            reply.timing = Timing(first_token, self._timer() - started)
-            batcher.flush()
-            self._finish(conversation, request, reply, parts, emit)
             raise
         except ProviderError as exc:
-            reply.status = MessageStatus.INTERRUPTED if parts else MessageStatus.ERROR
+            reply.status = _failed_status(parts, kept, earlier)
             reply.error = exc.info
         except Exception as exc:  # a bug must not lose the reply or kill the app
             log.exception("turn failed")
-            reply.status = MessageStatus.INTERRUPTED if parts else MessageStatus.ERROR
+            reply.status = _failed_status(parts, kept, earlier)
             reply.error = ErrorInfo(
                 f"Unexpected error: {type(exc).__name__}",
                 "Press ctrl+r to try again. If it persists, please report it.",
             )
-        reply.timing = Timing(first_token, self._timer() - started)
-        batcher.flush()
-        self._finish(conversation, request, reply, parts, emit)
+        finally:  # stopped, failed or complete: save what came and say how it ended
+            reply.timing = Timing(first_token, self._timer() - started)
+            batcher.flush()
+            self._finish(
+                conversation,
+                request,
+                reply,
+                parts=parts,
+                kept=kept,
+                usage=usage,
+                earlier=earlier,
+                emit=emit,
+            )
         return reply
 
     def _finish(
@@ -652,27 +812,77 @@ class ChatService:
         conversation: Conversation,
         request: ChatRequest,
         reply: Message,
+        *,
         parts: list[str],
+        kept: int,
+        usage: Usage | None,
+        earlier: _Earlier | None,
         emit: EventSink,
     ) -> None:
-        """Settle the reply's text, usage and cost, save, record the totals, and tell the UI."""
+        """Settle the reply's text, usage and cost, save, record the totals, and tell the UI.
+
+        A continued reply keeps its earlier text and adds this request's usage, cost and
+        time to what it had; the day's totals get only this request's share.
+        """
         self._live.pop(reply.id, None)
         reply.content = "".join(parts)
-        if reply.usage is None and reply.content:
-            reply.usage = self.planner.estimated_usage(request, reply.content)
-        if reply.usage is not None:
-            reply.cost = self.planner.prices.reply_cost(
-                reply.usage, request.model, self.base_url_for(conversation.params)
+        new_text = "".join(parts[kept:])
+        if usage is None and new_text:
+            usage = self.planner.estimated_usage(request, new_text)
+        cost = (
+            None
+            if usage is None
+            else self.planner.prices.reply_cost(
+                usage, request.model, self.base_url_for(conversation.params)
             )
+        )
+        reply.usage, reply.cost = usage, cost
+        if earlier is not None:
+            earlier.merge_into(reply)
         conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
         _log_outcome(conversation.id, request.model, reply)
-        if self._ledger is not None and reply.usage is not None:
+        if self._ledger is not None and usage is not None:
             try:
-                self._ledger.record(conversation.updated_at, reply.usage.total_tokens, reply.cost)
+                self._ledger.record(conversation.updated_at, usage.total_tokens, cost)
             except OSError as exc:
                 self._notices.append(f"Could not save the usage totals: {exc}")
         emit(ReplyFinished(conversation.id, reply))
+
+    # Branches ------------------------------------------------------------------------
+
+    def switch_branch(self, conversation: Conversation, message_id: str, step: int) -> Message:
+        """Show the alternative ``step`` places from ``message_id`` at its fork (and the
+        branch below it as last shown); returns it, or the message itself at either end.
+
+        Raises :class:`TurnRefused` while a reply streams here.
+        """
+        self._refuse_while_streaming(conversation, "switch branches")
+        tree = conversation.tree
+        other = tree.sibling(message_id, step)
+        if other is None:
+            return tree.get(message_id) or conversation.messages[-1]
+        tree.select(other.id)
+        self._save(conversation, update_index=True)
+        return other
+
+    def delete_message(self, conversation: Conversation, message_id: str) -> list[Message]:
+        """Delete a message and everything that follows it, on every branch (a prompt's
+        replies, and the later turns built on them); returns what was deleted.
+
+        The shown branch moves to the previous alternative at that fork, if there is one.
+        Raises :class:`TurnRefused` while a reply streams here.
+        """
+        self._refuse_while_streaming(conversation, "delete messages")
+        removed = conversation.tree.remove(message_id)
+        conversation.updated_at = self._time()
+        self._save(conversation, update_index=True)
+        log.info("deleted %d message(s) from conversation=%s", len(removed), conversation.id)
+        return removed
+
+    def _refuse_while_streaming(self, conversation: Conversation, what: str) -> None:
+        if conversation.id in self._streaming:
+            raise TurnRefused(f"A reply is streaming here: stop it first (Esc), then {what}.")
 
     # Helpers -------------------------------------------------------------------------
 
@@ -722,6 +932,56 @@ class ChatService:
             notice = f"Could not save this conversation: {exc}"
             if notice not in self._notices:
                 self._notices.append(notice)
+
+
+@dataclass(frozen=True, slots=True)
+class _Earlier:
+    """What a reply had before a "continue" turn added to it."""
+
+    status: MessageStatus
+    usage: Usage | None
+    cost: Decimal | None
+    timing: Timing | None
+
+    def merge_into(self, reply: Message) -> None:
+        """Add the earlier usage, cost and time to this request's (already on ``reply``)."""
+        new_usage, new_cost = reply.usage, reply.cost
+        if self.usage is not None and new_usage is not None:
+            reply.usage = Usage(
+                prompt_tokens=self.usage.prompt_tokens + new_usage.prompt_tokens,
+                completion_tokens=self.usage.completion_tokens + new_usage.completion_tokens,
+                cached_tokens=self.usage.cached_tokens + new_usage.cached_tokens,
+                reasoning_tokens=self.usage.reasoning_tokens + new_usage.reasoning_tokens,
+                estimated=self.usage.estimated or new_usage.estimated,
+            )
+        elif new_usage is None:
+            reply.usage = self.usage
+        if new_usage is None:
+            reply.cost = self.cost
+        elif self.usage is not None:
+            both = self.cost is not None and new_cost is not None
+            reply.cost = (self.cost or Decimal(0)) + (new_cost or Decimal(0)) if both else None
+        if self.timing is not None and reply.timing is not None:
+            reply.timing = Timing(
+                self.timing.first_token_s, self.timing.total_s + reply.timing.total_s
+            )
+
+
+def _failed_status(parts: list[str], kept: int, earlier: _Earlier | None) -> MessageStatus:
+    """How a reply that failed ends: a continued reply that got nothing new keeps its old
+    status (its text is as good as before); otherwise interrupted if it has text."""
+    if earlier is not None and len(parts) == kept:
+        return earlier.status
+    return MessageStatus.INTERRUPTED if parts else MessageStatus.ERROR
+
+
+def _continue_history(path: list[Message]) -> list[Message]:
+    """The history of a "continue" turn: the path down to the reply, whose partial text is
+    sent as the last (assistant) message whatever its status, so the model goes on from it.
+    OpenAI-compatible servers answer a request ending in an assistant message with more
+    text; servers that support prefill continue the very same sentence."""
+    *before, reply = path
+    return [*before, replace(reply, status=MessageStatus.COMPLETE)]
 
 
 def _log_outcome(conversation_id: str, model: str, reply: Message) -> None:

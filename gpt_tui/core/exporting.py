@@ -41,7 +41,10 @@ document's structure:
 - control characters (ANSI escapes, NUL, carriage returns…) are dropped so the file reads
   safely in a pager or with ``cat``; newlines and tabs stay.
 
-The JSON format is gpt-tui's own and lossless: ``{"format": "gpt-tui", "version": 1,
+The Markdown export holds the branch shown in the app (the active path); its header's
+tokens and cost count every reply on every branch, since each was paid for, and say how
+many messages other branches hold. The JSON format is gpt-tui's own and lossless, every
+branch included: ``{"format": "gpt-tui", "version": 1,
 "conversation": {...}}`` or ``"conversations": [...]``, each one ``Conversation.to_dict()``.
 A Conversation holds no API key, so neither export can contain one.
 """
@@ -127,14 +130,22 @@ def _header_lines(conversation: Conversation) -> list[str]:
         f"- **Created:** {_when(conversation.created_at)} · "
         f"**Updated:** {_when(conversation.updated_at)}"
     )
-    totals = [f"**Messages:** {len(conversation.messages)}"]
-    usages = [m.usage for m in conversation.messages if m.usage is not None]
+    shown = len(conversation.messages)
+    elsewhere = len(conversation.tree) - shown
+    totals = [f"**Messages:** {shown}"]
+    everything = conversation.tree.all()
+    usages = [m.usage for m in everything if m.usage is not None]
     if usages:
         tokens = sum(u.total_tokens for u in usages)
         approx = "≈" if any(u.estimated for u in usages) else ""
         totals.append(f"**Tokens:** {approx}{tokens:,}")
-        totals.append(f"**Cost:** {_total_cost(conversation.messages)}")
+        totals.append(f"**Cost:** {_total_cost(everything)}")
     lines.append("- " + " · ".join(totals))
+    if elsewhere:
+        lines.append(
+            f"- **Other branches:** {elsewhere} more message{'s' if elsewhere != 1 else ''} "
+            "(edited prompts, other replies), not shown here; the JSON export keeps them"
+        )
     return lines
 
 

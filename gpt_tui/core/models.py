@@ -8,6 +8,7 @@ path of the offending field so a broken file can be reported precisely.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -15,9 +16,15 @@ from enum import StrEnum
 from typing import Any, Literal, cast
 
 from gpt_tui.core.extra_params import EXTRA_FIELDS, ExtraParams, ParamError
+from gpt_tui.core.message_tree import MessageTree
 
-SCHEMA_VERSION = 1
-"""Version written into every conversation file; bumped when the layout changes."""
+SCHEMA_VERSION = 2
+"""Version written into every conversation file; bumped when the layout changes.
+
+1: one linear list of messages. 2: messages form a tree (each names its ``parent_id``)
+and ``selected`` names the branch shown at each fork; schema-1 files are read as one branch
+and written as 2 when next saved.
+"""
 
 DEMO_MODEL = "demo"
 """The built-in offline model: needs no key and streams canned Markdown."""
@@ -386,19 +393,61 @@ class Message:
         return self.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED) and bool(self.content)
 
 
-@dataclass(slots=True)
 class Conversation:
-    """A titled list of messages with the parameters its next request will use."""
+    """A titled tree of messages with the parameters its next request will use.
 
-    params: Params
-    id: str = field(default_factory=new_id)
-    title: str = ""
-    created_at: datetime = field(default_factory=utc_now)
-    updated_at: datetime = field(default_factory=utc_now)
-    messages: list[Message] = field(default_factory=list)
-    pinned: bool = False
+    ``messages`` is the active path (see :mod:`gpt_tui.core.message_tree`): what the chat
+    shows and the next request sends. ``tree`` holds every branch; changes to the messages
+    go through it (or :meth:`append`), never through ``messages``, which is read-only.
+    """
+
+    __slots__ = ("created_at", "id", "params", "pinned", "title", "tree", "updated_at")
+
+    def __init__(
+        self,
+        params: Params,
+        *,
+        id: str | None = None,
+        title: str = "",
+        created_at: datetime | None = None,
+        updated_at: datetime | None = None,
+        messages: Iterable[Message] = (),
+        pinned: bool = False,
+    ) -> None:
+        """``messages`` (oldest first) become one linear branch."""
+        self.params = params
+        self.id = id if id is not None else new_id()
+        self.title = title
+        self.created_at = created_at if created_at is not None else utc_now()
+        self.updated_at = updated_at if updated_at is not None else utc_now()
+        self.tree = MessageTree(messages)
+        self.pinned = pinned
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The active path, first message first."""
+        return self.tree.path
+
+    def append(self, message: Message) -> None:
+        """Add ``message`` at the end of the active path."""
+        self.tree.append(message)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Conversation):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: compared by value, not hashable
+
+    def __repr__(self) -> str:
+        return (
+            f"Conversation(id={self.id!r}, title={self.title!r}, "
+            f"messages={len(self.messages)}/{len(self.tree)})"
+        )
 
     def to_dict(self) -> dict[str, Any]:
+        """Every message of every branch with its parent, and the selection at each fork."""
+        tree = self.tree
         return {
             "schema_version": SCHEMA_VERSION,
             "id": self.id,
@@ -407,13 +456,20 @@ class Conversation:
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
             "params": self.params.to_dict(),
-            "messages": [m.to_dict() for m in self.messages],
+            "messages": [{**m.to_dict(), "parent_id": tree.parent_id(m.id)} for m in tree.all()],
+            "selected": {parent or "": child for parent, child in tree.selections().items()},
         }
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "conversation") -> Conversation:
+        """Read any schema up to :data:`SCHEMA_VERSION`.
+
+        Schema 1 kept one linear list of messages: it becomes a single branch (a repeated
+        message id gets a new one). Schema 2 links every message to its parent, which must
+        come earlier in the list.
+        """
         data = _as_dict(raw, where)
-        version = data.get("schema_version", SCHEMA_VERSION)
+        version = data.get("schema_version", 1)
         if not isinstance(version, int) or isinstance(version, bool):
             raise SchemaError(f"{where}.schema_version", "expected an integer")
         if version > SCHEMA_VERSION:
@@ -424,19 +480,21 @@ class Conversation:
         raw_messages = data.get("messages", [])
         if not isinstance(raw_messages, list):
             raise SchemaError(f"{where}.messages", "expected a list")
-        messages = [
-            Message.from_dict(m, f"{where}.messages[{i}]")
-            for i, m in enumerate(cast(list[object], raw_messages))
-        ]
-        return cls(
+        conversation = cls(
             params=Params.from_dict(data.get("params"), f"{where}.params"),
             id=_req(data, "id", str, where),
             title=_opt(data, "title", str, where) or "",
             created_at=_parse_time(data, "created_at", where),
             updated_at=_parse_time(data, "updated_at", where),
-            messages=messages,
             pinned=bool(_opt(data, "pinned", bool, where)),
         )
+        items = cast(list[object], raw_messages)
+        if version < 2:
+            _read_linear(conversation.tree, items, f"{where}.messages")
+        else:
+            _read_tree(conversation.tree, items, f"{where}.messages")
+            conversation.tree.restore_selections(_selections(data.get("selected"), where))
+        return conversation
 
     def summary(self) -> ConversationSummary:
         return ConversationSummary(
@@ -447,6 +505,35 @@ class Conversation:
             message_count=len(self.messages),
             pinned=self.pinned,
         )
+
+
+def _read_linear(tree: MessageTree, items: list[object], where: str) -> None:
+    for i, item in enumerate(items):
+        message = Message.from_dict(item, f"{where}[{i}]")
+        while message.id in tree:
+            message.id = new_id()
+        tree.append(message)
+
+
+def _read_tree(tree: MessageTree, items: list[object], where: str) -> None:
+    for i, item in enumerate(items):
+        here = f"{where}[{i}]"
+        message = Message.from_dict(item, here)
+        parent = _opt(_as_dict(item, here), "parent_id", str, here)
+        if message.id in tree:
+            raise SchemaError(f"{here}.id", f"repeats the id {message.id!r}")
+        if parent is not None and parent not in tree:
+            raise SchemaError(f"{here}.parent_id", f"no earlier message has the id {parent!r}")
+        tree.add(message, parent)
+
+
+def _selections(raw: object, where: str) -> dict[str | None, str]:
+    if raw is None:
+        return {}
+    data = _as_dict(raw, f"{where}.selected")
+    if not all(isinstance(v, str) for v in data.values()):
+        raise SchemaError(f"{where}.selected", "expected message ids")
+    return {key or None: cast(str, child) for key, child in data.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,9 @@ from gpt_tui.ui.keymap import bindings_with_ids, check_keymap
 from gpt_tui.ui.messages import ModelDataLoaded, SetupSaved
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.screens.help import HelpScreen, help_rows
+from gpt_tui.ui.screens.message_dialogs import CopiedText, clipboard_caveat
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
+from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 
 
@@ -93,7 +95,7 @@ class GptTuiApp(App[None]):
     @staticmethod
     def known_bindings() -> dict[str, Binding]:
         """Every remappable binding, by id."""
-        return bindings_with_ids(GptTuiApp, ChatScreen, PromptInput)
+        return bindings_with_ids(GptTuiApp, ChatScreen, PromptInput, MessageList)
 
     def on_mount(self) -> None:
         self._restore_theme()
@@ -153,6 +155,23 @@ class GptTuiApp(App[None]):
             timeout=timeout,
             markup=markup,
         )
+
+    def copy_text(self, text: str, what: str) -> None:
+        """Put ``text`` on the clipboard and say what was copied.
+
+        The copy goes through the terminal (OSC 52; ``clipboard`` keeps it too). Where the
+        terminal is known to ignore that, the text is also shown, ready to select.
+        """
+        self.copy_to_clipboard(text)
+        lines = text.count("\n") + 1
+        self.notify(
+            f"Copied {what}: {len(text):,} characters, {lines:,} line{'s' if lines != 1 else ''} "
+            "(through the terminal's clipboard, OSC 52).",
+            title="Copied",
+        )
+        caveat = clipboard_caveat(self._env)
+        if caveat is not None:
+            self.push_screen(CopiedText(text, what, caveat))
 
     def push_screen(self, *args: Any, **kwargs: Any) -> Any:
         """Push a screen; its text fields follow the app's cursor-blink setting."""

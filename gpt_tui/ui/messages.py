@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from textual.message import Message
 
@@ -87,3 +88,23 @@ class SetupSaved(Message):
 
     settings: Settings | None
     error: str = ""
+
+
+MessageActionKind = Literal[
+    "edit",
+    "regenerate",
+    "continue",
+    "delete",
+    "copy",
+    "copy-code",
+    "branch-previous",
+    "branch-next",
+]
+
+
+@dataclass
+class MessageActionChosen(Message):
+    """The user asked to act on one message of the chat (by key, click or palette)."""
+
+    message_id: str
+    action: MessageActionKind

@@ -11,6 +11,8 @@ from textual.pilot import Pilot
 from textual.widgets import Collapsible, Input
 
 from gpt_tui.ui.app import GptTuiApp
+from gpt_tui.ui.messages import ModelDataLoaded
+from gpt_tui.ui.screens.chat import ChatScreen
 from tests.fakes import make_app, write_config
 
 SnapCompare = Callable[..., bool]
@@ -35,6 +37,14 @@ def app_with(root: Path, model: str) -> GptTuiApp:
 async def show_advanced(pilot: Pilot[None]) -> None:
     await pilot.pause()
     screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    # Exact counts in the usage part below the fold change the panel's scroll height: load
+    # the model data here, so the picture does not depend on what earlier tests loaded.
+    model = screen.conversation.params.model
+    screen.service.load_prices()
+    screen.service.load_tokenizer(model)
+    screen.post_message(ModelDataLoaded(model))
+    await pilot.pause()
     screen.query_one("#advanced", Collapsible).collapsed = False
     screen.query_one("#param-max_tokens", Input).value = "2000"
     screen.query_one("#param-seed", Input).value = "42"

@@ -218,7 +218,7 @@ def test_fences_that_are_closed_or_nested_are_left_alone() -> None:
 def test_markdown_reads_in_a_pager_without_control_characters() -> None:
     conversation = full_conversation()
     conversation.title = "evil\x1b]0;pwned\x07 title\u202e"
-    conversation.messages.append(
+    conversation.append(
         Message(role="user", content="line\r\nnext\x00\x85\x9b done\ttab", created_at=T0)
     )
     text = to_markdown(conversation)

@@ -240,7 +240,7 @@ def test_the_seed_role_file_becomes_a_conversation_ready_to_chat() -> None:
     (conversation,) = result.conversations
     assert conversation.params.model == "gpt-3.5-turbo"
     assert conversation.params.system_prompt.startswith("You are an expert in coding")
-    assert conversation.messages == []
+    assert conversation.messages == ()
     assert conversation.title == "role_engineer"  # no prompt yet: the file's name
 
 

@@ -1,7 +1,8 @@
 """The built-in offline "demo" model: deterministic Markdown replies, streamed word by word.
 
 It lets anyone try the whole app with no key and no network, and it is what the
-screenshots and many UI tests use. The reply depends only on the last user message.
+screenshots and many UI tests use. The reply depends only on the last user message; a
+request that ends with the start of that reply (continuing a stopped reply) gets the rest.
 """
 
 from __future__ import annotations
@@ -104,6 +105,17 @@ def split_pieces(text: str) -> list[str]:
     return pieces
 
 
+def _rest_of(reply: str, request: ChatRequest) -> str:
+    """``reply``, or only what follows when the request ends with its beginning."""
+    last = request.messages[-1] if request.messages else None
+    if last is None or last["role"] != "assistant":
+        return reply
+    partial = last["content"]
+    if reply.startswith(partial):
+        return reply[len(partial) :]
+    return "\n\n*(The demo model can only continue its own replies.)*"
+
+
 class DemoProvider:
     """Streams :func:`demo_reply` with a small delay between pieces, like a real model."""
 
@@ -114,7 +126,7 @@ class DemoProvider:
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
         prompt = next((m["content"] for m in reversed(request.messages) if m["role"] == "user"), "")
-        pieces = split_pieces(demo_reply(prompt))
+        pieces = split_pieces(_rest_of(demo_reply(prompt), request))
         for piece in pieces:
             if self._delay:
                 await asyncio.sleep(self._delay)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
+from textual.actions import SkipAction
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -31,10 +32,12 @@ from gpt_tui.core.chat_service import (
     ReplyDelta,
     ReplyFinished,
     TurnEvent,
+    TurnPlan,
     TurnRefused,
     TurnStarted,
 )
-from gpt_tui.core.models import Conversation, MessageStatus
+from gpt_tui.core.code_blocks import code_blocks
+from gpt_tui.core.models import Conversation, Message, MessageStatus
 from gpt_tui.core.params import ParamError
 from gpt_tui.core.presets import PresetError
 from gpt_tui.core.providers.base import ProviderError
@@ -44,6 +47,8 @@ from gpt_tui.paths import display_path
 from gpt_tui.ui.messages import (
     ConversationAction,
     ConversationChosen,
+    MessageActionChosen,
+    MessageActionKind,
     ModelDataLoaded,
     ModelsListed,
     ParamsEdited,
@@ -53,9 +58,11 @@ from gpt_tui.ui.messages import (
     TurnProgressed,
 )
 from gpt_tui.ui.screens.dialogs import AskText, Confirm
+from gpt_tui.ui.screens.message_dialogs import PickCodeBlock
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
-from gpt_tui.ui.widgets.chat_view import ChatView, model_label
+from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
 from gpt_tui.ui.widgets.live_text import LiveText
+from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.param_panel import ParamPanel
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
@@ -180,6 +187,10 @@ class ChatScreen(Screen[None]):
         """The conversation deleted last, while "undo" can still bring it back."""
         self._loaded_models: set[str] = set()
         self._warm = False
+        self._editing: str | None = None
+        """The past prompt being edited in the input (Enter sends it as a new branch)."""
+        self._draft_before_edit = ""
+        """What the input held before editing began; it comes back afterwards."""
 
     @property
     def gpt_app(self) -> GptTuiApp:
@@ -193,7 +204,7 @@ class ChatScreen(Screen[None]):
             yield Sidebar(id="sidebar")
             with Vertical(id="chat-pane"):
                 yield Static("", id="chat-title", markup=False)
-                yield ChatView(id="chat")
+                yield MessageList(id="chat")
                 yield LiveText(id="status-line")
                 yield PromptInput(id="prompt")
             yield ParamPanel(id="params")
@@ -269,6 +280,7 @@ class ChatScreen(Screen[None]):
             SystemCommand(
                 "Copy the last reply", "To the clipboard (OSC 52)", self.action_copy_reply
             ),
+            *self._message_commands(),
             SystemCommand(
                 "Show the request as code",
                 "The next request as Python or curl, key redacted (F8)",
@@ -336,6 +348,40 @@ class ChatScreen(Screen[None]):
         )
         return commands
 
+    def _message_commands(self) -> list[SystemCommand]:
+        """Message actions: on the highlighted message, else the last prompt or reply."""
+        entries: list[tuple[str, str, str, MessageActionKind]] = [
+            ("Message: edit and resend", "user", "A new branch; the old stays (e)", "edit"),
+            ("Message: regenerate the reply", "assistant", "Kept beside the old (g)", "regenerate"),
+            ("Message: continue the stopped reply", "assistant", "Where it ended (m)", "continue"),
+            ("Message: copy", "any", "The highlighted or last message (y)", "copy"),
+            ("Message: copy a code block", "code", "Pick one if several (c)", "copy-code"),
+            ("Message: delete", "any", "With what follows it; asks first (d)", "delete"),
+            ("Message: previous branch", "any", "‹ the alternative before ([)", "branch-previous"),
+            ("Message: next branch", "any", "the alternative after › (])", "branch-next"),
+        ]
+        return [
+            SystemCommand(title, help_text, partial(self.act_on_message, role, action))
+            for title, role, help_text, action in entries
+        ]
+
+    def act_on_message(self, role: str, action: MessageActionKind) -> None:
+        """A palette command: act on the highlighted message, or the last fitting one."""
+        messages = self.conversation.messages
+        chat = self.query_one(MessageList)
+        target = self.conversation.tree.get(chat.cursor or "")
+        if target is None or target not in messages:
+            fitting = [
+                m
+                for m in messages
+                if role in ("any", m.role) or (role == "code" and code_blocks(m.content))
+            ]
+            target = fitting[-1] if fitting else None
+        if target is None:
+            self.notify("There is no message for that here yet.")
+            return
+        self.post_message(MessageActionChosen(target.id, action))
+
     def export_chat(self, fmt: str) -> None:
         """Export the open conversation into the folder gpt-tui was started from."""
         if not self.conversation.messages:
@@ -360,13 +406,19 @@ class ChatScreen(Screen[None]):
             self.notify(f"Not for {self.conversation.params.model}: see the note under it.")
         field.focus()
 
+    def action_copy_text(self) -> None:
+        """ctrl+c with text selected by mouse in the chat: copy it, and say so."""
+        selection = self.get_selected_text()
+        if selection is None:
+            raise SkipAction()
+        self.gpt_app.copy_text(selection, "the selected text")
+
     def action_copy_reply(self) -> None:
         replies = [m for m in self.conversation.messages if m.role == "assistant" and m.content]
         if not replies:
             self.notify("There is no reply to copy yet.")
             return
-        self.app.copy_to_clipboard(replies[-1].content)
-        self.notify("Copied the last reply (via the terminal's OSC 52 clipboard).")
+        self.gpt_app.copy_text(replies[-1].content, "the last reply")
 
     # Conversations -------------------------------------------------------------------
 
@@ -498,6 +550,8 @@ class ChatScreen(Screen[None]):
         if self._shown_id is not None and self._shown_id != conversation.id:
             self._keep_draft(self._shown_id, prompt.text)
         if self._shown_id != conversation.id:
+            if self._editing is not None:
+                self._end_edit()
             prompt.text = self._drafts.pop(conversation.id, "")
         self._shown_id = conversation.id
         live = {
@@ -505,7 +559,9 @@ class ChatScreen(Screen[None]):
             for m in conversation.messages
             if m.status is MessageStatus.STREAMING
         }
-        await self.query_one(ChatView).show_messages(conversation.id, conversation.messages, live)
+        chat = self.query_one(MessageList)
+        await chat.show_messages(conversation.id, conversation.messages, live)
+        await chat.set_branches(self._branch_positions())
         panel = self.query_one(ParamPanel)
         panel.show_profiles(self.service.profile_names(), self.service.providers.default_profile)
         panel.show_presets(self.service.preset_names())
@@ -555,6 +611,8 @@ class ChatScreen(Screen[None]):
                 rate = live.per_second(now)
                 speed = f" · {rate:.0f} tok/s" if rate else ""
                 text = f"{frame} streaming · ≈{live.chunks:,} tok{speed} · Esc stops"
+        elif self._editing is not None:
+            text = "Editing a sent message: Enter sends it as a new branch · Esc cancels"
         elif self.service.can_retry(self.conversation):
             text = "The last prompt has no complete reply: ctrl+r sends it again"
         else:
@@ -613,7 +671,7 @@ class ChatScreen(Screen[None]):
     def refresh_estimate(self) -> None:
         """Recount the draft and the next request (cheap: only the draft is encoded)."""
         draft = self.query_one(PromptInput).text
-        estimate = self.service.estimate(self.conversation, draft)
+        estimate = self.service.estimate(self.conversation, draft, editing=self._editing)
         self.query_one(UsagePanel).show_estimate(estimate)
         self.query_one(ChatView).set_excluded(estimate.excluded_ids)
 
@@ -748,6 +806,24 @@ class ChatScreen(Screen[None]):
 
     @on(PromptSubmitted)
     def prompt_submitted(self, event: PromptSubmitted) -> None:
+        if not self._params_valid():
+            return
+        editing = self._editing
+        if editing is not None and editing not in self.conversation.tree:
+            editing = None  # the message was deleted meanwhile: send as a new prompt
+        plan = TurnPlan.send(event.text) if editing is None else TurnPlan.edit(editing, event.text)
+        reason = self.service.refusal_for(self.conversation, plan)
+        if reason is not None:
+            self.notify(reason, title="Not sent", severity="warning", timeout=8)
+            return
+        prompt = self.query_one(PromptInput)
+        prompt.clear()
+        if self._editing is not None:
+            self._end_edit()
+        self._start_turn(plan)
+
+    def _params_valid(self) -> bool:
+        """Whether the parameter fields are valid (if not, say so and show them)."""
         errors = self.query_one(ParamPanel).form().errors()
         if errors:
             self.params_visible = True
@@ -756,47 +832,191 @@ class ChatScreen(Screen[None]):
                 title="Fix the parameters before sending",
                 severity="error",
             )
-            return
-        reason = self.service.refusal(self.conversation, event.text)
-        if reason is not None:
-            self.notify(reason, title="Not sent", severity="warning", timeout=8)
-            return
-        self.query_one(PromptInput).clear()
-        self._start_turn(event.text)
+        return not errors
 
     def action_retry(self) -> None:
         reason = self.service.refusal(self.conversation, None)
         if reason is not None:
             self.notify(reason, title="Nothing re-sent")
             return
-        self._start_turn(None)
+        self._start_turn(TurnPlan.retry())
 
     def action_stop(self) -> None:
         worker = self._workers.get(self.conversation.id)
         if worker is not None and worker.is_running:
             worker.cancel()
+        elif self._editing is not None:
+            self._end_edit()
+            self.notify("Edit cancelled; the message is unchanged.")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
-            return self.service.is_streaming(self.conversation.id)
+            return self.service.is_streaming(self.conversation.id) or self._editing is not None
         return True
 
-    def _start_turn(self, prompt: str | None) -> None:
+    def _start_turn(self, plan: TurnPlan) -> None:
         conversation = self.conversation
         worker: Worker[object] = self.run_worker(
-            self._run_turn(conversation, prompt),
+            self._run_turn(conversation, plan),
             name=f"turn-{conversation.id}",
             group="turns",
             exit_on_error=False,
         )
         self._workers[conversation.id] = worker
 
-    async def _run_turn(self, conversation: Conversation, prompt: str | None) -> None:
+    async def _run_turn(self, conversation: Conversation, plan: TurnPlan) -> None:
         """The worker: runs the turn in the service and posts its progress as messages."""
         try:
-            await self.service.run_turn(conversation, prompt, self._post_progress)
+            await self.service.run(conversation, plan, self._post_progress)
         except TurnRefused as exc:
-            self.post_message(TurnProgressed(None, refused=str(exc), prompt=prompt))
+            self.post_message(TurnProgressed(None, refused=str(exc), prompt=plan.prompt))
+
+    # Message actions -----------------------------------------------------------------
+
+    @on(MessageActionChosen)
+    async def message_action(self, event: MessageActionChosen) -> None:
+        """A key, click or command asked to act on one message of the open conversation."""
+        message = self.conversation.tree.get(event.message_id)
+        if message is None:
+            return
+        action = event.action
+        if action == "edit":
+            self._begin_edit(message)
+        elif action in ("regenerate", "continue"):
+            plan = (
+                TurnPlan.regenerate(message.id)
+                if action == "regenerate"
+                else TurnPlan.continue_reply(message.id)
+            )
+            reason = self.service.refusal_for(self.conversation, plan)
+            if reason is not None:
+                self.notify(reason, title="Not sent", severity="warning", timeout=8)
+            elif self._params_valid():
+                self._start_turn(plan)
+        elif action == "delete":
+            self._ask_delete(message)
+        elif action == "copy":
+            what = "your message" if message.role == "user" else "the reply"
+            self.gpt_app.copy_text(message.content, what)
+        elif action == "copy-code":
+            self._copy_code(message)
+        else:
+            await self._switch_branch(message, -1 if action == "branch-previous" else 1)
+
+    def _begin_edit(self, message: Message) -> None:
+        if message.role != "user":
+            self.notify("Only your own messages can be edited; g asks for another reply.")
+            return
+        prompt = self.query_one(PromptInput)
+        if self._editing is None:
+            self._draft_before_edit = prompt.text
+        self._editing = message.id
+        prompt.text = message.content
+        prompt.move_cursor(prompt.document.end)
+        prompt.focus()
+        self._show_status()
+        self.refresh_estimate()
+        self.refresh_bindings()
+
+    def _end_edit(self) -> None:
+        """Leave editing; the input gets back what it held before."""
+        self._editing = None
+        self.query_one(PromptInput).text = self._draft_before_edit
+        self._draft_before_edit = ""
+        self._show_status()
+        self.refresh_bindings()
+
+    def _ask_delete(self, message: Message) -> None:
+        count = len(self.conversation.tree.subtree(message.id))
+        what = "this prompt" if message.role == "user" else "this reply"
+        after = count - 1
+        following = (
+            f" and the {after} message{'s' if after != 1 else ''} after it (on every branch)"
+            if after
+            else ""
+        )
+        self.app.push_screen(
+            Confirm(f"Delete {what}{following}? This cannot be undone.", "Delete"),
+            partial(self._delete_message_confirmed, self.conversation, message.id),
+        )
+
+    async def _delete_message_confirmed(
+        self, conversation: Conversation, message_id: str, confirmed: bool | None
+    ) -> None:
+        if not confirmed or message_id not in conversation.tree:
+            return
+        anchor = conversation.tree.parent_id(message_id)
+        try:
+            removed = self.service.delete_message(conversation, message_id)
+        except TurnRefused as exc:
+            self.notify(str(exc), title="Not deleted", severity="warning")
+            return
+        if self._editing is not None and self._editing not in conversation.tree:
+            self._end_edit()
+        count = len(removed)
+        self.notify(f"Deleted {count} message{'s' if count != 1 else ''}.", title="Deleted")
+        if conversation is self.conversation:
+            await self._show_after(anchor)
+            self.refresh_usage()
+            self._show_status()
+        self.refresh_sidebar()
+
+    def _copy_code(self, message: Message) -> None:
+        blocks = code_blocks(message.content)
+        if not blocks:
+            self.notify("This message has no code block; y copies the whole message.")
+        elif len(blocks) == 1:
+            self.gpt_app.copy_text(blocks[0].code, f"the {blocks[0].language or 'code'} block")
+        else:
+
+            def chosen(index: int | None) -> None:
+                if index is not None:
+                    block = blocks[index]
+                    what = f"code block {index + 1} ({block.language or 'text'})"
+                    self.gpt_app.copy_text(block.code, what)
+
+            self.app.push_screen(PickCodeBlock(blocks), chosen)
+
+    async def _switch_branch(self, message: Message, step: int) -> None:
+        conversation = self.conversation
+        try:
+            shown = self.service.switch_branch(conversation, message.id, step)
+        except TurnRefused as exc:
+            self.notify(str(exc), title="Not switched", severity="warning")
+            return
+        if shown is message:
+            if conversation.tree.position(message.id)[1] == 1:
+                self.notify("This message has no other branch (edit it, or g for another reply).")
+            return
+        await self._show_after(conversation.tree.parent_id(shown.id))
+        self.query_one(MessageList).cursor = shown.id
+        self.refresh_usage()
+        self._show_status()
+        self.refresh_sidebar()
+
+    def _branch_positions(self) -> dict[str, tuple[int, int]]:
+        tree = self.conversation.tree
+        positions = {m.id: tree.position(m.id) for m in self.conversation.messages}
+        return {k: v for k, v in positions.items() if v[1] > 1}
+
+    async def _show_after(self, anchor_id: str | None, started: str | None = None) -> None:
+        """Show the active path again below ``anchor_id`` (None: all of it): after a fork,
+        a branch switch or a delete. Only that part is re-mounted. ``started`` is a reply
+        whose turn just began: it starts empty, the text arrives as deltas."""
+        conversation = self.conversation
+        path = conversation.messages
+        ids = [m.id for m in path]
+        start = 0 if anchor_id is None else ids.index(anchor_id) + 1
+        tail = path[start:]
+        live = {
+            m.id: self.service.live_text(m.id) for m in path if m.status is MessageStatus.STREAMING
+        }
+        if started is not None:
+            live[started] = ""
+        chat = self.query_one(MessageList)
+        if len(tail) > PAGE or not await chat.show_tail(anchor_id, tail, live):
+            await chat.show_messages(conversation.id, path, live)
+        await chat.set_branches(self._branch_positions())
 
     def _count_live(self, conversation_id: str, visible: bool, chunks: int) -> None:
         """Count streamed chunks; redraw the live figures a few times a second."""
@@ -841,9 +1061,7 @@ class ChatScreen(Screen[None]):
             self._live[event.conversation_id] = LiveReply(started=time.monotonic())
             if visible:
                 self.service.remember_state(last_conversation_id=event.conversation_id)
-                if event.prompt is not None:
-                    await chat.add_message(event.prompt)
-                await chat.add_message(event.reply)
+                await self._show_started(event)
                 self._show_title()
                 self._show_status()
             self.refresh_sidebar()
@@ -853,6 +1071,7 @@ class ChatScreen(Screen[None]):
             self._live.pop(event.conversation_id, None)
             if visible:
                 await chat.finish(event.reply)
+                self.query_one(MessageList).refresh_message(event.reply)
                 self._show_status()
                 self.refresh_usage()
             else:
@@ -861,6 +1080,20 @@ class ChatScreen(Screen[None]):
             self.refresh_bindings()
             for notice in self.service.take_notices():
                 self.notify(notice, severity="error", timeout=10)
+
+    async def _show_started(self, event: TurnStarted) -> None:
+        """Show a turn that began: new messages at the end, or a new branch from its fork,
+        or a reply that grows again."""
+        chat = self.query_one(MessageList)
+        if event.kind == "continue":
+            chat.mark_streaming(event.reply.id)
+        elif event.kind in ("edit", "regenerate"):
+            first = event.prompt or event.reply
+            await self._show_after(self.conversation.tree.parent_id(first.id), event.reply.id)
+        else:
+            if event.prompt is not None:
+                await chat.add_message(event.prompt)
+            await chat.add_message(event.reply, event.reply_text)
 
     async def stop_all_turns(self) -> None:
         """Stop every streaming reply and wait until each is saved (used at quit)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
@@ -131,7 +132,7 @@ class ChatView(VerticalScroll):
         """Older messages not mounted yet (oldest first)."""
 
     async def show_messages(
-        self, conversation_id: str, messages: list[Message], live_text: dict[str, str]
+        self, conversation_id: str, messages: Sequence[Message], live_text: dict[str, str]
     ) -> None:
         """Replace what is shown with these messages (``live_text`` for streaming replies)."""
         self.conversation_id = conversation_id
@@ -168,8 +169,9 @@ class ChatView(VerticalScroll):
         else:
             await marker.remove()
 
-    async def add_message(self, message: Message) -> None:
-        await self.mount(self._view_for(message, None))
+    async def add_message(self, message: Message, text: str | None = None) -> None:
+        """Show one more message at the end (``text`` in place of a streaming reply's)."""
+        await self.mount(self._view_for(message, text))
         self.anchor()
 
     async def append(self, message_id: str, text: str) -> None:
@@ -184,6 +186,39 @@ class ChatView(VerticalScroll):
 
     def _reply(self, message_id: str) -> ReplyView | None:
         return self._replies.get(message_id)
+
+    def view_of(self, message_id: str) -> UserMessageView | ReplyView | None:
+        """The mounted view of a message, if it is shown."""
+        return self._views.get(message_id)
+
+    def shown_ids(self) -> list[str]:
+        """The ids of the messages mounted now, top to bottom."""
+        return [
+            child.message_id
+            for child in self.children
+            if isinstance(child, UserMessageView | ReplyView)
+        ]
+
+    async def remove_after(self, message_id: str | None) -> bool:
+        """Unmount everything below the view of ``message_id`` (None: every message), so
+        another branch can be shown from there. False (nothing removed) when that message
+        is not mounted, or when earlier messages are still hidden above a full reset."""
+        if message_id is None:
+            if self._hidden:
+                return False
+            start = 0
+        else:
+            view = self._views.get(message_id)
+            if view is None or view.parent is not self:
+                return False
+            start = self.children.index(view) + 1
+        doomed = list(self.children[start:])
+        for widget in doomed:
+            if isinstance(widget, UserMessageView | ReplyView):
+                self._views.pop(widget.message_id, None)
+                self._replies.pop(widget.message_id, None)
+        await self.remove_children(doomed)
+        return True
 
     def set_excluded(self, message_ids: frozenset[str]) -> None:
         """Dim the messages the next request will not send (context strategy)."""
