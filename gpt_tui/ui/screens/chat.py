@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -575,11 +576,7 @@ class ChatScreen(Screen[None]):
         self._shown_id = conversation.id
         if switched and self._unsaved_drafts:
             self.save_drafts()
-        live = {
-            m.id: self.service.live_text(m.id)
-            for m in conversation.messages
-            if m.status is MessageStatus.STREAMING
-        }
+        live = self._live_texts(conversation.messages)
         chat = self.query_one(MessageList)
         await chat.show_messages(conversation.id, conversation.messages, live)
         await chat.set_branches(self._branch_positions())
@@ -594,6 +591,12 @@ class ChatScreen(Screen[None]):
         self.refresh_usage()
         if conversation.messages:
             self.service.remember_state(last_conversation_id=conversation.id)
+
+    def _live_texts(self, messages: Sequence[Message]) -> dict[str, str]:
+        """The text streamed so far of replies streaming here. A reply another gpt-tui is
+        streaming has none here: it shows what that process last saved."""
+        streaming = (m.id for m in messages if m.status is MessageStatus.STREAMING)
+        return {mid: text for mid in streaming if (text := self.service.live_text(mid))}
 
     def _keep_draft(self, conversation_id: str, text: str) -> None:
         if text.strip():
@@ -1047,9 +1050,7 @@ class ChatScreen(Screen[None]):
         ids = [m.id for m in path]
         start = 0 if anchor_id is None else ids.index(anchor_id) + 1
         tail = path[start:]
-        live = {
-            m.id: self.service.live_text(m.id) for m in path if m.status is MessageStatus.STREAMING
-        }
+        live = self._live_texts(path)
         if started is not None:
             live[started] = ""
         chat = self.query_one(MessageList)
