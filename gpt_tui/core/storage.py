@@ -179,6 +179,9 @@ class ConversationStore:
         """Per conversation id, the file version this process last read or wrote."""
         self._bases: dict[str, dict[str, Any]] = {}
         """Per conversation id, its content as last read or written (the merge base)."""
+        self._merged: set[str] = set()
+        """Conversations another process's changes were merged into, not yet reported by
+        :meth:`sync`."""
         self._notices: list[str] = []
         self._lock = threading.RLock()
         self._lock_fd = -1
@@ -293,16 +296,20 @@ class ConversationStore:
 
     def sync(self, conversation: Conversation) -> bool:
         """Merge in what another process saved to this conversation since this one last
-        read or wrote it; returns whether anything was merged. Cheap (one ``stat``) when
-        nothing changed. A file that is gone or unreadable is left to :meth:`load`.
+        read or wrote it; returns whether anything was merged, here or by a :meth:`save`
+        since the last call. Cheap (one ``stat``) when nothing changed. A file that is
+        gone or unreadable is left to :meth:`load`.
         """
         with self._lock:
             path = self._conversation_path(conversation.id)
             known = self._stamps.get(conversation.id)
-            if known is None or _stat(path) == known:
-                return False
-            with self._exclusive():
-                return self._merge_from_disk(conversation, path)
+            if known is not None and _stat(path) != known:
+                with self._exclusive():
+                    self._merge_from_disk(conversation, path)
+            if conversation.id in self._merged:
+                self._merged.discard(conversation.id)
+                return True
+            return False
 
     def index_changed(self) -> bool:
         """Whether another process replaced ``index.json`` since this one last read or
@@ -468,6 +475,7 @@ class ConversationStore:
             setattr(conversation, name, getattr(merged, name))
         self._stamps[conversation.id] = stamp
         self._bases[conversation.id] = theirs.to_dict()
+        self._merged.add(conversation.id)
         return True
 
     def _remember(self, conversation_id: str, path: Path, data: dict[str, Any]) -> None:

@@ -98,6 +98,8 @@ def test_both_processes_appending_to_one_conversation_keep_every_message(root: P
     assert {m.id for m in on_disk.tree.all()} == {"p0", "a1", "b1", "a2"}
     assert [m.id for m in ours.messages] == ["p0", "a1", "a2"]  # the object was merged into
     assert {m.id for m in ours.tree.all()} == {"p0", "a1", "b1", "a2"}
+    assert a.sync(ours)  # the merge while saving is reported once, so the screen redraws
+    assert not a.sync(ours)
 
 
 def test_sync_merges_the_other_side_once(root: Path) -> None:
