@@ -23,8 +23,9 @@ process replaced it since this one last read or wrote it (its inode, size and mt
 the index gets only this process's change (one summary added, updated or removed), and a
 conversation file another process changed is merged with this process's version
 (:func:`~gpt_tui.core.merge.merge_conversations`) instead of overwritten. Where ``fcntl``
-is missing (Windows) the lock is skipped: the re-read before each write still narrows the
-window in which two processes' changes can collide to the few milliseconds of a write.
+is missing (Windows) the locks are skipped: the re-read before each write still narrows the
+window in which two processes' changes can collide to the few milliseconds of a write, but
+a reply streaming in another process cannot be told from one cut off by a crash.
 """
 
 from __future__ import annotations
@@ -540,6 +541,7 @@ class ConversationStore:
                 self._index_stamp = stamp
                 return self._index
         self._index = self._rebuild_index(problem)
+        self._index_stamp = _stat(self._index_path)
         return self._index
 
     def _change_index(self, conversation_id: str, summary: ConversationSummary | None) -> None:
