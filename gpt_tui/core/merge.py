@@ -15,6 +15,8 @@ common ancestor), ``ours`` what it holds now and ``theirs`` what is on disk now.
   side changed meanwhile is kept (a word is never lost to a deletion race).
 * Title, parameters and pinning: the side that changed them wins, ours when both did.
 * The shown branch is ours; forks only the other side made show its choice.
+* Alternatives at a fork are ordered by when they were written, so ‹ 1/2 › names the
+  same message in both windows.
 """
 
 from __future__ import annotations
@@ -63,11 +65,7 @@ def merge_conversations(
     parents = {**_parents(theirs_messages), **_parents(ours_messages)}
     _keep_ancestors(kept, parents, ours, theirs)
 
-    tree = MessageTree()
-    order = [m.id for m in ours.tree.all()] + [m.id for m in theirs.tree.all()]
-    for mid in dict.fromkeys(order):
-        if mid in kept:
-            tree.add(kept[mid], parents[mid])
+    tree = _tree_in_time_order(kept, parents)
     tree.restore_selections(theirs.tree.selections())
     tree.restore_selections(ours.tree.selections())
     shown = [m.id for m in ours.messages if m.id in tree]
@@ -124,3 +122,25 @@ def _keep_ancestors(
         while parent is not None and parent not in kept:
             kept[parent] = ours.tree.get(parent) or _message(theirs, parent)
             parent = parents[parent]
+
+
+def _tree_in_time_order(
+    kept: Mapping[str, Message], parents: Mapping[str, str | None]
+) -> MessageTree:
+    """The kept messages as a tree, added oldest first (a parent always before its
+    children, even if a clock made a child look older)."""
+    tree = MessageTree()
+    pending = sorted(kept.values(), key=lambda m: m.created_at)
+    while pending:
+        waiting: list[Message] = []
+        for message in pending:
+            parent = parents[message.id]
+            if parent is None or parent in tree:
+                tree.add(message, parent)
+            else:
+                waiting.append(message)
+        if len(waiting) == len(pending):  # a parent that is nowhere: keep it as a first message
+            orphan = waiting.pop(0)
+            tree.add(orphan, None)
+        pending = waiting
+    return tree

@@ -158,3 +158,20 @@ def test_title_params_and_pin_take_the_side_that_changed_them() -> None:
     assert merged.params.temperature == 0.2
     assert merged.updated_at == later
     assert merged.id == "c"
+
+
+def test_alternatives_are_in_the_order_they_were_written_in_both_windows() -> None:
+    base = base_conversation()
+    ours, theirs = copy(base), copy(base)
+    ours.append(Message(role="user", content="ours", id="a2", created_at=T0 + timedelta(seconds=2)))
+    theirs.append(
+        Message(role="user", content="theirs", id="b2", created_at=T0 + timedelta(seconds=1))
+    )
+
+    here = merge_conversations(ours, theirs, base.to_dict())
+    there = merge_conversations(theirs, ours, base.to_dict())
+
+    assert [m.id for m in here.tree.siblings("a2")] == ["b2", "a2"]
+    assert [m.id for m in there.tree.siblings("a2")] == ["b2", "a2"]
+    assert here.messages[-1].id == "a2"
+    assert there.messages[-1].id == "b2"
