@@ -132,6 +132,7 @@ def build_app(
         ),
         presets=settings.presets,
         presets_file=presets_file_for(paths.config_file),
+        titles=settings.titles,
     )
     offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
     return GptTuiApp(

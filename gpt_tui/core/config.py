@@ -107,6 +107,7 @@ import tomli_w
 
 from gpt_tui.core.fsutil import atomic_write_text
 from gpt_tui.core.presets import Preset, preset_from_table, presets_file_for
+from gpt_tui.core.titles import TitleSettings
 
 T = TypeVar("T")
 
@@ -154,6 +155,7 @@ _PROFILE_TABLES: tuple[str, ...] = ("deployments", "headers")
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "provider": _PROFILE_KEYS,
     "defaults": ("temperature", "top_p", "max_tokens", "system_prompt"),
+    "titles": ("generate", "model"),
 }
 _MODELS = "models"
 _MODEL_KEYS: tuple[str, ...] = (
@@ -387,6 +389,8 @@ class Settings:
     """Seconds of silence after a reply has started before the stream counts as stalled."""
     presets: Mapping[str, Preset] = field(default_factory=_no_presets, hash=False)
     """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
+    titles: TitleSettings = field(default_factory=TitleSettings)
+    """``[titles]``: whether the model writes short titles, and which model."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}
@@ -498,8 +502,24 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
             data, ("idle_timeout",), _real("a number of seconds > 0", lambda v: v > 0)
         ),
         presets=_all_presets(check, data),
+        titles=_titles(check, data),
     )
     return settings, problems
+
+
+def _titles(check: _Checker, data: Mapping[str, object]) -> TitleSettings:
+    """``[titles]``: ``generate`` (true/false, default false) and an optional ``model``."""
+    table = check.table(data, "titles")
+    generate = check.value(table, ("titles", "generate"), _flag)
+    return TitleSettings(
+        generate=bool(generate), model=check.value(table, ("titles", "model"), _text)
+    )
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValueError(f"must be true or false (got {_kind(value)})")
+    return value
 
 
 def _presets(check: _Checker, data: Mapping[str, object]) -> dict[str, Preset]:

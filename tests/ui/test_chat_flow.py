@@ -412,3 +412,25 @@ async def test_sidebar_rename_pin_delete_and_undo(tmp_path: Path) -> None:
         await pilot.pause()
         assert first in [s.id for s in app.service.list_conversations()]
         assert screen_of(app).conversation.id == first
+
+
+async def test_a_generated_title_shows_in_the_sidebar_and_the_chat_header(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from tests.fakes import RecordingProvider, Script, write_config
+
+    write_config(tmp_path, "[titles]\ngenerate = true\n")
+    env = {"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    provider = RecordingProvider([Script(["Plenty."]), Script(["Counting", " sheep"])])
+    app = make_app(tmp_path, env=env, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await type_and_send(app, pilot, "how many sheep are there in Wales?")
+        await wait_idle(pilot)
+        for _ in range(20):
+            if screen_of(app).conversation.title == "Counting sheep":
+                break
+            await pilot.pause(0.05)
+        options = app.screen.query_one(ConversationList)
+        assert "Counting sheep" in str(options.get_option_at_index(options.option_count - 1).prompt)
+        header = str(app.screen.query_one("#chat-title", Static).render())
+        assert header.startswith("Counting sheep")

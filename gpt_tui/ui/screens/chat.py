@@ -31,6 +31,7 @@ from gpt_tui.core.chat_service import (
     ChatService,
     ReplyDelta,
     ReplyFinished,
+    TitleChanged,
     TurnEvent,
     TurnPlan,
     TurnRefused,
@@ -1066,6 +1067,10 @@ class ChatScreen(Screen[None]):
                 self._show_status()
             self.refresh_sidebar()
             self.refresh_bindings()
+        elif isinstance(event, TitleChanged):
+            if visible:
+                self._show_title()
+            self.refresh_sidebar()
         elif isinstance(event, ReplyFinished):
             self._workers.pop(event.conversation_id, None)
             self._live.pop(event.conversation_id, None)
