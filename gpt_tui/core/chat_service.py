@@ -272,13 +272,14 @@ class ChatService:
     @staticmethod
     def params_from_defaults(model: str, defaults: Defaults) -> Params:
         """Parameters for new conversations from the config's ``[defaults]``."""
-        return Params(
+        params = Params(
             model=model,
             temperature=defaults.temperature,
             top_p=defaults.top_p,
             max_tokens=defaults.max_tokens,
             system_prompt=defaults.system_prompt,
         )
+        return Preset("[defaults]", defaults.more).apply(params, params)
 
     @property
     def providers(self) -> ProviderRegistry:
