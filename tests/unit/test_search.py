@@ -4,6 +4,7 @@ branch, keeping current through the store, and rebuilding a damaged or outdated 
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -250,3 +251,25 @@ def test_queries_during_a_build_report_progress(tmp_path: Path) -> None:
 )
 def test_snippets(text: str, words: list[str], shown: str) -> None:
     assert snippet(text, words)[0] == shown
+
+
+def test_the_search_command_prints_title_date_id_and_snippet(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gpt_tui.cli import main
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    data = tmp_path / "data"
+    ConversationStore(data).save(chat("abcdef123456", "plain", "用 pandas 读取 parquet 文件"))
+    ConversationStore(data).save(chat("0123456789ab", "nothing here", minutes=1))
+    assert main(["search", "parquet", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Chat abcdef123456  ·  2026-03-01 12:00  ·  abcdef12  (assistant)",
+        "    用 pandas 读取 parquet 文件",
+    ]
+    assert (data / FILE_NAME).exists()
+    assert main(["search", "absent", "--data-dir", str(tmp_path)]) == 0
+    assert "No message contains 'absent'" in capsys.readouterr().err
+    assert main(["search", "x", "--limit", "0", "--data-dir", str(tmp_path)]) == 2
