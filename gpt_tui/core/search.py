@@ -31,6 +31,7 @@ import logging
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -306,19 +307,17 @@ class SearchIndex:
         for conversation_id in gone:
             self.remove(conversation_id)
         self._progress = (0, len(stale))
-        done = 0
         pending: list[Conversation] = []
-        clock = _Clock()
-        for summary in stale:
+        batch_start = time.monotonic()
+        for done, summary in enumerate(stale, start=1):
             conversation = load(summary.id)
             if conversation is not None:
                 pending.append(conversation)
-            done += 1
-            if clock.elapsed() >= BATCH_SECONDS:
+            if time.monotonic() - batch_start >= BATCH_SECONDS:
                 self._write_batch(pending)
                 pending = []
                 self._progress = (done, len(stale))
-                clock = _Clock()
+                batch_start = time.monotonic()
         self._write_batch(pending)
         return len(stale)
 
@@ -389,17 +388,6 @@ class SearchIndex:
         )
 
 
-class _Clock:
-    def __init__(self) -> None:
-        import time
-
-        self._monotonic = time.monotonic
-        self._start = time.monotonic()
-
-    def elapsed(self) -> float:
-        return self._monotonic() - self._start
-
-
 def _words(query: str) -> list[str]:
     """The distinct words of a query, in order."""
     return list(dict.fromkeys(query.split()))
@@ -415,7 +403,7 @@ def _parse_time(raw: str) -> datetime:
 
 def _rows_of(conversation: Conversation) -> dict[str, tuple[str, str, str]]:
     """message id ("" for the title) → (role, created_at, text) of what is indexed."""
-    rows = {
+    rows: dict[str, tuple[str, str, str]] = {
         message.id: (message.role, message.created_at.isoformat(), message.content)
         for message in conversation.tree.all()
         if message.content

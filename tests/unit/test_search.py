@@ -63,9 +63,7 @@ def test_an_english_phrase_is_found_with_a_snippet_and_its_offsets(tmp_path: Pat
     store.save(chat("a", "hello there", long_text))
     store.save(chat("b", "nothing to see"))
     hits = index.search("parquet file").hits
-    assert [(h.conversation_id, h.message_id, h.role) for h in hits] == [
-        ("a", "a-m1", "assistant")
-    ]
+    assert [(h.conversation_id, h.message_id, h.role) for h in hits] == [("a", "a-m1", "assistant")]
     hit = hits[0]
     assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
     marked = [hit.snippet[s:e] for s, e in hit.highlights]
