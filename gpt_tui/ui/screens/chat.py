@@ -155,6 +155,7 @@ class ChatScreen(Screen[None]):
             "ctrl+f",
             "search",
             "Search",
+            show=False,
             tooltip="Search every message of every chat; Enter opens one at the match.",
             id="chat.search",
         ),
