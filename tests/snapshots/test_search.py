@@ -10,23 +10,25 @@ from textual.widgets import Input
 
 from gpt_tui.ui.app import GptTuiApp
 from tests.fakes import FrozenClock, make_app, paths_in
-from tests.ui.test_search_screen import conversation, write_chats
+from tests.ui.test_search_screen import write_chats
+from tests.unit.test_search import chat
 
 SnapCompare = Callable[..., bool]
 
 
 def test_search_screen_with_results(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    """ctrl+f and "tea" over the chat: the field at the top, "5 matches, newest first",
+    """ctrl+f and "tea" over the chat: the field at the top, "14 matches, newest first",
     and each hit as its title, age and role with the snippet under it, "tea" marked in
     each; the newest hit is highlighted. Titles match too ("Tea chat 3")."""
     write_chats(tmp_path)
     from gpt_tui.core.storage import ConversationStore
 
     ConversationStore(paths_in(tmp_path).data_dir).save(
-        conversation(
+        chat(
             "zh",
-            "中文对话",
-            ["推荐一种好喝的茶 (tea)", "可以试试乌龙茶 oolong tea，香气很好"],
+            "推荐一种好喝的茶 (tea)",
+            "可以试试乌龙茶 oolong tea，香气很好",
+            title="中文对话",
             minutes=30,
         )
     )

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from gpt_tui.core.models import Conversation, Message, Params
+from gpt_tui.core.models import Message
 from gpt_tui.core.storage import ConversationStore
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.screens.search import SearchScreen
@@ -18,27 +17,7 @@ from gpt_tui.ui.widgets.chat_view import PAGE
 from gpt_tui.ui.widgets.message_list import MessageList
 from tests.fakes import FrozenClock, make_app, paths_in
 from tests.ui.helpers import screen_of
-
-T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
-
-
-def conversation(conversation_id: str, title: str, texts: list[str], minutes: int) -> Conversation:
-    return Conversation(
-        params=Params(model="demo"),
-        id=conversation_id,
-        title=title,
-        created_at=T0 + timedelta(minutes=minutes),
-        updated_at=T0 + timedelta(minutes=minutes, seconds=len(texts)),
-        messages=[
-            Message(
-                role="user" if i % 2 == 0 else "assistant",
-                content=text,
-                id=f"{conversation_id}-{i}",
-                created_at=T0 + timedelta(minutes=minutes, seconds=i),
-            )
-            for i, text in enumerate(texts)
-        ],
-    )
+from tests.unit.test_search import chat as make_chat
 
 
 def write_chats(root: Path, last: str = "recent") -> None:
@@ -48,11 +27,11 @@ def write_chats(root: Path, last: str = "recent") -> None:
     store = ConversationStore(data)
     old_texts = [f"filler message number {i} about nothing" for i in range(3 * PAGE)]
     old_texts[7] = "How do zebra crossings work in Tokyo? 斑马线怎么走"
-    store.save(conversation("old", "Travel questions", old_texts, minutes=0))
+    store.save(make_chat("old", *old_texts, title="Travel questions"))
     for number in range(4):
         texts = [f"prompt {number} about tea", f"reply {number}: green tea is fine"]
-        store.save(conversation(f"c{number}", f"Tea chat {number}", texts, minutes=10 + number))
-    store.save(conversation("recent", "Recent chat", ["hello", "hi there"], minutes=60))
+        store.save(make_chat(f"c{number}", *texts, title=f"Tea chat {number}", minutes=10 + number))
+    store.save(make_chat("recent", "hello", "hi there", title="Recent chat", minutes=60))
     state = {"setup_dismissed": True, "last_conversation_id": last}
     (data / "state.json").write_text(json.dumps(state), encoding="utf-8")
 
@@ -84,9 +63,9 @@ async def test_enter_opens_an_old_conversation_at_the_match(tmp_path: Path) -> N
         chat_screen = screen_of(app)
         assert chat_screen.conversation.id == "old"
         chat = chat_screen.query_one(MessageList)
-        view = chat.view_of("old-7")
+        view = chat.view_of("old-m7")
         assert view is not None
-        assert chat.cursor == "old-7" and chat.has_focus
+        assert chat.cursor == "old-m7" and chat.has_focus
         assert view.has_class("-cursor")
         # Scrolled into view: the message's first line is inside the chat's visible area.
         assert chat.region.y <= view.region.y < chat.region.bottom, (view.region, chat.region)
@@ -125,8 +104,8 @@ async def test_a_match_on_another_branch_switches_to_it(tmp_path: Path) -> None:
     write_chats(tmp_path)
     store = ConversationStore(paths_in(tmp_path).data_dir)
     branched = store.load("c0")
-    branched.tree.add(Message(role="assistant", content="oolong instead", id="c0-alt"), "c0-0")
-    branched.tree.select("c0-1")
+    branched.tree.add(Message(role="assistant", content="oolong instead", id="c0-alt"), "c0-m0")
+    branched.tree.select("c0-m1")
     store.save(branched)
     app: GptTuiApp = make_app(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -136,6 +115,6 @@ async def test_a_match_on_another_branch_switches_to_it(tmp_path: Path) -> None:
         await pilot.pause()
         await pilot.pause()
         chat_screen = screen_of(app)
-        assert [m.id for m in chat_screen.conversation.messages] == ["c0-0", "c0-alt"]
+        assert [m.id for m in chat_screen.conversation.messages] == ["c0-m0", "c0-alt"]
         chat = chat_screen.query_one(MessageList)
         assert chat.cursor == "c0-alt"
