@@ -306,7 +306,7 @@ class SearchIndex:
         )
         for conversation_id in gone:
             self.remove(conversation_id)
-        self._progress = (0, len(stale))
+        self._progress = (0, len(stale)) if stale else None
         pending: list[Conversation] = []
         batch_start = time.monotonic()
         for done, summary in enumerate(stale, start=1):
