@@ -63,6 +63,7 @@ from gpt_tui.core.providers.base import (
 )
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.request_code import RequestCode
+from gpt_tui.core.search import SearchIndex, SearchResults
 from gpt_tui.core.storage import ConversationStore, StoreError
 from gpt_tui.core.titles import (
     TitleSettings,
@@ -250,9 +251,12 @@ class ChatService:
         presets: Mapping[str, Preset] | None = None,
         presets_file: Path | None = None,
         titles: TitleSettings | None = None,
+        search_index: SearchIndex | None = None,
     ) -> None:
+        """``search_index`` is the one ``store`` keeps current (None: no search)."""
         self._store = store
         self._titles = titles or TitleSettings()
+        self._search = search_index
         self._providers = providers
         self.planner = planner
         self._ledger = ledger
@@ -911,6 +915,48 @@ class ChatService:
             except OSError as exc:
                 self._notices.append(f"Could not save the usage totals: {exc}")
         emit(ReplyFinished(conversation.id, reply))
+
+    # Search --------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> SearchResults:
+        """Messages and titles of every conversation holding every word of ``query``,
+        newest first (blocking, a few ms to a few hundred: call it from a worker thread)."""
+        if self._search is None:
+            return SearchResults(query, [])
+        return self._search.search(query, limit)
+
+    def ensure_search_index(self) -> int:
+        """Index what the search index misses: everything the first time, then what
+        changed on disk since (another process, an older version). Blocking, up to
+        minutes for a million messages: run it in a worker thread. Returns how many
+        conversations were indexed (0 also when a build is already running)."""
+        if self._search is None:
+            return 0
+
+        def load(conversation_id: str) -> Conversation | None:
+            try:
+                return self._store.load(conversation_id)
+            except StoreError:
+                return None
+
+        return self._search.sync(self._store.list_summaries(), load)
+
+    def search_progress(self) -> tuple[int, int] | None:
+        """(done, total) conversations while the search index is being built."""
+        return None if self._search is None else self._search.progress()
+
+    def select_message(self, conversation: Conversation, message_id: str) -> bool:
+        """Show the branch that holds ``message_id`` (a search hit on another branch);
+        False when it is already shown. Raises :class:`TurnRefused` while a reply
+        streams here."""
+        if any(m.id == message_id for m in conversation.messages):
+            return False
+        if message_id not in conversation.tree:
+            raise TurnRefused("That message is no longer in this conversation.")
+        self._refuse_while_streaming(conversation, "switch branches")
+        conversation.tree.select(message_id)
+        self._save(conversation, update_index=True)
+        return True
 
     # Branches ------------------------------------------------------------------------
 

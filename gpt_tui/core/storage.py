@@ -24,7 +24,7 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from gpt_tui.core.fsutil import atomic_write_text
 from gpt_tui.core.models import (
@@ -41,6 +41,15 @@ FILE_MODE = 0o600
 """Conversations are private: files are readable by their owner only."""
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class StoreObserver(Protocol):
+    """Told of every full save and every removal (the search index keeps itself current
+    this way, whoever writes: the app, an import, an undo)."""
+
+    def update(self, conversation: Conversation) -> None: ...
+
+    def remove(self, conversation_id: str) -> None: ...
 
 
 class StoreError(Exception):
@@ -101,8 +110,10 @@ class ConversationStore:
     re-read it. Methods are safe to call from several threads.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, search_index: StoreObserver | None = None) -> None:
+        """``search_index`` hears of full saves and removals (not of streaming saves)."""
         self._root = root
+        self._observer = search_index
         self._index: dict[str, ConversationSummary] | None = None
         self._notices: list[str] = []
         self._lock = threading.RLock()
@@ -184,6 +195,8 @@ class ConversationStore:
                 index = self._load_index()
                 index[conversation.id] = conversation.summary()
                 self._write_index(index)
+                if self._observer is not None:
+                    self._observer.update(conversation)
 
     def delete(self, conversation_id: str) -> None:
         """Remove a conversation's file and index entry; deleting a missing one is a no-op."""
@@ -196,6 +209,8 @@ class ConversationStore:
             index = self._load_index()
             if index.pop(conversation_id, None) is not None:
                 self._write_index(index)
+            if self._observer is not None:
+                self._observer.remove(conversation_id)
 
     def trash(self, conversation_id: str) -> None:
         """Move a conversation to ``trash/`` (out of the list, still on disk for undo)."""
@@ -212,6 +227,8 @@ class ConversationStore:
             index = self._load_index()
             if index.pop(conversation_id, None) is not None:
                 self._write_index(index)
+            if self._observer is not None:
+                self._observer.remove(conversation_id)
 
     def restore(self, conversation_id: str) -> Conversation:
         """Bring a conversation back from ``trash/`` (undo of :meth:`trash`)."""

@@ -163,12 +163,13 @@ class ChatView(VerticalScroll):
             f"to show {count} more"
         )
 
-    async def show_earlier(self) -> None:
-        """Mount the previous page of messages above the ones shown; what was on screen
-        stays where it was."""
+    async def show_earlier(self, pages: int = 1) -> None:
+        """Mount the previous page (or ``pages`` pages) of messages above the ones shown;
+        what was on screen stays where it was."""
         if not self._hidden:
             return
-        page, self._hidden = self._hidden[-PAGE:], self._hidden[:-PAGE]
+        count = PAGE * max(1, pages)
+        page, self._hidden = self._hidden[-count:], self._hidden[:-count]
         marker = self.query_one("#earlier", EarlierMessages)
         top = next((c for c in self.children if c is not marker), None)
         offset = self.scroll_y - top.virtual_region.y if top is not None else 0
@@ -189,6 +190,22 @@ class ChatView(VerticalScroll):
         # Only when the user scrolled up (a conversation being opened also passes 0).
         if new <= 0 < old and self._hidden and self._anchor_released:
             self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+
+    async def reveal(self, message_id: str) -> bool:
+        """Mount earlier pages until ``message_id`` is shown, then scroll it into view;
+        False when it is not on the shown branch."""
+        if self.view_of(message_id) is None:
+            hidden = [m.id for m in self._hidden]
+            if message_id not in hidden:
+                return False
+            from_end = len(hidden) - hidden.index(message_id)
+            await self.show_earlier(pages=-(-from_end // PAGE))
+        view = self.view_of(message_id)
+        if view is None:
+            return False
+        self.release_anchor()
+        self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
+        return True
 
     async def add_message(self, message: Message, text: str | None = None) -> None:
         """Show one more message at the end (``text`` in place of a streaming reply's)."""
