@@ -38,6 +38,8 @@ class Sizes:
     many_conversations: int = 10_000
     idle_seconds: float = 5.0
     settle_limit: float = 60.0
+    search_conversations: int = 10_000
+    search_messages: int = 1_000_000
 
 
 FULL = Sizes()
@@ -50,6 +52,8 @@ QUICK = Sizes(
     many_conversations=500,
     idle_seconds=2.0,
     settle_limit=10.0,
+    search_conversations=200,
+    search_messages=4_000,
 )
 
 

@@ -7,9 +7,10 @@ app sees exactly what it would have saved itself. ``gpt_tui`` is imported lazily
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from benchmarks.markdown_gen import markdown_reply
 
@@ -75,6 +76,56 @@ def write_many_conversations(home: Path, count: int) -> None:
     listed = len(fresh.list_summaries())
     if listed != count:
         raise RuntimeError(f"the index lists {listed} conversations, expected {count}")
+
+
+_ENGLISH = (
+    "the parser handles a timeout when the server closes the stream early so we retry with "
+    "backoff and log the request id then read the parquet file with pandas and cache the "
+    "result in sqlite because the index makes every query fast enough for typing"
+)
+_CHINESE = "数据库 索引 查询 优化 超时 重试 文件 缓存 服务器 日志"
+_WORDS = (_ENGLISH + " " + _CHINESE).split()
+
+RARE = "zebra crossing"
+"""A phrase in about one message in 10,000, so some queries have few hits."""
+
+
+def _sentence(rng: random.Random, number: int) -> str:
+    words = rng.choices(_WORDS, k=rng.randint(8, 30))
+    if number % 9_973 == 0:
+        words.insert(rng.randrange(len(words)), RARE)
+    return " ".join(words)
+
+
+def write_search_corpus(home: Path, conversations: int, messages: int) -> None:
+    """``conversations`` conversations holding ``messages`` messages in all: English and
+    Chinese text of 8 to 30 words each, written with the app's store (no index.json yet;
+    the first listing rebuilds it, as after an upgrade)."""
+    from gpt_tui.core.models import Conversation, Message, Params
+    from gpt_tui.core.storage import ConversationStore
+
+    rng = random.Random(42)
+    store = ConversationStore(data_dir(home))
+    per = max(2, messages // conversations)
+    counter = 0
+    for number in range(conversations):
+        start = _START + timedelta(minutes=number)
+        batch = []
+        for turn in range(per):
+            counter += 1
+            role: Literal["user", "assistant"] = "user" if turn % 2 == 0 else "assistant"
+            at = start + timedelta(seconds=turn)
+            batch.append(Message(role=role, content=_sentence(rng, counter), created_at=at))
+        store.save(
+            Conversation(
+                params=Params(model=MODEL),
+                title=f"Search corpus {number}",
+                created_at=start,
+                updated_at=start + timedelta(seconds=per),
+                messages=batch,
+            ),
+            update_index=False,
+        )
 
 
 def forget_last_conversation(home: Path) -> None:

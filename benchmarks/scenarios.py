@@ -244,6 +244,55 @@ def _wait_until_idle(app: PtyApp, limit: float, threshold: float = 0.1) -> float
     return None
 
 
+# -- search ------------------------------------------------------------------------------
+
+SEARCH_QUERIES = ("timeout when", "数据库索引", "zebra crossing", "parquet file", "缓存")
+"""Typed letter by letter: every prefix is a query (1- and 2-letter ones take the
+short-query path, the rare phrase scans far)."""
+
+
+def search(ctx: Context) -> Metrics:
+    """Search over a large data folder, in process (the index is what the app queries
+    from its worker thread): building the index from the files once, its size, and each
+    query as typed letter by letter."""
+    import shutil
+    import statistics
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks import datasets
+    from gpt_tui.core.search import FILE_NAME, SearchIndex
+    from gpt_tui.core.storage import ConversationStore
+
+    sizes = ctx.sizes
+    home = Path(tempfile.mkdtemp(prefix="search-", dir=ctx.workdir))
+    try:
+        datasets.write_search_corpus(home, sizes.search_conversations, sizes.search_messages)
+        data = datasets.data_dir(home)
+        index = SearchIndex(data / FILE_NAME)
+        store = ConversationStore(data, search_index=index)
+        summaries = store.list_summaries()
+        started = time.monotonic()
+        index.sync(summaries, store.load)
+        build = time.monotonic() - started
+        times: list[float] = []
+        for query in SEARCH_QUERIES:
+            for end in range(1, len(query) + 1):
+                begun = time.monotonic()
+                index.search(query[:end], 50)
+                times.append(time.monotonic() - begun)
+        size = index.size_on_disk()
+        index.close()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return {
+        "search_build": build,
+        "search_size_mb": size / 2**20,
+        "search_median": statistics.median(times),
+        "search_max": max(times),
+    }
+
+
 Scenario = Callable[[Context], Metrics]
 
 SCENARIOS: dict[str, Scenario] = {
@@ -256,5 +305,6 @@ SCENARIOS: dict[str, Scenario] = {
     "big_reply": big_reply,
     "paced": paced_reply,
     "open_long": open_long,
+    "search": search,
 }
 """Every scenario by name, in the order the suite runs them."""

@@ -99,6 +99,7 @@ def build_app(
     from gpt_tui.core.pricing import PriceBook
     from gpt_tui.core.providers.demo import DemoProvider
     from gpt_tui.core.providers.registry import ProviderRegistry
+    from gpt_tui.core.search import FILE_NAME, SearchIndex
     from gpt_tui.core.storage import ConversationStore
     from gpt_tui.core.tokens import TokenCounter
     from gpt_tui.ui.app import GptTuiApp
@@ -116,7 +117,8 @@ def build_app(
         if make_provider is not None
         else ProviderRegistry.from_settings(settings, demo=demo)
     )
-    store = ConversationStore(paths.data_dir)
+    search_index = SearchIndex(paths.data_dir / FILE_NAME)
+    store = ConversationStore(paths.data_dir, search_index=search_index)
     default_model = choose_default_model(model, settings)
     service = ChatService(
         store,
@@ -132,6 +134,8 @@ def build_app(
         ),
         presets=settings.presets,
         presets_file=presets_file_for(paths.config_file),
+        titles=settings.titles,
+        search_index=search_index,
     )
     offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
     return GptTuiApp(
@@ -154,6 +158,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("gpt_tui.commands.conversations", "list saved conversations"),
     "export": ("gpt_tui.commands.conversations", "export conversations to Markdown or JSON"),
     "import": ("gpt_tui.commands.conversations", "import conversations from a file"),
+    "search": ("gpt_tui.commands.search", "search every message of every conversation"),
 }
 """Subcommands: name → (module with ``run(command, argv, env) -> int``, summary)."""
 

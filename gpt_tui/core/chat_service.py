@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, cast
 
+from gpt_tui.core.capabilities import capabilities_for
 from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
 from gpt_tui.core.fsutil import atomic_write_text
 from gpt_tui.core.ledger import Totals, UsageLedger
@@ -62,12 +63,24 @@ from gpt_tui.core.providers.base import (
 )
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.request_code import RequestCode
+from gpt_tui.core.search import SearchIndex, SearchResults
 from gpt_tui.core.storage import ConversationStore, StoreError
+from gpt_tui.core.titles import (
+    TitleSettings,
+    clean_title,
+    has_automatic_title,
+    title_history,
+    title_params,
+    wants_title,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_IDLE_TIMEOUT = 60.0
 """Seconds without a chunk, once a reply has started, before the stream counts as stalled."""
+
+TITLE_TIMEOUT = 30.0
+"""Seconds a generated title may take before the automatic one is kept."""
 
 FALLBACK_MODEL = "gpt-4o-mini"
 """The model of new conversations when a server is set up but no model is named."""
@@ -157,7 +170,15 @@ class ReplyFinished:
     reply: Message
 
 
-TurnEvent = TurnStarted | ReplyDelta | ReplyFinished
+@dataclass(frozen=True, slots=True)
+class TitleChanged:
+    """The model named a conversation (``[titles] generate``); the title is saved."""
+
+    conversation_id: str
+    title: str
+
+
+TurnEvent = TurnStarted | ReplyDelta | ReplyFinished | TitleChanged
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +263,13 @@ class ChatService:
         delta_interval: float = DELTA_INTERVAL,
         presets: Mapping[str, Preset] | None = None,
         presets_file: Path | None = None,
+        titles: TitleSettings | None = None,
+        search_index: SearchIndex | None = None,
     ) -> None:
+        """``search_index`` is the one ``store`` keeps current (None: no search)."""
         self._store = store
+        self._titles = titles or TitleSettings()
+        self._search = search_index
         self._providers = providers
         self.planner = planner
         self._ledger = ledger
@@ -263,13 +289,14 @@ class ChatService:
     @staticmethod
     def params_from_defaults(model: str, defaults: Defaults) -> Params:
         """Parameters for new conversations from the config's ``[defaults]``."""
-        return Params(
+        params = Params(
             model=model,
             temperature=defaults.temperature,
             top_p=defaults.top_p,
             max_tokens=defaults.max_tokens,
             system_prompt=defaults.system_prompt,
         )
+        return Preset("[defaults]", defaults.more).apply(params, params)
 
     @property
     def providers(self) -> ProviderRegistry:
@@ -642,6 +669,7 @@ class ChatService:
         """Use freshly loaded settings from now on (profiles, presets, the default model)."""
         await self._providers.reconfigure(settings.provider)
         self._presets = dict(settings.presets)
+        self._titles = settings.titles
         if self.default_params.model == DEMO_MODEL:
             model = choose_default_model(None, settings)
             self.default_params = self.default_params.with_changes(model=model)
@@ -730,9 +758,48 @@ class ChatService:
         self._open[conversation.id] = conversation
         try:
             with self._store.turn_lock(conversation.id):
-                return await self._run_turn(conversation, plan, emit)
+                reply = await self._run_turn(conversation, plan, emit)
         finally:
             self._streaming.discard(conversation.id)
+        if (
+            self._titles.generate
+            and reply.status is MessageStatus.COMPLETE
+            and wants_title(conversation)
+        ):
+            await self._name(conversation, emit)
+        return reply
+
+    async def _name(self, conversation: Conversation, emit: EventSink) -> None:
+        """Ask the model for a short title and use it, unless the user renamed the
+        conversation meanwhile. Failures only leave the automatic title (and a log line)."""
+        reasoning = capabilities_for(self._titles.model or conversation.params.model).reasoning
+        params = title_params(conversation.params, self._titles, reasoning=reasoning)
+        request, _ = self.planner.request(
+            params, title_history(conversation), self.base_url_for(params)
+        )
+        parts: list[str] = []
+        usage: Usage | None = None
+        try:
+            provider = self._providers.for_model(params.model, params.profile)
+            async with asyncio.timeout(TITLE_TIMEOUT):
+                async for event in provider.stream(request):
+                    if isinstance(event, TextDelta):
+                        parts.append(event.text)
+                    elif isinstance(event, UsageReported):
+                        usage = event.usage
+        except Exception as exc:  # the automatic title stays; never fail the turn for this
+            log.info("no generated title: %s", type(exc).__name__)
+            return
+        title = clean_title("".join(parts))
+        if usage is not None and self._ledger is not None:
+            cost = self.planner.prices.reply_cost(usage, params.model, self.base_url_for(params))
+            with contextlib.suppress(OSError):
+                self._ledger.record(self._time(), usage.total_tokens, cost)
+        if title is None or not has_automatic_title(conversation):
+            return
+        conversation.title = title
+        self._save(conversation, update_index=True)
+        emit(TitleChanged(conversation.id, title))
 
     def _begin_turn(
         self, conversation: Conversation, plan: TurnPlan, emit: EventSink
@@ -898,6 +965,48 @@ class ChatService:
             except OSError as exc:
                 self._notices.append(f"Could not save the usage totals: {exc}")
         emit(ReplyFinished(conversation.id, reply))
+
+    # Search --------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 50) -> SearchResults:
+        """Messages and titles of every conversation holding every word of ``query``,
+        newest first (blocking, a few ms to a few hundred: call it from a worker thread)."""
+        if self._search is None:
+            return SearchResults(query, [])
+        return self._search.search(query, limit)
+
+    def ensure_search_index(self) -> int:
+        """Index what the search index misses: everything the first time, then what
+        changed on disk since (another process, an older version). Blocking, up to
+        minutes for a million messages: run it in a worker thread. Returns how many
+        conversations were indexed (0 also when a build is already running)."""
+        if self._search is None:
+            return 0
+
+        def load(conversation_id: str) -> Conversation | None:
+            try:
+                return self._store.load(conversation_id)
+            except StoreError:
+                return None
+
+        return self._search.sync(self._store.list_summaries(), load)
+
+    def search_progress(self) -> tuple[int, int] | None:
+        """(done, total) conversations while the search index is being built."""
+        return None if self._search is None else self._search.progress()
+
+    def select_message(self, conversation: Conversation, message_id: str) -> bool:
+        """Show the branch that holds ``message_id`` (a search hit on another branch);
+        False when it is already shown. Raises :class:`TurnRefused` while a reply
+        streams here."""
+        if any(m.id == message_id for m in conversation.messages):
+            return False
+        if message_id not in conversation.tree:
+            raise TurnRefused("That message is no longer in this conversation.")
+        self._refuse_while_streaming(conversation, "switch branches")
+        conversation.tree.select(message_id)
+        self._save(conversation, update_index=True)
+        return True
 
     # Branches ------------------------------------------------------------------------
 

@@ -105,8 +105,10 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
+from gpt_tui.core.extra_params import EXTRA_FIELDS, ParamError
 from gpt_tui.core.fsutil import atomic_write_text
-from gpt_tui.core.presets import Preset, preset_from_table, presets_file_for
+from gpt_tui.core.presets import Preset, check_value, preset_from_table, presets_file_for
+from gpt_tui.core.titles import TitleSettings
 
 T = TypeVar("T")
 
@@ -151,9 +153,12 @@ _PROFILE_KEYS: tuple[str, ...] = (
 )
 _AZURE_ONLY: tuple[str, ...] = ("endpoint", "api_version", "deployments", "ad_token_cmd")
 _PROFILE_TABLES: tuple[str, ...] = ("deployments", "headers")
+_MORE_DEFAULTS: tuple[str, ...] = (*EXTRA_FIELDS, "context", "context_turns")
+"""``[defaults]`` keys beyond the four classic ones, checked like a preset's."""
 _TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "provider": _PROFILE_KEYS,
-    "defaults": ("temperature", "top_p", "max_tokens", "system_prompt"),
+    "defaults": ("temperature", "top_p", "max_tokens", "system_prompt", *_MORE_DEFAULTS),
+    "titles": ("generate", "model"),
 }
 _MODELS = "models"
 _MODEL_KEYS: tuple[str, ...] = (
@@ -332,6 +337,9 @@ class Defaults:
     top_p: float | None = None
     max_tokens: int | None = None
     system_prompt: str = ""
+    more: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    """The other keys a preset takes (penalties, stop, seed, response_format,
+    reasoning_effort, context, context_turns), validated the same way; only those set."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,6 +395,8 @@ class Settings:
     """Seconds of silence after a reply has started before the stream counts as stalled."""
     presets: Mapping[str, Preset] = field(default_factory=_no_presets, hash=False)
     """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
+    titles: TitleSettings = field(default_factory=TitleSettings)
+    """``[titles]``: whether the model writes short titles, and which model."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}
@@ -488,6 +498,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
             top_p=check.value(defaults, ("defaults", "top_p"), _top_p),
             max_tokens=check.value(defaults, ("defaults", "max_tokens"), _max_tokens),
             system_prompt=check.value(defaults, ("defaults", "system_prompt"), _prompt) or "",
+            more=_more_defaults(check, defaults),
         ),
         config_file=path,
         models=_model_overrides(check, data),
@@ -498,8 +509,41 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
             data, ("idle_timeout",), _real("a number of seconds > 0", lambda v: v > 0)
         ),
         presets=_all_presets(check, data),
+        titles=_titles(check, data),
     )
     return settings, problems
+
+
+def _more_defaults(check: _Checker, table: Mapping[str, object]) -> Mapping[str, Any]:
+    """The preset-style keys of ``[defaults]``, each bad one reported on its line."""
+    found: dict[str, Any] = {}
+    for key in _MORE_DEFAULTS:
+
+        def checked(value: object, key: str = key) -> Any:
+            try:
+                return check_value(key, value)
+            except ParamError as exc:
+                raise _BadValueError(str(exc)) from exc
+
+        value = check.value(table, ("defaults", key), checked)
+        if value is not None:
+            found[key] = value
+    return MappingProxyType(found)
+
+
+def _titles(check: _Checker, data: Mapping[str, object]) -> TitleSettings:
+    """``[titles]``: ``generate`` (true/false, default false) and an optional ``model``."""
+    table = check.table(data, "titles")
+    generate = check.value(table, ("titles", "generate"), _flag)
+    return TitleSettings(
+        generate=bool(generate), model=check.value(table, ("titles", "model"), _text)
+    )
+
+
+def _flag(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise _BadValueError(f"must be true or false (got {_kind(value)})")
+    return value
 
 
 def _presets(check: _Checker, data: Mapping[str, object]) -> dict[str, Preset]:
@@ -954,6 +998,10 @@ def _unknown_message(section: str, key: str, value: object) -> str:
     """ "unknown key 'x'", with the closest known key if one is close, in any section."""
     what = "table" if isinstance(value, dict) else "key"
     message = f"unknown {what} '{key}'"
+    for other, keys in _KNOWN.items():  # the right key in the wrong table says so first
+        if other != section and key in keys:
+            place = f"in [{other}]" if other else "at the top of the file, before any [table]"
+            return f"{message} (did you mean '{key}' {place}?)"
     close = difflib.get_close_matches(key, _KNOWN[section], n=1)
     if close:
         return f"{message} (did you mean '{close[0]}'?)"

@@ -147,14 +147,15 @@ def preset_from_table(
             report(key, f"unknown key '{key}' (a preset takes {', '.join(PRESET_KEYS)})")
             continue
         try:
-            values[key] = _check(key, value)
+            values[key] = check_value(key, value)
         except ParamError as exc:
             report(key, str(exc))
     return Preset(name, MappingProxyType(values), source)
 
 
-def _check(key: str, value: object) -> Any:
-    """The clean value of one preset key, or :class:`ParamError` saying what is expected."""
+def check_value(key: str, value: object) -> Any:
+    """The clean value of one preset key (one of :data:`PRESET_KEYS`), or
+    :class:`ParamError` saying what is expected."""
     strings = ("system_prompt", "model", "profile", "context", *_CHOICES)
     if key in strings and not isinstance(value, str):
         raise ParamError(f"{key} must be a string")

@@ -39,7 +39,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from gpt_tui.core.fsutil import atomic_write_text
 from gpt_tui.core.merge import merge_conversations
@@ -57,6 +57,15 @@ FILE_MODE = 0o600
 """Conversations are private: files are readable by their owner only."""
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+class StoreObserver(Protocol):
+    """Told of every full save and every removal (the search index keeps itself current
+    this way, whoever writes: the app, an import, an undo)."""
+
+    def update(self, conversation: Conversation) -> None: ...
+
+    def remove(self, conversation_id: str) -> None: ...
 
 
 class StoreError(Exception):
@@ -172,8 +181,10 @@ class ConversationStore:
     threads and from several processes (see the module docstring).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, search_index: StoreObserver | None = None) -> None:
+        """``search_index`` hears of full saves and removals (not of streaming saves)."""
         self._root = root
+        self._observer = search_index
         self._index: dict[str, ConversationSummary] | None = None
         self._index_stamp: _Stamp | None = None
         self._stamps: dict[str, _Stamp] = {}
@@ -294,6 +305,8 @@ class ConversationStore:
             self._remember(conversation.id, path, data)
             if update_index:
                 self._change_index(conversation.id, conversation.summary())
+                if self._observer is not None:
+                    self._observer.update(conversation)
 
     def sync(self, conversation: Conversation) -> bool:
         """Merge in what another process saved to this conversation since this one last
@@ -363,6 +376,8 @@ class ConversationStore:
             except OSError as exc:
                 raise StoreError(f"Could not delete {path}: {_os_error_text(exc)}") from exc
             self._change_index(conversation_id, None)
+            if self._observer is not None:
+                self._observer.remove(conversation_id)
 
     def trash(self, conversation_id: str) -> None:
         """Move a conversation to ``trash/`` (out of the list, still on disk for undo)."""
@@ -377,6 +392,8 @@ class ConversationStore:
             except OSError as exc:
                 raise StoreError(f"Could not delete {path}: {_os_error_text(exc)}") from exc
             self._change_index(conversation_id, None)
+            if self._observer is not None:
+                self._observer.remove(conversation_id)
 
     def restore(self, conversation_id: str) -> Conversation:
         """Bring a conversation back from ``trash/`` (undo of :meth:`trash`)."""

@@ -28,6 +28,7 @@ from gpt_tui.ui.screens.message_dialogs import CopiedText, clipboard_caveat
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
 from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput
+from gpt_tui.ui.widgets.reply_body import prepare_highlighters
 
 
 class GptTuiApp(App[None]):
@@ -121,6 +122,12 @@ class GptTuiApp(App[None]):
         self.chat_screen.start_warm_up()
         if self.service.providers.settings.configured:
             self._preload_sdk()
+        self._prepare_highlighters()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _prepare_highlighters(self) -> None:
+        """Compile the common code highlighters off the UI thread (see COMMON_LEXERS)."""
+        prepare_highlighters()
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _preload_sdk(self) -> None:

@@ -10,6 +10,7 @@ from textual.message import Message
 from gpt_tui.core.chat_service import TurnEvent
 from gpt_tui.core.config import Settings
 from gpt_tui.core.params import ParamsForm
+from gpt_tui.core.search import SearchResults
 
 
 @dataclass
@@ -108,3 +109,15 @@ class MessageActionChosen(Message):
 
     message_id: str
     action: MessageActionKind
+
+
+@dataclass
+class SearchAnswered(Message):
+    """A search worker finished one query (``results.query`` says which)."""
+
+    results: SearchResults
+
+
+@dataclass
+class SearchIndexReady(Message):
+    """The search index caught up with the conversation files."""

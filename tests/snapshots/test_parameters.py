@@ -49,8 +49,16 @@ async def show_advanced(pilot: Pilot[None]) -> None:
     screen.query_one("#param-max_tokens", Input).value = "2000"
     screen.query_one("#param-seed", Input).value = "42"
     screen.query_one("#param-stop", Input).value = "\\n\\n | END"
-    await pilot.pause()
+    await settle(pilot)
     screen.query_one("#param-system_prompt").scroll_visible(animate=False, top=True)
+    await settle(pilot)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Let every posted message, debounce timer and worker run (a loaded machine is slow
+    to get to them, and the usage figures below the fold change the panel's height)."""
+    await pilot.pause(0.3)
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 

@@ -11,7 +11,7 @@ from gpt_tui.core.models import ErrorInfo, MessageStatus, Usage
 from gpt_tui.core.providers.demo import demo_reply
 from gpt_tui.ui.messages import ConversationChosen
 from gpt_tui.ui.screens.chat import ChatScreen
-from gpt_tui.ui.widgets.chat_view import ReplyView, UserMessageView
+from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import ConversationList
 from tests.fakes import RecordingProvider, Script, make_app, paths_in
@@ -346,7 +346,7 @@ async def test_a_prompt_on_the_command_line_starts_a_chat_and_sends_it(tmp_path:
 async def test_long_conversation_opens_with_its_latest_page(tmp_path: Path) -> None:
     from gpt_tui.core.models import Conversation, Message, Params
     from gpt_tui.core.storage import ConversationStore
-    from gpt_tui.ui.widgets.chat_view import PAGE
+    from gpt_tui.ui.widgets.chat_view import FIRST_PAGE, PAGE
 
     store = ConversationStore(paths_in(tmp_path).data_dir)
     messages = [Message("user" if i % 2 == 0 else "assistant", f"message {i}") for i in range(500)]
@@ -358,15 +358,27 @@ async def test_long_conversation_opens_with_its_latest_page(tmp_path: Path) -> N
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         views = [*app.screen.query(UserMessageView), *app.screen.query(ReplyView)]
-        assert len(views) == PAGE
-        assert "460 earlier messages" in str(app.screen.query_one("#earlier").render())
-        app.screen.query_one("#chat").focus()
+        assert len(views) == FIRST_PAGE
+        assert "484 earlier messages" in str(app.screen.query_one("#earlier").render())
+        chat = app.screen.query_one("#chat", ChatView)
+        chat.focus()
         await pilot.press("ctrl+u")
         await pilot.pause()
         views = [*app.screen.query(UserMessageView), *app.screen.query(ReplyView)]
-        assert len(views) == 2 * PAGE
+        assert len(views) == FIRST_PAGE + PAGE
         first = app.screen.query(UserMessageView).first()
-        assert first.message_id == messages[500 - 2 * PAGE].id
+        assert first.message_id == messages[500 - FIRST_PAGE - PAGE].id
+
+        # Scrolling to the top mounts the next page and keeps the same message in view.
+        top = chat.children[1]  # the first message, below the marker
+        before = top.virtual_region.y  # where it shows when scrolled to the top
+        await pilot.press("home")
+        await pilot.pause()
+        await pilot.pause()
+        views = [*app.screen.query(UserMessageView), *app.screen.query(ReplyView)]
+        assert len(views) == FIRST_PAGE + 2 * PAGE
+        assert chat.scroll_y > 0
+        assert top.virtual_region.y - chat.scroll_y == before
 
 
 async def test_sidebar_rename_pin_delete_and_undo(tmp_path: Path) -> None:
@@ -412,3 +424,25 @@ async def test_sidebar_rename_pin_delete_and_undo(tmp_path: Path) -> None:
         await pilot.pause()
         assert first in [s.id for s in app.service.list_conversations()]
         assert screen_of(app).conversation.id == first
+
+
+async def test_a_generated_title_shows_in_the_sidebar_and_the_chat_header(tmp_path: Path) -> None:
+    from textual.widgets import Static
+
+    from tests.fakes import RecordingProvider, Script, write_config
+
+    write_config(tmp_path, "[titles]\ngenerate = true\n")
+    env = {"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
+    provider = RecordingProvider([Script(["Plenty."]), Script(["Counting", " sheep"])])
+    app = make_app(tmp_path, env=env, provider=provider, model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await type_and_send(app, pilot, "how many sheep are there in Wales?")
+        await wait_idle(pilot)
+        for _ in range(20):
+            if screen_of(app).conversation.title == "Counting sheep":
+                break
+            await pilot.pause(0.05)
+        options = app.screen.query_one(ConversationList)
+        assert "Counting sheep" in str(options.get_option_at_index(options.option_count - 1).prompt)
+        header = str(app.screen.query_one("#chat-title", Static).render())
+        assert header.startswith("Counting sheep")

@@ -19,12 +19,14 @@ from gpt_tui.core.chat_service import (
     choose_default_model,
 )
 from gpt_tui.core.config import Defaults, ProviderSettings, Settings
+from gpt_tui.core.ledger import UsageLedger
 from gpt_tui.core.models import ErrorInfo, MessageStatus, Params, Usage
 from gpt_tui.core.planner import RequestPlanner
 from gpt_tui.core.pricing import PriceBook
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.titles import TitleSettings
 from gpt_tui.core.tokens import TokenCounter
 from tests.fakes import FrozenClock, RecordingProvider, Script
 
@@ -32,7 +34,12 @@ CONFIGURED = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", 
 
 
 def make_service(
-    root: Path, provider: RecordingProvider, *, save_interval: float = 1.0
+    root: Path,
+    provider: RecordingProvider,
+    *,
+    save_interval: float = 1.0,
+    ledger: UsageLedger | None = None,
+    titles: TitleSettings | None = None,
 ) -> ChatService:
     def make(settings: ProviderSettings) -> ChatProvider:
         return provider
@@ -43,7 +50,9 @@ def make_service(
         RequestPlanner(TokenCounter(), PriceBook()),
         default_params=Params(model="gpt-4o-mini"),
         save_interval=save_interval,
+        ledger=ledger,
         now=FrozenClock(),
+        titles=titles,
     )
 
 

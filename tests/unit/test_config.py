@@ -671,3 +671,34 @@ def test_provider_table_takes_every_profile_key(cfg: Path) -> None:
     assert provider.models == ("llama3.2",)
     assert dict(settings.profiles) == {"default": provider}
     assert settings.default_profile == "default"
+
+
+def test_defaults_take_every_parameter_a_preset_takes(tmp_path: Path) -> None:
+    from gpt_tui.core.chat_service import ChatService
+
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[defaults]\n"
+        "temperature = 0.3\n"
+        "presence_penalty = 0.5\n"
+        'stop = ["END"]\n'
+        "seed = 7\n"
+        'reasoning_effort = "low"\n'
+        'context = "last_turns"\n'
+        "context_turns = 4\n"
+        'response_format = "jason"\n',
+        encoding="utf-8",
+    )
+    settings, problems = load_settings(path, {})
+    params = ChatService.params_from_defaults("gpt-4o", settings.defaults)
+    assert (params.model, params.temperature) == ("gpt-4o", 0.3)
+    assert (params.extra.presence_penalty, params.extra.stop, params.extra.seed) == (
+        0.5,
+        ("END",),
+        7,
+    )
+    assert params.extra.reasoning_effort == "low"
+    assert (params.context, params.context_turns) == ("last_turns", 4)
+    assert params.extra.response_format is None
+    [problem] = problems
+    assert (problem.line, problem.key) == (9, "defaults.response_format")

@@ -32,6 +32,7 @@ from gpt_tui.core.chat_service import (
     ChatService,
     ReplyDelta,
     ReplyFinished,
+    TitleChanged,
     TurnEvent,
     TurnPlan,
     TurnRefused,
@@ -42,6 +43,7 @@ from gpt_tui.core.models import Conversation, Message, MessageStatus
 from gpt_tui.core.params import ParamError
 from gpt_tui.core.presets import PresetError
 from gpt_tui.core.providers.base import ProviderError
+from gpt_tui.core.search import SearchHit
 from gpt_tui.core.storage import StoreError
 from gpt_tui.core.text import printable
 from gpt_tui.paths import display_path
@@ -61,6 +63,7 @@ from gpt_tui.ui.messages import (
 from gpt_tui.ui.screens.dialogs import AskText, Confirm
 from gpt_tui.ui.screens.message_dialogs import PickCodeBlock
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
+from gpt_tui.ui.screens.search import SearchScreen
 from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
 from gpt_tui.ui.widgets.live_text import LiveText
 from gpt_tui.ui.widgets.message_list import MessageList
@@ -154,6 +157,14 @@ class ChatScreen(Screen[None]):
             "Code",
             tooltip="Show the next request as Python or curl, ready to copy (key redacted).",
             id="chat.request-code",
+        ),
+        Binding(
+            "ctrl+f",
+            "search",
+            "Search",
+            show=False,
+            tooltip="Search every message of every chat; Enter opens one at the match.",
+            id="chat.search",
         ),
         Binding(
             "ctrl+l",
@@ -286,6 +297,11 @@ class ChatScreen(Screen[None]):
         """What ctrl+p offers on this screen (besides conversations and themes)."""
         commands = [
             SystemCommand("New chat", "Start a new conversation (ctrl+n)", self.action_new_chat),
+            SystemCommand(
+                "Search all messages",
+                "Every message of every chat, every branch (ctrl+f)",
+                self.action_search,
+            ),
             SystemCommand(
                 "Stop the reply", "Stop streaming; keep the text (Esc)", self.action_stop
             ),
@@ -448,6 +464,41 @@ class ChatScreen(Screen[None]):
         self.conversation = self.service.new_conversation()
         await self._show_conversation()
         self.action_focus_prompt()
+
+    def action_search(self) -> None:
+        """ctrl+f: search every conversation; the hit chosen opens at its message."""
+        self.app.push_screen(SearchScreen(self.service, self.gpt_app.now()), self.open_hit)
+
+    async def open_hit(self, hit: SearchHit | None) -> None:
+        """Open the conversation of a search hit and show, highlight and scroll to its
+        message, switching to its branch when another one is shown."""
+        if hit is None:
+            return
+        try:
+            conversation = self.service.open(hit.conversation_id)
+        except StoreError as exc:
+            self.notify(str(exc), title="Could not open the conversation", severity="error")
+            return
+        note = ""
+        if hit.message_id is not None and hit.message_id not in conversation.tree:
+            note = "That message is no longer in this conversation (it was deleted)."
+        elif hit.message_id is not None:
+            try:
+                switched = self.service.select_message(conversation, hit.message_id)
+            except TurnRefused as exc:
+                switched, note = False, f"The match is on another branch. {exc}"
+            if switched:
+                note = "The match is on another branch: that branch is shown now."
+        chat = self.query_one(MessageList)
+        if conversation is not self.conversation or note:
+            self.conversation = conversation
+            await self._show_conversation()
+        if hit.message_id is not None and await chat.reveal(hit.message_id):
+            chat.focus()
+        else:
+            self.action_focus_prompt()
+        if note:
+            self.notify(note, title="Search")
 
     @on(ConversationChosen)
     async def open_conversation(self, event: ConversationChosen) -> None:
@@ -738,6 +789,13 @@ class ChatScreen(Screen[None]):
         self._warm = True
         self._ensure_model_data(self.conversation.params.model)
         self._list_models(self.conversation.params.profile)
+        self._catch_up_search()
+
+    @work(thread=True, exit_on_error=False, group="search-index")
+    def _catch_up_search(self) -> None:
+        """Index what changed on disk since the last run (everything, the first time) in
+        the background, so ctrl+f answers at once later."""
+        self.service.ensure_search_index()
 
     def _ensure_model_data(self, model: str) -> None:
         if self._warm and model not in self._loaded_models:
@@ -1106,6 +1164,10 @@ class ChatScreen(Screen[None]):
                 self._show_status()
             self.refresh_sidebar()
             self.refresh_bindings()
+        elif isinstance(event, TitleChanged):
+            if visible:
+                self._show_title()
+            self.refresh_sidebar()
         elif isinstance(event, ReplyFinished):
             self._workers.pop(event.conversation_id, None)
             self._live.pop(event.conversation_id, None)

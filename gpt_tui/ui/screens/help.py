@@ -73,7 +73,8 @@ class HelpScreen(ModalScreen[None]):
             yield Static(
                 Content(
                     "Enter sends, ctrl+j adds a line, Esc stops a reply. ctrl+p searches every "
-                    "command. Keys can be remapped in config.toml under [keymap] by their id. "
+                    "command, ctrl+f every message of every chat. Keys can be remapped in "
+                    "config.toml under [keymap] by their id. "
                     "In the chat (Tab, or click a message): j/k move between messages, e edits, "
                     "g regenerates, ← → switch branches. Drag with the mouse to select text in "
                     "a message; ctrl+c copies it."

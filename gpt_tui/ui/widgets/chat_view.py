@@ -8,6 +8,7 @@ from typing import ClassVar
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Static
 
 from gpt_tui.core.models import DEMO_MODEL, Message, MessageStatus
@@ -89,7 +90,11 @@ class ReplyView(Vertical):
 
 
 PAGE = 40
-"""Messages mounted at a time: a long conversation opens with its latest page only."""
+"""Messages mounted at a time when earlier ones are asked for."""
+
+FIRST_PAGE = 16
+"""Messages mounted when a conversation opens: more than a tall terminal shows, few enough
+to draw at once; scrolling to the top (or ctrl+u) mounts earlier ones a page at a time."""
 
 
 class EarlierMessages(Static):
@@ -104,8 +109,9 @@ class EarlierMessages(Static):
 class ChatView(VerticalScroll):
     """The messages of one conversation; follows a streaming reply unless scrolled up.
 
-    Only the latest :data:`PAGE` messages are mounted at first (thousands of Markdown
-    widgets would take seconds and hundreds of MB); "show earlier" mounts more.
+    Only the latest :data:`FIRST_PAGE` messages are mounted at first (thousands of
+    Markdown widgets would take seconds and hundreds of MB); scrolling to the top, a click
+    on the marker there or ctrl+u mounts :data:`PAGE` more, keeping the view in place.
     """
 
     can_focus = True
@@ -141,7 +147,7 @@ class ChatView(VerticalScroll):
         self._views.clear()
         self._excluded = frozenset()
         shown = [m for m in messages if m.role != "system"]
-        self._hidden, shown = shown[:-PAGE], shown[-PAGE:]
+        self._hidden, shown = shown[:-FIRST_PAGE], shown[-FIRST_PAGE:]
         views = [self._view_for(m, live_text.get(m.id)) for m in shown]
         if self._hidden:
             await self.mount(EarlierMessages(self._earlier_text(), id="earlier", markup=False))
@@ -157,17 +163,49 @@ class ChatView(VerticalScroll):
             f"to show {count} more"
         )
 
-    async def show_earlier(self) -> None:
-        """Mount the previous page of messages above the ones shown."""
+    async def show_earlier(self, pages: int = 1) -> None:
+        """Mount the previous page (or ``pages`` pages) of messages above the ones shown;
+        what was on screen stays where it was."""
         if not self._hidden:
             return
-        page, self._hidden = self._hidden[-PAGE:], self._hidden[:-PAGE]
+        count = PAGE * max(1, pages)
+        page, self._hidden = self._hidden[-count:], self._hidden[:-count]
         marker = self.query_one("#earlier", EarlierMessages)
+        top = next((c for c in self.children if c is not marker), None)
+        offset = self.scroll_y - top.virtual_region.y if top is not None else 0
         await self.mount_all([self._view_for(m, None) for m in page], after=marker)
         if self._hidden:
             marker.update(self._earlier_text())
         else:
             await marker.remove()
+        if top is not None:
+            self.release_anchor()
+            self.call_after_refresh(self._keep_in_view, top, offset)
+
+    def _keep_in_view(self, widget: Widget, offset: float) -> None:
+        self.scroll_to(y=widget.virtual_region.y + offset, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old: float, new: float) -> None:
+        super().watch_scroll_y(old, new)
+        # Only when the user scrolled up (a conversation being opened also passes 0).
+        if new <= 0 < old and self._hidden and self._anchor_released:
+            self.run_worker(self.show_earlier(), exclusive=True, group="earlier")
+
+    async def reveal(self, message_id: str) -> bool:
+        """Mount earlier pages until ``message_id`` is shown, then scroll it into view;
+        False when it is not on the shown branch."""
+        if self.view_of(message_id) is None:
+            hidden = [m.id for m in self._hidden]
+            if message_id not in hidden:
+                return False
+            from_end = len(hidden) - hidden.index(message_id)
+            await self.show_earlier(pages=-(-from_end // PAGE))
+        view = self.view_of(message_id)
+        if view is None:
+            return False
+        self.release_anchor()
+        self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
+        return True
 
     async def add_message(self, message: Message, text: str | None = None) -> None:
         """Show one more message at the end (``text`` in place of a streaming reply's)."""

@@ -245,9 +245,16 @@ class MessageList(ChatView):
             self.cursor = None
         await self._sync_bars()
 
-    async def show_earlier(self) -> None:
-        await super().show_earlier()
+    async def show_earlier(self, pages: int = 1) -> None:
+        await super().show_earlier(pages)
         await self._sync_bars()
+
+    async def reveal(self, message_id: str) -> bool:
+        """Show ``message_id`` (mounting earlier pages) and put the highlight on it."""
+        if not await super().reveal(message_id):
+            return False
+        self.cursor = message_id
+        return True
 
     async def add_message(self, message: Message, text: str | None = None) -> None:
         self._messages[message.id] = message

@@ -38,6 +38,19 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 _PARSER = MarkdownIt("gfm-like")
+_RICH_PARSER = MarkdownIt().enable("strikethrough").enable("table")
+"""The parser Rich's Markdown builds anew for each text (its setup costs more than parsing
+a short block), shared by every block instead."""
+
+COMMON_LEXERS = ("python", "javascript", "typescript", "bash", "sql", "json", "yaml")
+"""Code languages whose highlighters are prepared in the background after launch: the
+first use of one compiles dozens of regular expressions (tens of ms each language)."""
+
+
+def prepare_highlighters() -> None:
+    """Build the common Pygments lexers once (blocking: the app runs it in a thread)."""
+    for name in COMMON_LEXERS:
+        _ = Syntax("", name).lexer  # Pygments compiles a lexer class's rules on first use
 
 
 def split_blocks(text: str) -> list[str]:
@@ -173,9 +186,7 @@ def _console(look: MarkdownLook) -> Console:
 
 def render_block(source: str, look: MarkdownLook, width: int, base: Style) -> list[Strip]:
     """One Markdown block as lines ``width`` cells wide (no blank lines around it)."""
-    markdown = _markdown_type(look.code_background)(
-        source, code_theme=look.code_theme, hyperlinks=False
-    )
+    markdown = _markdown_type(look.code_background)(source, look.code_theme)
     console = _console(look)
     options = console.options.update(width=max(width, 1), height=None)
     lines = console.render_lines(markdown, options, style=base, pad=True, new_lines=False)
@@ -200,6 +211,17 @@ def _markdown_type(code_background: str) -> type[RichMarkdown]:
             "fence": Code,
             "code_block": Code,
         }
+
+        def __init__(self, markup: str, code_theme: str) -> None:
+            # Rich's own __init__, with the shared parser instead of a new one per block.
+            self.markup = markup
+            self.parsed = _RICH_PARSER.parse(markup)
+            self.code_theme = code_theme
+            self.justify = None
+            self.style = "none"
+            self.hyperlinks = False
+            self.inline_code_lexer = None
+            self.inline_code_theme = code_theme
 
     return ReplyMarkdown
 
