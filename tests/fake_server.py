@@ -432,6 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "finish_reason": "stop" if sent == len(pieces) - 1 else None,
             }
             self._write_chunk(_frame({**base, "choices": [choice]}))
+            self.server.fake.streamed.append((time.monotonic(), pieces[sent]))
 
         usage = reply.usage_for(len(pieces))
         if include_usage and usage is not None:
@@ -536,6 +537,8 @@ class FakeOpenAIServer:
         ``api-key`` header) gets an OpenAI-style 401, on every route."""
         self.requests: list[RecordedRequest] = []
         """Every request received, in order (appended under a lock)."""
+        self.streamed: list[tuple[float, str]] = []
+        """Every streamed content chunk as (``time.monotonic()`` once written, its text)."""
         self._replies: deque[ScriptedReply] = deque(replies or [])
         self._lock = threading.Lock()
         self._recorded = threading.Condition(self._lock)

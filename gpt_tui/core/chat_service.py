@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from gpt_tui.core.capabilities import capabilities_for
 from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
@@ -179,6 +179,19 @@ class TitleChanged:
 
 
 TurnEvent = TurnStarted | ReplyDelta | ReplyFinished | TitleChanged
+
+
+@dataclass(frozen=True, slots=True)
+class ExternalChanges:
+    """What another gpt-tui process on the same data folder changed (see
+    :meth:`ChatService.changes_elsewhere`)."""
+
+    list_changed: bool
+    """``index.json`` changed: the conversation list should be read again."""
+    conversations: tuple[str, ...] = ()
+    """Open conversations whose file changed; their objects now hold the merged version."""
+
+
 EventSink = Callable[[TurnEvent], None]
 
 DELTA_INTERVAL = 1 / 30
@@ -317,24 +330,45 @@ class ChatService:
         """The conversation with this id (raises :class:`StoreError` if it cannot be read).
 
         A reply still marked streaming when read from disk was cut off by a crash or a
-        kill: it is marked interrupted (its text is kept).
+        kill: it is marked interrupted (its text is kept), unless another gpt-tui is
+        streaming it right now.
         """
         if conversation_id in self._open:
             return self._open[conversation_id]
         conversation = self._store.load(conversation_id)
-        repaired = False
-        for message in conversation.tree.all():
-            if message.status is MessageStatus.STREAMING:
-                message.status = MessageStatus.INTERRUPTED
-                message.error = ErrorInfo(
-                    "The reply was cut off when gpt-tui stopped",
-                    "Press ctrl+r to ask again; the text above is kept.",
-                )
-                repaired = True
-        if repaired:
-            self._save(conversation, update_index=False)
+        self._repair_cut_off(conversation)
         self._open[conversation_id] = conversation
         return conversation
+
+    def _repair_cut_off(self, conversation: Conversation) -> None:
+        """Mark replies left streaming by a process that is gone as interrupted, and save."""
+        cut_off = [m for m in conversation.tree.all() if m.status is MessageStatus.STREAMING]
+        if not cut_off or self._store.streaming_elsewhere(conversation.id):
+            return
+        for message in cut_off:
+            message.status = MessageStatus.INTERRUPTED
+            message.error = ErrorInfo(
+                "The reply was cut off when gpt-tui stopped",
+                "Press ctrl+r to ask again; the text above is kept.",
+            )
+        self._save(conversation, update_index=False)
+
+    def changes_elsewhere(self) -> ExternalChanges:
+        """What other gpt-tui processes on this data folder changed since the last look:
+        whether the conversation list changed, and which open conversations (not streaming
+        here) had changes merged in. Cheap: one ``stat`` per file when nothing changed."""
+        changed: list[str] = []
+        for conversation_id, conversation in list(self._open.items()):
+            if conversation_id in self._streaming:
+                continue
+            try:
+                merged = self._store.sync(conversation)
+            except StoreError:
+                continue
+            if merged:
+                self._repair_cut_off(conversation)
+                changed.append(conversation_id)
+        return ExternalChanges(self._store.index_changed(), tuple(changed))
 
     def export(self, conversation: Conversation, fmt: str, directory: Path) -> Path:
         """Write the conversation to ``directory`` as Markdown ("md") or JSON; returns the file.
@@ -415,15 +449,30 @@ class ChatService:
         return value if isinstance(value, str) else None
 
     def remember_state(self, **values: object) -> None:
-        """Persist small UI state (last conversation, setup dismissed…)."""
-        state = dict(self._store.load_state())
-        if all(state.get(k) == v for k, v in values.items()):
-            return
-        state.update(values)
+        """Persist small UI state (last conversation, setup dismissed…); keys other
+        processes wrote meanwhile are kept."""
         try:
-            self._store.save_state(state)
+            self._store.update_state(lambda state: state.update(values))
         except StoreError:
             log.warning("could not save UI state", exc_info=True)
+
+    def remember_drafts(self, drafts: Mapping[str, str], keep: int) -> None:
+        """Persist unsent drafts by conversation id (an empty text forgets one), keeping
+        the ``keep`` newest. Only these ids change, so drafts another process saved stay."""
+
+        def change(state: dict[str, object]) -> None:
+            saved = state.get("drafts")
+            merged = dict(cast(dict[str, str], saved)) if isinstance(saved, dict) else {}
+            for conversation_id, text in drafts.items():
+                merged.pop(conversation_id, None)
+                if text.strip():
+                    merged[conversation_id] = text
+            state["drafts"] = dict(list(merged.items())[-keep:])
+
+        try:
+            self._store.update_state(change)
+        except StoreError:
+            log.warning("could not save drafts", exc_info=True)
 
     def state(self) -> dict[str, object]:
         return dict(self._store.load_state())
@@ -708,7 +757,8 @@ class ChatService:
         self._streaming.add(conversation.id)
         self._open[conversation.id] = conversation
         try:
-            reply = await self._run_turn(conversation, plan, emit)
+            with self._store.turn_lock(conversation.id):
+                reply = await self._run_turn(conversation, plan, emit)
         finally:
             self._streaming.discard(conversation.id)
         if (

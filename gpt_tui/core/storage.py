@@ -6,6 +6,8 @@ Layout under the data folder ``root``::
     index.json                {"schema_version": 1, "conversations": [summary, ...]}
     state.json                a small dict of UI state (last conversation, dismissed hints)
     corrupt/                  unreadable conversation files, moved here and never deleted
+    .lock                     held while a process changes the index, a conversation or state
+    locks/<id>.lock           held (shared) by every process streaming a reply into <id>
 
 The index exists so the sidebar never opens every conversation file; it is only a cache
 and is rebuilt from the conversation files whenever it is missing or damaged. Every write
@@ -14,19 +16,33 @@ or the new one. Nothing is created on disk until the first write.
 
 Problems the user should hear about but that do not stop the app (a file moved aside, a
 rebuilt index) are collected as notices; the app shows them once via :meth:`take_notices`.
+
+Several processes (two terminals) may use one folder. Every read-modify-write of a shared
+file happens under an exclusive ``flock`` on ``.lock``, after re-reading the file if another
+process replaced it since this one last read or wrote it (its inode, size and mtime tell):
+the index gets only this process's change (one summary added, updated or removed), and a
+conversation file another process changed is merged with this process's version
+(:func:`~gpt_tui.core.merge.merge_conversations`) instead of overwritten. Where ``fcntl``
+is missing (Windows) the locks are skipped: the re-read before each write still narrows the
+window in which two processes' changes can collide to the few milliseconds of a write, but
+a reply streaming in another process cannot be told from one cut off by a crash.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from gpt_tui.core.fsutil import atomic_write_text
+from gpt_tui.core.merge import merge_conversations
 from gpt_tui.core.models import (
     SCHEMA_VERSION,
     Conversation,
@@ -62,6 +78,60 @@ class _UnreadableError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class _Stamp(NamedTuple):
+    """What tells one version of a file from the next: every atomic write is a new inode."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+def _stamp_of(info: os.stat_result) -> _Stamp:
+    return _Stamp(info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def _stat(path: Path) -> _Stamp | None:
+    """The file's stamp; None when it is missing or cannot be examined."""
+    try:
+        return _stamp_of(path.stat())
+    except OSError:
+        return None
+
+
+def _read_stamped(path: Path) -> tuple[bytes, _Stamp]:
+    """The file's bytes and a stamp no newer than the version read: the stat comes
+    first, so a replacement in between only makes the next check read the file again."""
+    stamp = _stamp_of(path.stat())
+    return path.read_bytes(), stamp
+
+
+if sys.platform != "win32":
+    import fcntl
+
+    def _lock(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
+        """Take an advisory lock on ``fd``; False when ``wait`` is off and it is held."""
+        flags = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            fcntl.flock(fd, flags if wait else flags | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+else:  # pragma: no cover - no flock: see the module docstring
+
+    def _lock(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
+        return True
+
+
+def _open_lock_file(path: Path) -> int:
+    """A descriptor of the lock file ``path`` (created if needed); -1 if it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    except OSError:
+        return -1
 
 
 def is_valid_id(conversation_id: str) -> bool:
@@ -106,8 +176,9 @@ def _os_error_text(exc: OSError) -> str:
 class ConversationStore:
     """Reads and writes conversations, the index and UI state under one folder.
 
-    The index is read once and then kept in memory (id -> summary), so saving does not
-    re-read it. Methods are safe to call from several threads.
+    The index is kept in memory (id -> summary) and read again only when another process
+    replaced ``index.json`` (a ``stat`` tells). Methods are safe to call from several
+    threads and from several processes (see the module docstring).
     """
 
     def __init__(self, root: Path, *, search_index: StoreObserver | None = None) -> None:
@@ -115,8 +186,18 @@ class ConversationStore:
         self._root = root
         self._observer = search_index
         self._index: dict[str, ConversationSummary] | None = None
+        self._index_stamp: _Stamp | None = None
+        self._stamps: dict[str, _Stamp] = {}
+        """Per conversation id, the file version this process last read or wrote."""
+        self._bases: dict[str, dict[str, Any]] = {}
+        """Per conversation id, its content as last read or written (the merge base)."""
+        self._merged: set[str] = set()
+        """Conversations another process's changes were merged into, not yet reported by
+        :meth:`sync`."""
         self._notices: list[str] = []
         self._lock = threading.RLock()
+        self._lock_fd = -1
+        self._lock_depth = 0
 
     @property
     def root(self) -> Path:
@@ -143,10 +224,32 @@ class ConversationStore:
         _check_id(conversation_id)
         return self._conversations_dir / f"{conversation_id}.json"
 
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the thread lock and the folder's inter-process lock (re-entrant).
+
+        A lock file that cannot be made (a read-only or missing folder) is skipped: the
+        write that follows then fails with a message naming its own file.
+        """
+        with self._lock:
+            if self._lock_depth == 0:
+                self._lock_fd = _open_lock_file(self._root / ".lock")
+                if self._lock_fd >= 0:
+                    _lock(self._lock_fd)
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if self._lock_depth == 0 and self._lock_fd >= 0:
+                    fd, self._lock_fd = self._lock_fd, -1
+                    os.close(fd)  # closing releases the lock
+
     # -- public API -------------------------------------------------------------------
 
     def list_summaries(self) -> list[ConversationSummary]:
-        """Newest ``updated_at`` first. Reads only ``index.json``.
+        """Newest ``updated_at`` first. Reads only ``index.json``, and only when it is new
+        or another process replaced it since this one last read or wrote it.
 
         If the index is missing, unreadable, or not the expected shape, it is rebuilt from
         the conversation files (and written), recording a notice. Never raises for a bad
@@ -168,7 +271,7 @@ class ConversationStore:
         with self._lock:
             path = self._conversation_path(conversation_id)
             try:
-                return self._read_conversation(path, conversation_id)
+                conversation, stamp = self._read_stamped_conversation(path, conversation_id)
             except FileNotFoundError as exc:
                 self._forget(conversation_id)
                 raise StoreError(f"Conversation file {path} does not exist") from exc
@@ -179,6 +282,9 @@ class ConversationStore:
                 raise StoreError(
                     f"Conversation file {path} is unreadable ({exc.reason}); {where}"
                 ) from exc
+            self._stamps[conversation_id] = stamp
+            self._bases[conversation_id] = conversation.to_dict()
+            return conversation
 
     def save(self, conversation: Conversation, *, update_index: bool = True) -> None:
         """Atomically write the conversation file; then, if ``update_index``, upsert its
@@ -187,35 +293,96 @@ class ConversationStore:
         Pass ``update_index=False`` for frequent intermediate saves (a streaming reply);
         the next full save brings the index up to date. Raises :class:`StoreError` when a
         file cannot be written.
+
+        When another process changed the file since this one read or wrote it, its version
+        is first merged into ``conversation`` (which then holds both sides' messages).
         """
-        with self._lock:
-            path = self._conversation_path(conversation.id)
-            self._write_json(path, conversation.to_dict())
+        path = self._conversation_path(conversation.id)
+        with self._exclusive():
+            self._merge_from_disk(conversation, path)
+            data = conversation.to_dict()
+            self._write_json(path, data)
+            self._remember(conversation.id, path, data)
             if update_index:
-                index = self._load_index()
-                index[conversation.id] = conversation.summary()
-                self._write_index(index)
+                self._change_index(conversation.id, conversation.summary())
                 if self._observer is not None:
                     self._observer.update(conversation)
 
+    def sync(self, conversation: Conversation) -> bool:
+        """Merge in what another process saved to this conversation since this one last
+        read or wrote it; returns whether anything was merged, here or by a :meth:`save`
+        since the last call. Cheap (one ``stat``) when nothing changed. A file that is
+        gone or unreadable is left to :meth:`load`.
+        """
+        with self._lock:
+            path = self._conversation_path(conversation.id)
+            known = self._stamps.get(conversation.id)
+            if known is not None and _stat(path) != known:
+                with self._exclusive():
+                    self._merge_from_disk(conversation, path)
+            if conversation.id in self._merged:
+                self._merged.discard(conversation.id)
+                return True
+            return False
+
+    def index_changed(self) -> bool:
+        """Whether another process replaced ``index.json`` since this one last read or
+        wrote it (one ``stat``; :meth:`list_summaries` then reads it again)."""
+        with self._lock:
+            return self._index is not None and _stat(self._index_path) != self._index_stamp
+
+    @contextlib.contextmanager
+    def turn_lock(self, conversation_id: str) -> Iterator[None]:
+        """Hold, while a reply streams, a shared lock that tells other processes the reply
+        marked streaming on disk is alive (see :meth:`streaming_elsewhere`). The system
+        drops it when the process dies, even by ``kill -9``. Best effort: a lock file that
+        cannot be made only means other processes may take the reply for cut off.
+        """
+        fd = self._open_turn_lock(conversation_id)
+        try:
+            if fd >= 0:
+                _lock(fd, shared=True)
+            yield
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def streaming_elsewhere(self, conversation_id: str) -> bool:
+        """Whether some process holds :meth:`turn_lock` for this conversation now."""
+        fd = self._open_turn_lock(conversation_id)
+        if fd < 0:
+            return False
+        try:
+            return not _lock(fd, wait=False)
+        finally:
+            os.close(fd)
+
+    def update_state(self, change: Callable[[dict[str, object]], None]) -> None:
+        """Read the UI state, let ``change`` edit it in place, and write it back if it
+        changed, all under the inter-process lock (two processes' keys both survive)."""
+        with self._exclusive():
+            state = self.load_state()
+            before = json.dumps(state, sort_keys=True, default=str)
+            change(state)
+            if json.dumps(state, sort_keys=True, default=str) != before:
+                self._write_json(self._state_path, dict(state))
+
     def delete(self, conversation_id: str) -> None:
         """Remove a conversation's file and index entry; deleting a missing one is a no-op."""
-        with self._lock:
-            path = self._conversation_path(conversation_id)
+        path = self._conversation_path(conversation_id)
+        with self._exclusive():
             try:
                 path.unlink(missing_ok=True)
             except OSError as exc:
                 raise StoreError(f"Could not delete {path}: {_os_error_text(exc)}") from exc
-            index = self._load_index()
-            if index.pop(conversation_id, None) is not None:
-                self._write_index(index)
+            self._change_index(conversation_id, None)
             if self._observer is not None:
                 self._observer.remove(conversation_id)
 
     def trash(self, conversation_id: str) -> None:
         """Move a conversation to ``trash/`` (out of the list, still on disk for undo)."""
-        with self._lock:
-            path = self._conversation_path(conversation_id)
+        path = self._conversation_path(conversation_id)
+        with self._exclusive():
             target = self.root / "trash" / path.name
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -224,9 +391,7 @@ class ConversationStore:
                 pass
             except OSError as exc:
                 raise StoreError(f"Could not delete {path}: {_os_error_text(exc)}") from exc
-            index = self._load_index()
-            if index.pop(conversation_id, None) is not None:
-                self._write_index(index)
+            self._change_index(conversation_id, None)
             if self._observer is not None:
                 self._observer.remove(conversation_id)
 
@@ -265,7 +430,7 @@ class ConversationStore:
 
     def save_state(self, state: Mapping[str, object]) -> None:
         """Atomically write the UI state; values must be JSON types."""
-        with self._lock:
+        with self._exclusive():
             self._write_json(self._state_path, dict(state))
 
     def take_notices(self) -> list[str]:
@@ -277,7 +442,13 @@ class ConversationStore:
     # -- conversations ----------------------------------------------------------------
 
     def _read_conversation(self, path: Path, conversation_id: str) -> Conversation:
-        """Parse one conversation file.
+        """:meth:`_read_stamped_conversation` without the stamp."""
+        return self._read_stamped_conversation(path, conversation_id)[0]
+
+    def _read_stamped_conversation(
+        self, path: Path, conversation_id: str
+    ) -> tuple[Conversation, _Stamp]:
+        """Parse one conversation file; also the stamp of the version read.
 
         Raises :class:`_UnreadableError` for broken content, :class:`StoreError` for a
         newer schema or an OS error (other than a missing file, which propagates as
@@ -285,7 +456,7 @@ class ConversationStore:
         copied file becomes a separate conversation rather than overwriting the original.
         """
         try:
-            raw = path.read_bytes()
+            raw, stamp = _read_stamped(path)
         except FileNotFoundError:
             raise
         except OSError as exc:
@@ -304,7 +475,38 @@ class ConversationStore:
         except (ValueError, OverflowError) as exc:  # e.g. a number too large for a float
             raise _UnreadableError(f"invalid value: {exc}") from exc
         conversation.id = conversation_id
-        return conversation
+        return conversation, stamp
+
+    def _merge_from_disk(self, conversation: Conversation, path: Path) -> bool:
+        """If another process replaced the file since this one read or wrote it, merge its
+        version into ``conversation`` in place; returns whether it did. Call with the
+        inter-process lock held. A missing or unreadable file has nothing to merge."""
+        stamp = _stat(path)
+        if stamp is None or stamp == self._stamps.get(conversation.id):
+            return False
+        try:
+            theirs, stamp = self._read_stamped_conversation(path, conversation.id)
+        except (FileNotFoundError, _UnreadableError, StoreError):
+            return False
+        merged = merge_conversations(conversation, theirs, self._bases.get(conversation.id))
+        for name in Conversation.__slots__:
+            setattr(conversation, name, getattr(merged, name))
+        self._stamps[conversation.id] = stamp
+        self._bases[conversation.id] = theirs.to_dict()
+        self._merged.add(conversation.id)
+        return True
+
+    def _remember(self, conversation_id: str, path: Path, data: dict[str, Any]) -> None:
+        """Note the version just written (call with the inter-process lock held)."""
+        stamp = _stat(path)
+        if stamp is not None:
+            self._stamps[conversation_id] = stamp
+        self._bases[conversation_id] = data
+
+    def _open_turn_lock(self, conversation_id: str) -> int:
+        """A descriptor of ``locks/<id>.lock`` (created if needed); -1 if it cannot be."""
+        _check_id(conversation_id)
+        return _open_lock_file(self._root / "locks" / f"{conversation_id}.lock")
 
     def _move_aside(self, path: Path, reason: str) -> str | None:
         """Move an unreadable file into ``corrupt/`` and record a notice.
@@ -336,12 +538,13 @@ class ConversationStore:
     # -- index ------------------------------------------------------------------------
 
     def _load_index(self) -> dict[str, ConversationSummary]:
-        """The in-memory index, reading ``index.json`` (or rebuilding it) the first time."""
-        if self._index is not None:
+        """The in-memory index, reading ``index.json`` (or rebuilding it) the first time
+        and whenever another process replaced it since."""
+        if self._index is not None and _stat(self._index_path) == self._index_stamp:
             return self._index
         problem: str | None = None
         try:
-            raw = self._index_path.read_bytes()
+            raw, stamp = _read_stamped(self._index_path)
         except FileNotFoundError:
             problem = None
         except OSError as exc:
@@ -352,9 +555,21 @@ class ConversationStore:
             except _UnreadableError as exc:
                 problem = f"was unreadable: {exc.reason}"
             else:
+                self._index_stamp = stamp
                 return self._index
         self._index = self._rebuild_index(problem)
+        self._index_stamp = _stat(self._index_path)
         return self._index
+
+    def _change_index(self, conversation_id: str, summary: ConversationSummary | None) -> None:
+        """Upsert (or, with None, remove) one entry of the newest index on disk and write
+        it: other processes' entries are kept. Call with the inter-process lock held."""
+        index = self._load_index()
+        if summary is not None:
+            index[conversation_id] = summary
+        elif index.pop(conversation_id, None) is None:
+            return
+        self._write_index(index)
 
     def _rebuild_index(self, problem: str | None) -> dict[str, ConversationSummary]:
         """Build the index from the conversation files and write it (best effort).
@@ -388,22 +603,22 @@ class ConversationStore:
         why = "index.json was missing" if problem is None else f"index.json {problem}"
         self._notices.append(f"Rebuilt the conversation list from {len(index)} file(s) ({why})")
         try:
-            self._write_index(index)
+            with self._exclusive():
+                self._write_index(index)
         except StoreError as exc:
             self._notices.append(str(exc))
         return index
 
     def _forget(self, conversation_id: str) -> None:
         """Drop an id from the index; writing the index is best effort."""
-        index = self._load_index()
-        if index.pop(conversation_id, None) is None:
-            return
         try:
-            self._write_index(index)
+            with self._exclusive():
+                self._change_index(conversation_id, None)
         except StoreError as exc:
             self._notices.append(str(exc))
 
     def _write_index(self, index: Mapping[str, ConversationSummary]) -> None:
+        """Write the index and note its stamp (call with the inter-process lock held)."""
         summaries = sorted(index.values(), key=lambda s: (s.updated_at, s.id), reverse=True)
         self._write_json(
             self._index_path,
@@ -412,6 +627,7 @@ class ConversationStore:
                 "conversations": [s.to_dict() for s in summaries],
             },
         )
+        self._index_stamp = _stat(self._index_path)
 
     # -- files ------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -155,8 +156,11 @@ async def test_reopening_after_a_crash_marks_streaming_reply_interrupted(tmp_pat
         await asyncio.sleep(0)
     while saved_messages(tmp_path)[-1]["content"] != "cut here":
         await asyncio.sleep(0)
-    # A second process (as after kill -9) reads what is on disk.
-    fresh = make_service(tmp_path, RecordingProvider())
+    # A second process reads what is on disk as a kill -9 left it: a copy of the folder,
+    # whose turn lock no live process holds (in the same folder the reply is live).
+    after_kill = tmp_path.parent / f"{tmp_path.name}-after-kill"
+    shutil.copytree(tmp_path, after_kill)
+    fresh = make_service(after_kill, RecordingProvider())
     reopened = fresh.open(conversation.id)
     assert reopened.messages[-1].status is MessageStatus.INTERRUPTED
     assert reopened.messages[-1].content == "cut here"

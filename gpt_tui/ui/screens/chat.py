@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -73,6 +74,11 @@ from gpt_tui.ui.widgets.usage_panel import LiveStats, UsagePanel
 
 MAX_DRAFTS = 200
 """Drafts kept across restarts (the most recent ones)."""
+DRAFT_SAVE_DELAY = 1.0
+"""Seconds without a keystroke before the draft is saved (a keystroke restarts the wait, so
+the save comes 1 to 2 s after the last key; never a write per keystroke)."""
+ELSEWHERE_CHECK_S = 2.0
+"""How often to look for changes another gpt-tui on the same data folder saved."""
 UNDO_SECONDS = 10.0
 """How long a deleted conversation can be brought back with "u"."""
 LARGE_DRAFT = 20_000
@@ -193,6 +199,9 @@ class ChatScreen(Screen[None]):
         self._estimate_timer: Timer | None = None
         self._drafts: dict[str, str] = {}
         """Unsent prompt text per conversation, kept across switches and restarts."""
+        self._unsaved_drafts: set[str] = set()
+        """Conversations whose draft changed since drafts were last saved."""
+        self._draft_timer: Timer | None = None
         self._shown_id: str | None = None
         self._deleted: str | None = None
         """The conversation deleted last, while "undo" can still bring it back."""
@@ -235,6 +244,16 @@ class ChatScreen(Screen[None]):
         self.query_one(PromptInput).focus()
         for notice in self.service.take_notices():
             self.notify(notice, severity="warning", timeout=10)
+        self.set_interval(ELSEWHERE_CHECK_S, self._check_elsewhere)
+
+    async def _check_elsewhere(self) -> None:
+        """Show what another gpt-tui on the same data folder saved: a new conversation
+        list, and the conversation on screen again when it changed there."""
+        changes = self.service.changes_elsewhere()
+        if self.conversation.id in changes.conversations and self._editing is None:
+            await self._show_conversation()
+        elif changes.list_changed:
+            self.refresh_sidebar()
 
     # Layout --------------------------------------------------------------------------
 
@@ -600,16 +619,15 @@ class ChatScreen(Screen[None]):
         prompt = self.query_one(PromptInput)
         if self._shown_id is not None and self._shown_id != conversation.id:
             self._keep_draft(self._shown_id, prompt.text)
-        if self._shown_id != conversation.id:
+        switched = self._shown_id != conversation.id
+        if switched:
             if self._editing is not None:
                 self._end_edit()
             prompt.text = self._drafts.pop(conversation.id, "")
         self._shown_id = conversation.id
-        live = {
-            m.id: self.service.live_text(m.id)
-            for m in conversation.messages
-            if m.status is MessageStatus.STREAMING
-        }
+        if switched and self._unsaved_drafts:
+            self.save_drafts()
+        live = self._live_texts(conversation.messages)
         chat = self.query_one(MessageList)
         await chat.show_messages(conversation.id, conversation.messages, live)
         await chat.set_branches(self._branch_positions())
@@ -625,6 +643,12 @@ class ChatScreen(Screen[None]):
         if conversation.messages:
             self.service.remember_state(last_conversation_id=conversation.id)
 
+    def _live_texts(self, messages: Sequence[Message]) -> dict[str, str]:
+        """The text streamed so far of replies streaming here. A reply another gpt-tui is
+        streaming has none here: it shows what that process last saved."""
+        streaming = (m.id for m in messages if m.status is MessageStatus.STREAMING)
+        return {mid: text for mid in streaming if (text := self.service.live_text(mid))}
+
     def _keep_draft(self, conversation_id: str, text: str) -> None:
         if text.strip():
             self._drafts[conversation_id] = text
@@ -632,11 +656,22 @@ class ChatScreen(Screen[None]):
             self._drafts.pop(conversation_id, None)
 
     def save_drafts(self) -> None:
-        """Persist unsent drafts (at quit; never on every keystroke)."""
+        """Persist the drafts changed since the last save: once typing pauses, on a switch
+        of conversation and at quit (never on every keystroke)."""
+        if self._draft_timer is not None:
+            self._draft_timer.stop()
+            self._draft_timer = None
+        if not self._unsaved_drafts:
+            return
+        texts = dict(self._drafts)
         if self._shown_id is not None:
-            self._keep_draft(self._shown_id, self.query_one(PromptInput).text)
-        newest = dict(list(self._drafts.items())[-MAX_DRAFTS:])
-        self.service.remember_state(drafts=newest)
+            editing = self._editing is not None
+            texts[self._shown_id] = (
+                self._draft_before_edit if editing else self.query_one(PromptInput).text
+            )
+        changes = {cid: texts.get(cid, "") for cid in self._unsaved_drafts}
+        self._unsaved_drafts.clear()
+        self.service.remember_drafts(changes, MAX_DRAFTS)
 
     def refresh_sidebar(self) -> None:
         self.query_one(Sidebar).show(
@@ -734,7 +769,14 @@ class ChatScreen(Screen[None]):
 
     @on(TextArea.Changed, "#prompt")
     def draft_changed(self) -> None:
-        """Recount at once for normal drafts; for huge pastes, once typing pauses."""
+        """Recount at once for normal drafts; for huge pastes, once typing pauses. Save the
+        draft once typing pauses."""
+        if self._shown_id is not None and self._editing is None:
+            self._unsaved_drafts.add(self._shown_id)
+            if self._draft_timer is None:
+                self._draft_timer = self.set_timer(DRAFT_SAVE_DELAY, self.save_drafts)
+            else:
+                self._draft_timer.reset()
         if len(self.query_one(PromptInput).text) < LARGE_DRAFT:
             self.refresh_estimate()
             return
@@ -1066,9 +1108,7 @@ class ChatScreen(Screen[None]):
         ids = [m.id for m in path]
         start = 0 if anchor_id is None else ids.index(anchor_id) + 1
         tail = path[start:]
-        live = {
-            m.id: self.service.live_text(m.id) for m in path if m.status is MessageStatus.STREAMING
-        }
+        live = self._live_texts(path)
         if started is not None:
             live[started] = ""
         chat = self.query_one(MessageList)
