@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from gpt_tui.core.models import Usage
@@ -52,3 +53,26 @@ def test_malformed_chunks_are_skipped_not_raised() -> None:
         assert all(isinstance(e, UsageReported) for e in events)
     usage = next(iter(_chunk_events({"usage": {"prompt_tokens": "x", "completion_tokens": True}})))
     assert usage == UsageReported(Usage(prompt_tokens=0, completion_tokens=0))
+
+
+async def test_the_client_is_built_off_the_event_loop_once(monkeypatch: Any) -> None:
+    """Building the client imports the SDK (about a second): never on the UI's loop."""
+    import threading
+
+    from gpt_tui.core.config import ProviderSettings
+    from gpt_tui.core.providers.openai_client import OpenAIProvider
+
+    settings = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")
+    provider = OpenAIProvider(settings)
+    built_in: list[threading.Thread] = []
+    sentinel = object()
+
+    def make_client() -> object:
+        built_in.append(threading.current_thread())
+        return sentinel
+
+    monkeypatch.setattr(provider, "_make_client", make_client)
+    clients = await asyncio.gather(*(provider._get_client() for _ in range(3)))  # pyright: ignore[reportPrivateUsage]
+    assert clients == [sentinel] * 3
+    assert len(built_in) == 1
+    assert built_in[0] is not threading.main_thread()

@@ -15,6 +15,7 @@ remembers it for that model so later requests leave it out from the start.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ class OpenAIProvider:
         self._settings = settings
         self._trust_env = trust_env
         self._client: AsyncOpenAI | None = None
+        self._client_lock = asyncio.Lock()
         self._rejected: dict[str, dict[str, str | None]] = {}
         self.base_url = settings.url
         self.label = settings.host
@@ -112,9 +114,13 @@ class OpenAIProvider:
 
     # Clients ------------------------------------------------------------------------------
 
-    def _get_client(self) -> AsyncOpenAI:
+    async def _get_client(self) -> AsyncOpenAI:
+        """The profile's client, built in a thread the first time: building it imports the
+        SDK (about a second here), which must not freeze the event loop and the screen."""
         if self._client is None:
-            self._client = self._make_client()
+            async with self._client_lock:
+                if self._client is None:
+                    self._client = await asyncio.to_thread(self._make_client)
         return self._client
 
     def _make_client(self) -> AsyncOpenAI:
@@ -134,6 +140,7 @@ class OpenAIProvider:
         # The SDK fills these from $OPENAI_ORG_ID / $OPENAI_PROJECT_ID: only this profile's.
         client.organization = settings.organization
         client.project = settings.project
+        _ = client.chat.completions  # the SDK imports this resource on first use
         return client
 
     def _http_client(self) -> httpx2.AsyncClient | None:
@@ -181,7 +188,7 @@ class OpenAIProvider:
         while response is None:
             notice: ProviderNotice | None = None
             try:
-                client = self._get_client()
+                client = await self._get_client()
                 raw = await client.chat.completions.with_raw_response.create(**kwargs)
                 response = raw.parse(to=_chunk_stream_type())
             except ProviderError:
@@ -220,7 +227,7 @@ class OpenAIProvider:
             caps.max_tokens_param: 1 if not caps.reasoning else 16,
         }
         kwargs = self._map_model(kwargs)
-        await self._get_client().chat.completions.create(**kwargs)
+        await (await self._get_client()).chat.completions.create(**kwargs)
 
     def _map_model(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """``kwargs`` with the model name as the server knows it (Azure: the deployment)."""
@@ -230,7 +237,7 @@ class OpenAIProvider:
 
     async def fetch_models(self) -> list[str]:
         """``GET /models``, sorted; raises the SDK's exception as is (``gpt-tui doctor``)."""
-        client = self._get_client()
+        client = await self._get_client()
         return sorted({model.id async for model in client.models.list()})
 
     def configured_models(self) -> tuple[str, ...]:
