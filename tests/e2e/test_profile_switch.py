@@ -64,3 +64,42 @@ models = ["llama3.2"]
         next((tmp_path / "data" / "conversations").glob("*.json")).read_text("utf-8")
     )
     assert saved["params"]["profile"] == "local"
+
+
+async def test_switch_profile_from_the_command_palette(tmp_path: Path) -> None:
+    from textual.command import CommandPalette
+
+    with FakeOpenAIServer() as office, FakeOpenAIServer() as local:
+        local.queue(ScriptedReply(text="from the laptop"))
+        write_config(
+            tmp_path,
+            f"""
+default_profile = "office"
+[profiles.office]
+kind = "compatible"
+base_url = "{office.base_url}"
+api_key = "sk-office-000000000000000000"
+[profiles.local]
+kind = "compatible"
+base_url = "{local.base_url}"
+api_key = "sk-local-1111111111111111111"
+""",
+        )
+        app = make_app(tmp_path, model="gpt-4o-mini")
+        async with app.run_test(size=(160, 48)) as pilot:
+            await pilot.pause()
+            titles = [c.title for c in screen_of(app).palette_commands()]
+            assert {"Profile: office", "Profile: local"} <= set(titles)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press(*"Profile: local")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            assert screen_of(app).conversation.params.profile == "local"
+            await type_and_send(app, pilot, "hello")
+            await wait_idle(pilot)
+            assert screen_of(app).conversation.messages[-1].content == "from the laptop"
+    assert not [r for r in office.requests if r.path.endswith("/chat/completions")]

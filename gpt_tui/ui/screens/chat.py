@@ -25,7 +25,7 @@ from textual.events import Resize
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Collapsible, Footer, Static, TextArea
+from textual.widgets import Collapsible, Footer, Select, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from gpt_tui.core.chat_service import (
@@ -381,7 +381,23 @@ class ChatScreen(Screen[None]):
             SystemCommand(title, help_text, partial(self.focus_field, field_id))
             for title, field_id, help_text in fields
         )
+        providers = self.service.providers
+        current = self.conversation.params.profile or providers.default_profile
+        commands.extend(
+            SystemCommand(
+                f"Profile: {name}",
+                f"Send this chat through {providers.profile(name).effective_kind} · "
+                f"{providers.profile(name).host}" + (" (in use)" if name == current else ""),
+                partial(self.use_profile, name),
+            )
+            for name in self.service.profile_names()
+            if len(self.service.profile_names()) > 1
+        )
         return commands
+
+    def use_profile(self, name: str) -> None:
+        """Send this conversation through another profile (as choosing it in the panel)."""
+        self.query_one("#param-profile", Select).value = name
 
     def _message_commands(self) -> list[SystemCommand]:
         """Message actions: on the highlighted message, else the last prompt or reply."""
