@@ -24,6 +24,7 @@ from gpt_tui.core.models import Usage
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.demo import demo_reply, split_pieces
 from gpt_tui.paths import Paths
+from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from tests.fakes import RecordingProvider, Script, SteppingTimer
 
@@ -76,6 +77,36 @@ async def usage_and_cost(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def branches(pilot: Pilot[None]) -> None:
+    await send(pilot, "Show me the parameters as a table")
+    await send(pilot, "Write python code for a chat loop")
+    chat = pilot.app.screen.query_one(MessageList)
+    chat.focus()
+    await pilot.press("k", "e")  # the last prompt: edit it and send it as a new branch
+    prompt = pilot.app.screen.query_one(PromptInput)
+    prompt.text = "Write python code for a chat loop, with a system prompt"
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    chat.focus()
+    await pilot.press("k")
+    await pilot.pause()
+
+
+async def search(pilot: Pilot[None]) -> None:
+    for text in (
+        "Show me the parameters as a table",
+        "你好，请介绍一下这个工具",
+        "Python code please",
+    ):
+        await send(pilot, text)
+        await pilot.press("ctrl+n")
+    await pilot.press("ctrl+f")
+    await pilot.press(*"temperature")
+    await asyncio.sleep(0.4)  # results come 150 ms after the last key
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def priced_provider(settings: ProviderSettings) -> ChatProvider:
     """A fake server reply with the usage a real one reports (cached tokens included)."""
     return RecordingProvider(
@@ -121,6 +152,8 @@ SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
     ("help", help_screen, (140, 40), True, False),
     ("first-run", first_run, (120, 36), False, False),
     ("narrow-80x24", chat_with_code, (80, 24), True, False),
+    ("branches", branches, (160, 48), True, False),
+    ("search", search, (160, 48), True, False),
 ]
 
 

@@ -111,11 +111,17 @@ class SearchResults:
 
 
 def conversation_stamp(conversation: Conversation) -> str:
-    """What changes whenever the indexed text can have changed: updated_at, title, size.
+    """What changes whenever the indexed text can have changed: updated_at, title, the
+    number of messages and of characters (a reply that finished within the clock's
+    resolution, or under a frozen clock, still differs from its empty start).
 
     Switching branches changes none of these, and needs no re-indexing.
     """
-    return f"{conversation.updated_at.isoformat()}|{len(conversation.tree)}|{conversation.title}"
+    messages = conversation.tree.all()
+    characters = sum(len(message.content) for message in messages)
+    return (
+        f"{conversation.updated_at.isoformat()}|{len(messages)}|{characters}|{conversation.title}"
+    )
 
 
 def fts_phrase(word: str) -> str:

@@ -271,3 +271,14 @@ def test_the_search_command_prints_title_date_id_and_snippet(
     assert main(["search", "absent", "--data-dir", str(tmp_path)]) == 0
     assert "No message contains 'absent'" in capsys.readouterr().err
     assert main(["search", "x", "--limit", "0", "--data-dir", str(tmp_path)]) == 2
+
+
+def test_a_reply_that_grows_at_the_same_clock_time_is_indexed(tmp_path: Path) -> None:
+    """A reply saved empty when it starts and whole when it ends, both at the same
+    updated_at (a coarse or frozen clock): the finished text is found."""
+    store, index = setup(tmp_path)
+    conversation = chat("a", "What is a monad?", "")
+    store.save(conversation)
+    conversation.messages[-1].content = "A monoid in the category of endofunctors."
+    store.save(conversation)
+    assert found(index, "endofunctors") == [("a", "a-m1")]
