@@ -163,8 +163,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Subcommands: name → (module with ``run(command, argv, env) -> int``, summary)."""
 
 
+_VALUE_OPTIONS = frozenset({"--data-dir", "--model", "--profile"})
+"""Options of the app that take a value (``--data-dir DIR``, not ``--data-dir=DIR``)."""
+
+
+def _command_first(arguments: list[str]) -> list[str]:
+    """``gpt-tui --data-dir D list`` as ``gpt-tui list --data-dir D``: options written before
+    a subcommand go after it, so the word is never sent as a prompt by mistake."""
+    index = 0
+    while index < len(arguments) and arguments[index].startswith("-"):
+        index += 2 if arguments[index] in _VALUE_OPTIONS else 1
+    if 0 < index < len(arguments) and arguments[index] in COMMANDS:
+        return [arguments[index], *arguments[:index], *arguments[index + 1 :]]
+    return arguments
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    arguments = _command_first(list(sys.argv[1:] if argv is None else argv))
     env = dict(os.environ)
     if arguments and arguments[0] in COMMANDS:
         import importlib

@@ -282,3 +282,20 @@ def test_a_reply_that_grows_at_the_same_clock_time_is_indexed(tmp_path: Path) ->
     conversation.messages[-1].content = "A monoid in the category of endofunctors."
     store.save(conversation)
     assert found(index, "endofunctors") == [("a", "a-m1")]
+
+
+def test_options_before_a_subcommand_still_run_the_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``gpt-tui --data-dir D search X`` searches; it must not start the app with the
+    word "search" as a prompt."""
+    from gpt_tui.cli import _command_first, main  # pyright: ignore[reportPrivateUsage]
+
+    assert _command_first(["--data-dir", "D", "list"]) == ["list", "--data-dir", "D"]
+    assert _command_first(["--debug", "search", "x"]) == ["search", "--debug", "x"]
+    assert _command_first(["what is a list"]) == ["what is a list"]
+    assert _command_first(["--model", "list", "hello"]) == ["--model", "list", "hello"]
+    data = tmp_path / "data"
+    ConversationStore(data).save(chat("abcdef123456", "plain", "parquet files"))
+    assert main(["--data-dir", str(tmp_path), "search", "parquet"]) == 0
+    assert "parquet files" in capsys.readouterr().out
