@@ -7,8 +7,9 @@
   out of the data folder. Lossless: ids, timestamps, usage, cost and statuses come back as
   they were. A conversation with a damaged field is skipped whole (never half-imported).
 - **ChatGPT's data export** (``conversations.json``): a list of conversations whose messages
-  form a tree in ``mapping``; the branch that ends at ``current_node`` (the one the user last
-  saw) is imported. Text parts are joined; images and other attachments are left out with a
+  form a tree in ``mapping``; every branch is imported (edited prompts and regenerated
+  replies are forks here too), and the one that ends at ``current_node`` (the one the user
+  last saw) is shown. Text parts are joined; images and other attachments are left out with a
   note; system, tool and hidden messages are left out.
 - **a list of messages** ``[{"role": ..., "content": ...}, ...]``, what chat scripts keep
   in memory and dump to disk;
@@ -34,6 +35,7 @@ from pathlib import PurePath
 from typing import Any, cast
 
 from gpt_tui.core.exporting import EXPORT_FORMAT, EXPORT_VERSION, clean_text
+from gpt_tui.core.message_tree import MessageTree
 from gpt_tui.core.models import (
     Conversation,
     Message,
@@ -270,12 +272,12 @@ def _import_chatgpt(items: list[object], now: datetime, *, single: bool) -> Impo
     return result
 
 
-def _chatgpt_branch(mapping: dict[str, Any], current: object) -> list[dict[str, Any]]:
-    """The nodes from the root to ``current`` (or, without a valid ``current_node``, to the
-    newest leaf), each visited once even if the parents form a loop."""
+def _chatgpt_branch(mapping: dict[str, Any], current: object) -> list[str]:
+    """The node ids from the root to ``current`` (or, without a valid ``current_node``, to
+    the newest leaf), each visited once even if the parents form a loop."""
     if not isinstance(current, str) or not isinstance(mapping.get(current), dict):
         current = _newest_leaf(mapping)
-    branch: list[dict[str, Any]] = []
+    branch: list[str] = []
     seen: set[str] = set()
     node_id = current
     while isinstance(node_id, str) and node_id not in seen:
@@ -283,8 +285,8 @@ def _chatgpt_branch(mapping: dict[str, Any], current: object) -> list[dict[str, 
         if not isinstance(node, dict):
             break
         seen.add(node_id)
-        branch.append(cast(dict[str, Any], node))
-        node_id = node.get("parent")
+        branch.append(node_id)
+        node_id = cast(dict[str, Any], node).get("parent")
     branch.reverse()
     return branch
 
@@ -372,14 +374,12 @@ def _chatgpt_conversation(
     created = _epoch(data.get("create_time")) or now
     updated = _epoch(data.get("update_time")) or created
     notes = _ChatGPTNotes(label)
-    messages: list[Message] = []
-    for node in _chatgpt_branch(cast(dict[str, Any], mapping), data.get("current_node")):
-        raw = node.get("message")
-        if not isinstance(raw, dict):
-            continue  # the root of every tree has no message
-        message = _chatgpt_message(cast(dict[str, Any], raw), len(messages) + 1, created, notes)
-        if message is not None:
-            messages.append(message)
+    tree, current = _chatgpt_tree(
+        cast(dict[str, Any], mapping), data.get("current_node"), created, notes
+    )
+    if current is not None:
+        tree.select(current)
+    messages = list(tree.path)
     if not messages:
         return None, [*notes.lines(), f"{label}: no messages"]
     default_model = data.get("default_model_slug")
@@ -388,16 +388,64 @@ def _chatgpt_conversation(
     title = data.get("title")
     title = _clean_title(title) if isinstance(title, str) else ""
     first_prompt = next((m.content for m in messages if m.role == "user"), messages[0].content)
-    return (
-        Conversation(
-            params=Params(model=model or IMPORTED_MODEL),
-            title=title or title_from_prompt(first_prompt),
-            created_at=created,
-            updated_at=max(updated, created),
-            messages=messages,
-        ),
-        notes.lines(),
+    conversation = Conversation(
+        params=Params(model=model or IMPORTED_MODEL),
+        title=title or title_from_prompt(first_prompt),
+        created_at=created,
+        updated_at=max(updated, created),
     )
+    conversation.tree = tree
+    return conversation, notes.lines()
+
+
+def _chatgpt_tree(
+    mapping: dict[str, Any], current: object, created: datetime, notes: _ChatGPTNotes
+) -> tuple[MessageTree, str | None]:
+    """Every visible message of a ChatGPT tree, on every branch (an edited prompt or a
+    regenerated reply is a fork there as here), and the id of the last one on the branch
+    ``current_node`` ends at. A message left out (system, tool, hidden) passes its place to
+    its children; nodes are visited once even if the parents form a loop."""
+    tree = MessageTree()
+    kept: dict[str, str | None] = {}
+    """Node id → id of the message it or its nearest kept ancestor became (None: none)."""
+
+    def visit(node_id: str, parent: str | None) -> None:
+        node = cast(dict[str, Any], mapping[node_id])
+        raw = node.get("message")
+        message = (
+            _chatgpt_message(cast(dict[str, Any], raw), len(tree) + 1, created, notes)
+            if isinstance(raw, dict)
+            else None  # the root of every tree has no message
+        )
+        if message is not None:
+            tree.add(message, parent)
+        kept[node_id] = message.id if message is not None else parent
+
+    def is_node(node_id: object) -> bool:
+        return isinstance(node_id, str) and isinstance(mapping.get(node_id), dict)
+
+    roots = [
+        node_id
+        for node_id, node in mapping.items()
+        if is_node(node_id) and not is_node(cast(dict[str, Any], node).get("parent"))
+    ]
+    stack: list[tuple[str, str | None]] = [(root, None) for root in reversed(roots)]
+    while stack:
+        node_id, parent = stack.pop()
+        if node_id in kept:
+            continue
+        visit(node_id, parent)
+        children = cast(dict[str, Any], mapping[node_id]).get("children")
+        if isinstance(children, list):
+            for child in reversed(cast(list[object], children)):
+                if is_node(child) and cast(str, child) not in kept:
+                    stack.append((cast(str, child), kept[node_id]))
+    last: str | None = None
+    for node_id in _chatgpt_branch(mapping, current):
+        if node_id not in kept:  # not reachable from a root: a loop in the parents
+            visit(node_id, last)
+        last = kept[node_id] or last
+    return tree, last
 
 
 def _chatgpt_text(content: object) -> tuple[str | None, Counter[str]]:

@@ -118,6 +118,16 @@ def test_chatgpt_export_follows_current_node_and_reports_what_it_left_out() -> N
         ("assistant", "再包一层函数即可 🎁"),
     ]
     assert "```python\ndef log(f):" in decorators.messages[1].content
+    # The branch the user edited away is there too, one step back at the first prompt.
+    first = decorators.messages[0]
+    assert decorators.tree.position(first.id) == (2, 2)
+    [old_prompt] = [m for m in decorators.tree.siblings(first.id) if m.id != first.id]
+    assert old_prompt.content == "什么是装饰器"
+    assert [m.content for m in decorators.tree.subtree(old_prompt.id)] == [
+        "什么是装饰器",
+        "装饰器是一个函数。（这是被编辑掉的分支）",
+    ]
+    assert len(decorators.tree) == 6
     assert [m.model for m in decorators.messages] == [None, "gpt-4o-mini", None, "gpt-4o"]
     assert decorators.params.model == "gpt-4o"  # the latest reply's model
     assert decorators.params.system_prompt == ""
