@@ -1,10 +1,13 @@
-"""Crash-safe file writing shared by the config writer and the conversation store."""
+"""Crash-safe file writing and inter-process locks shared by the config writer, the
+conversation store and the usage ledger."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -44,3 +47,44 @@ def _fsync_dir(directory: Path) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+if sys.platform != "win32":
+    import fcntl
+
+    def lock_fd(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
+        """Take an advisory lock on ``fd``; False when ``wait`` is off and it is held."""
+        flags = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        try:
+            fcntl.flock(fd, flags if wait else flags | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+else:  # pragma: no cover - no flock: the lock is skipped
+
+    def lock_fd(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
+        return True
+
+
+def open_lock_file(path: Path) -> int:
+    """A descriptor of the lock file ``path`` (created if needed); -1 if it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return -1
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive inter-process lock on the lock file ``path`` (created if needed);
+    without one (a read-only folder, no flock) the block runs unlocked."""
+    fd = open_lock_file(path)
+    try:
+        if fd >= 0:
+            lock_fd(fd)
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # closing releases the lock

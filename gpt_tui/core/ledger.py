@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from gpt_tui.core.fsutil import atomic_write_text
+from gpt_tui.core.fsutil import atomic_write_text, locked
 
 LEDGER_SCHEMA_VERSION = 1
 
@@ -48,16 +48,23 @@ class UsageLedger:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._days: dict[str, Totals] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         self.notices: list[str] = []
 
     def record(self, when: datetime, tokens: int, cost: Decimal | None) -> None:
-        """Add one reply to the day it finished on (local time) and save."""
-        with self._lock:
+        """Add one reply to the day it finished on (local time) and save.
+
+        The file is read again under an inter-process lock first, so two gpt-tui
+        processes on one data dir add to each other's totals instead of overwriting them.
+        """
+        with self._lock, locked(self._path.with_name(f".{self._path.name}.lock")):
+            self._days = None
             days = self._load()
             key = when.astimezone().date().isoformat()
             days[key] = days.get(key, Totals()).plus(tokens, cost)
             atomic_write_text(self._path, json.dumps(self._dump(days), indent=1), mode=0o600)
+            self._stamp = _stamp(self._path)
 
     def day(self, which: date) -> Totals:
         with self._lock:
@@ -71,8 +78,11 @@ class UsageLedger:
             return total
 
     def _load(self) -> dict[str, Totals]:
-        if self._days is None:
+        """The totals, read again when another process has replaced the file."""
+        stamp = _stamp(self._path)
+        if self._days is None or stamp != self._stamp:
             self._days = self._read()
+            self._stamp = stamp
         return self._days
 
     def _read(self) -> dict[str, Totals]:
@@ -127,3 +137,12 @@ def _parse(data: object) -> dict[str, Totals]:
             raise ValueError(f"day {key}: cost is not a number")
         days[key] = Totals(tokens=tokens, cost=cost, unpriced=unpriced)
     return days
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when the file is replaced (inode, size, mtime); None if it is absent."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)

@@ -34,14 +34,13 @@ import contextlib
 import json
 import os
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
-from gpt_tui.core.fsutil import atomic_write_text
+from gpt_tui.core.fsutil import atomic_write_text, lock_fd, open_lock_file
 from gpt_tui.core.merge import merge_conversations
 from gpt_tui.core.models import (
     SCHEMA_VERSION,
@@ -105,33 +104,6 @@ def _read_stamped(path: Path) -> tuple[bytes, _Stamp]:
     first, so a replacement in between only makes the next check read the file again."""
     stamp = _stamp_of(path.stat())
     return path.read_bytes(), stamp
-
-
-if sys.platform != "win32":
-    import fcntl
-
-    def _lock(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
-        """Take an advisory lock on ``fd``; False when ``wait`` is off and it is held."""
-        flags = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
-        try:
-            fcntl.flock(fd, flags if wait else flags | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        return True
-
-else:  # pragma: no cover - no flock: see the module docstring
-
-    def _lock(fd: int, *, shared: bool = False, wait: bool = True) -> bool:
-        return True
-
-
-def _open_lock_file(path: Path) -> int:
-    """A descriptor of the lock file ``path`` (created if needed); -1 if it cannot be."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-    except OSError:
-        return -1
 
 
 def is_valid_id(conversation_id: str) -> bool:
@@ -233,9 +205,9 @@ class ConversationStore:
         """
         with self._lock:
             if self._lock_depth == 0:
-                self._lock_fd = _open_lock_file(self._root / ".lock")
+                self._lock_fd = open_lock_file(self._root / ".lock")
                 if self._lock_fd >= 0:
-                    _lock(self._lock_fd)
+                    lock_fd(self._lock_fd)
             self._lock_depth += 1
             try:
                 yield
@@ -341,7 +313,7 @@ class ConversationStore:
         fd = self._open_turn_lock(conversation_id)
         try:
             if fd >= 0:
-                _lock(fd, shared=True)
+                lock_fd(fd, shared=True)
             yield
         finally:
             if fd >= 0:
@@ -353,7 +325,7 @@ class ConversationStore:
         if fd < 0:
             return False
         try:
-            return not _lock(fd, wait=False)
+            return not lock_fd(fd, wait=False)
         finally:
             os.close(fd)
 
@@ -506,7 +478,7 @@ class ConversationStore:
     def _open_turn_lock(self, conversation_id: str) -> int:
         """A descriptor of ``locks/<id>.lock`` (created if needed); -1 if it cannot be."""
         _check_id(conversation_id)
-        return _open_lock_file(self._root / "locks" / f"{conversation_id}.lock")
+        return open_lock_file(self._root / "locks" / f"{conversation_id}.lock")
 
     def _move_aside(self, path: Path, reason: str) -> str | None:
         """Move an unreadable file into ``corrupt/`` and record a notice.

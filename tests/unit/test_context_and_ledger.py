@@ -92,3 +92,16 @@ def test_corrupt_ledger_is_moved_aside_with_a_notice(tmp_path: Path) -> None:
     assert "many" in aside.read_text(encoding="utf-8")
     ledger.record(datetime(2026, 11, 22, tzinfo=UTC), 5, Decimal(1))
     assert json.loads(path.read_text(encoding="utf-8"))["days"]
+
+
+def test_two_ledgers_on_one_file_add_up_instead_of_overwriting(tmp_path: Path) -> None:
+    """Two gpt-tui processes on one data dir: each sees and keeps the other's totals."""
+    when = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+    first, second = UsageLedger(tmp_path / "totals.json"), UsageLedger(tmp_path / "totals.json")
+    assert first.all_time().tokens == 0 and second.all_time().tokens == 0  # both cached empty
+    first.record(when, 100, Decimal("0.01"))
+    second.record(when, 50, Decimal("0.02"))
+    first.record(when, 10, None)
+    for ledger in (first, second, UsageLedger(tmp_path / "totals.json")):
+        total = ledger.all_time()
+        assert (total.tokens, total.cost, total.unpriced) == (160, Decimal("0.03"), 1)
