@@ -147,9 +147,6 @@ class TurnStarted:
     prompt: Message | None
     reply: Message
     kind: TurnKind = "send"
-    reply_text: str = ""
-    """The reply's text when the turn began (``reply`` itself changes as the stream is
-    saved, so views start from this and add the deltas)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +157,10 @@ class ReplyDelta:
     message_id: str
     text: str
     chunks: int = 1
+    start: int = 0
+    """Where ``text`` begins in the reply's whole text. A view made from a saved copy of
+    the reply may already hold it (the stream is saved while events are on their way):
+    it adds only what it lacks."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,11 +214,18 @@ class DeltaBatcher:
     """
 
     def __init__(
-        self, conversation_id: str, message_id: str, emit: EventSink, interval: float
+        self,
+        conversation_id: str,
+        message_id: str,
+        emit: EventSink,
+        interval: float,
+        start: int = 0,
     ) -> None:
+        """``start``: how much text the reply holds before the first chunk (continuing)."""
         self._ids = (conversation_id, message_id)
         self._emit = emit
         self._interval = interval
+        self._sent = start
         self._pending: list[str] = []
         self._handle: asyncio.TimerHandle | None = None
         self._sent_any = False
@@ -238,7 +246,8 @@ class DeltaBatcher:
             text, chunks = "".join(self._pending), len(self._pending)
             self._pending.clear()
             self._sent_any = True
-            self._emit(ReplyDelta(*self._ids, text, chunks))
+            self._emit(ReplyDelta(*self._ids, text, chunks, self._sent))
+            self._sent += len(text)
 
 
 class TurnRefused(Exception):
@@ -849,7 +858,7 @@ class ChatService:
                 conversation.append(reply)
         conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
-        emit(TurnStarted(conversation.id, prompt_message, reply, plan.kind, reply.content))
+        emit(TurnStarted(conversation.id, prompt_message, reply, plan.kind))
         log.info(
             "turn started: conversation=%s model=%s messages_sent=%d kind=%s",
             conversation.id,
@@ -870,7 +879,9 @@ class ChatService:
         started = last_save = self._timer()
         first_token: float | None = None
         usage: Usage | None = None
-        batcher = DeltaBatcher(conversation.id, reply.id, emit, self._delta_interval)
+        batcher = DeltaBatcher(
+            conversation.id, reply.id, emit, self._delta_interval, start=len(reply.content)
+        )
         loop = asyncio.get_running_loop()
         next_yield = loop.time() + YIELD_INTERVAL
         try:

@@ -145,3 +145,27 @@ async def test_selecting_text_copies_the_rendered_words() -> None:
         selected = app.screen.get_selected_text()
         assert selected is not None
         assert "Heading" in selected and "Some selectable text." in selected
+
+
+async def test_a_reply_view_made_from_a_saved_copy_adds_only_what_it_lacks() -> None:
+    """The stream is saved while its deltas are on their way to the screen: a view made
+    from that copy must not show the overlapping text twice."""
+    from textual.app import App
+
+    from gpt_tui.core.models import Message, MessageStatus
+    from gpt_tui.ui.widgets.chat_view import ReplyView
+
+    saved = Message("assistant", "Hello, wor", status=MessageStatus.STREAMING)
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield ReplyView(saved)
+
+    app = One()
+    async with app.run_test() as pilot:
+        view = app.query_one(ReplyView)
+        await view.append("Hello, ", 0)  # already shown
+        await view.append("world", 7)  # "wor" shown, "ld" new
+        await view.append("!", 12)
+        await pilot.pause()
+        assert view.body.source == "Hello, world!"

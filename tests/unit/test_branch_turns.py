@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.chat_service import ChatService, TurnEvent, TurnPlan, TurnRefused, TurnStarted
+from gpt_tui.core.chat_service import (
+    ChatService,
+    ReplyDelta,
+    TurnEvent,
+    TurnPlan,
+    TurnRefused,
+    TurnStarted,
+)
 from gpt_tui.core.config import ProviderSettings
 from gpt_tui.core.ledger import UsageLedger
 from gpt_tui.core.models import Conversation, MessageStatus, Params, Usage
@@ -191,6 +198,8 @@ async def test_continue_appends_to_the_same_reply_and_adds_usage(tmp_path: Path)
     assert result.status is MessageStatus.COMPLETE
     assert [m.id for m in conversation.messages] == [conversation.messages[0].id, reply.id]
     assert isinstance(events[0], TurnStarted) and events[0].kind == "continue"
+    [delta] = [e for e in events if isinstance(e, ReplyDelta)]
+    assert (delta.text, delta.start) == ("a time.", len("Once upon "))  # after the kept text
     assert reply.usage is not None
     assert reply.usage.prompt_tokens == stopped_usage.prompt_tokens + 12
     assert reply.usage.completion_tokens == stopped_usage.completion_tokens + 3

@@ -206,6 +206,8 @@ async def test_fast_streams_reach_the_ui_as_few_events_with_nothing_lost(tmp_pat
     assert sum(d.chunks for d in deltas) == 3000
     assert deltas[0].chunks == 1  # the first token is shown at once
     assert len(deltas) < 100  # merged: about one event per frame, not one per chunk
+    starts = [sum(len(d.text) for d in deltas[:i]) for i in range(len(deltas))]
+    assert [d.start for d in deltas] == starts  # each says where its text goes
     assert isinstance(events[-1], ReplyFinished)  # and every delta came before the end
 
 

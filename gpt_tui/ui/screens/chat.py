@@ -1115,18 +1115,15 @@ class ChatScreen(Screen[None]):
         positions = {m.id: tree.position(m.id) for m in self.conversation.messages}
         return {k: v for k, v in positions.items() if v[1] > 1}
 
-    async def _show_after(self, anchor_id: str | None, started: str | None = None) -> None:
+    async def _show_after(self, anchor_id: str | None) -> None:
         """Show the active path again below ``anchor_id`` (None: all of it): after a fork,
-        a branch switch or a delete. Only that part is re-mounted. ``started`` is a reply
-        whose turn just began: it starts empty, the text arrives as deltas."""
+        a branch switch or a delete. Only that part is re-mounted."""
         conversation = self.conversation
         path = conversation.messages
         ids = [m.id for m in path]
         start = 0 if anchor_id is None else ids.index(anchor_id) + 1
         tail = path[start:]
         live = self._live_texts(path)
-        if started is not None:
-            live[started] = ""
         chat = self.query_one(MessageList)
         if len(tail) > PAGE or not await chat.show_tail(anchor_id, tail, live):
             await chat.show_messages(conversation.id, path, live)
@@ -1170,7 +1167,7 @@ class ChatScreen(Screen[None]):
         if isinstance(event, ReplyDelta):
             self._count_live(event.conversation_id, visible, event.chunks)
             if visible:
-                await chat.append(event.message_id, event.text)
+                await chat.append(event.message_id, event.text, event.start)
         elif isinstance(event, TurnStarted):
             self._live[event.conversation_id] = LiveReply(started=time.monotonic())
             if visible:
@@ -1207,11 +1204,11 @@ class ChatScreen(Screen[None]):
             chat.mark_streaming(event.reply.id)
         elif event.kind in ("edit", "regenerate"):
             first = event.prompt or event.reply
-            await self._show_after(self.conversation.tree.parent_id(first.id), event.reply.id)
+            await self._show_after(self.conversation.tree.parent_id(first.id))
         else:
             if event.prompt is not None:
                 await chat.add_message(event.prompt)
-            await chat.add_message(event.reply, event.reply_text)
+            await chat.add_message(event.reply)
 
     async def stop_all_turns(self) -> None:
         """Stop every streaming reply and wait until each is saved (used at quit)."""

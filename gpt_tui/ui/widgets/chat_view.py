@@ -46,7 +46,10 @@ class ReplyView(Vertical):
         super().__init__(classes="reply")
         self.message_id = message.id
         self.border_title = printable(model_label(message.model))
-        self._initial = printable(message.content if text is None else text)
+        initial = message.content if text is None else text
+        self._initial = printable(initial)
+        self._received = len(initial)
+        """Characters of the reply's own text shown so far (before :func:`printable`)."""
         self._message = message
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -78,9 +81,15 @@ class ReplyView(Vertical):
     def body(self) -> ReplyBody:
         return self.query_one(ReplyBody)
 
-    async def append(self, text: str) -> None:
-        """Add streamed text; the body merges fast appends into few renders."""
-        await self.body.append(printable(text))
+    async def append(self, text: str, start: int) -> None:
+        """Add streamed text that begins at ``start`` in the reply; a part this view already
+        shows (it was made from a copy saved while the text was on its way) is skipped."""
+        end = start + len(text)
+        if end <= self._received:
+            return
+        new = text[max(0, self._received - start) :]
+        self._received = end
+        await self.body.append(printable(new))
 
     async def finish(self, message: Message) -> None:
         """The reply ended: flush what is buffered and show how it ended."""
@@ -207,15 +216,15 @@ class ChatView(VerticalScroll):
         self.call_after_refresh(self.scroll_to_widget, view, animate=False, top=True)
         return True
 
-    async def add_message(self, message: Message, text: str | None = None) -> None:
-        """Show one more message at the end (``text`` in place of a streaming reply's)."""
-        await self.mount(self._view_for(message, text))
+    async def add_message(self, message: Message) -> None:
+        """Show one more message at the end."""
+        await self.mount(self._view_for(message, None))
         self.anchor()
 
-    async def append(self, message_id: str, text: str) -> None:
+    async def append(self, message_id: str, text: str, start: int) -> None:
         view = self._reply(message_id)
         if view is not None:
-            await view.append(text)
+            await view.append(text, start)
 
     async def finish(self, message: Message) -> None:
         view = self._reply(message.id)

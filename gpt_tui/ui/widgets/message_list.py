@@ -256,9 +256,9 @@ class MessageList(ChatView):
         self.cursor = message_id
         return True
 
-    async def add_message(self, message: Message, text: str | None = None) -> None:
+    async def add_message(self, message: Message) -> None:
         self._messages[message.id] = message
-        await super().add_message(message, text)
+        await super().add_message(message)
 
     async def show_tail(
         self, anchor_id: str | None, messages: Sequence[Message], live_text: dict[str, str]
