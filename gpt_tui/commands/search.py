@@ -21,9 +21,8 @@ from gpt_tui.commands.conversations import (
     safe_line,
     short_ids,
 )
-from gpt_tui.core.models import Conversation
 from gpt_tui.core.search import FILE_NAME, SearchIndex
-from gpt_tui.core.storage import ConversationStore, StoreError
+from gpt_tui.core.storage import ConversationStore
 from gpt_tui.paths import HOME_ENV, Paths
 
 
@@ -63,15 +62,9 @@ def run(command: str, argv: list[str], env: Mapping[str, str]) -> int:
     index = SearchIndex(paths.data_dir / FILE_NAME)
     store = ConversationStore(paths.data_dir, search_index=index)
 
-    def load(conversation_id: str) -> Conversation | None:
-        try:
-            return store.load(conversation_id)
-        except StoreError:
-            return None
-
     try:
         summaries = store.list_summaries()
-        index.sync(summaries, load)
+        index.sync(summaries, store.load_if_readable)
     except OSError as exc:
         _err(f"gpt-tui search: could not update the index: {exc}")
         return EXIT_FAILED

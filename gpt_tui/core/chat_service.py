@@ -993,14 +993,7 @@ class ChatService:
         conversations were indexed (0 also when a build is already running)."""
         if self._search is None:
             return 0
-
-        def load(conversation_id: str) -> Conversation | None:
-            try:
-                return self._store.load(conversation_id)
-            except StoreError:
-                return None
-
-        return self._search.sync(self._store.list_summaries(), load)
+        return self._search.sync(self._store.list_summaries(), self._store.load_if_readable)
 
     def search_progress(self) -> tuple[int, int] | None:
         """(done, total) conversations while the search index is being built."""

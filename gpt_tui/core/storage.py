@@ -243,7 +243,9 @@ class ConversationStore:
         with self._lock:
             path = self._conversation_path(conversation_id)
             try:
-                conversation, stamp = self._read_stamped_conversation(path, conversation_id)
+                conversation, stamp, document = self._read_stamped_conversation(
+                    path, conversation_id
+                )
             except FileNotFoundError as exc:
                 self._forget(conversation_id)
                 raise StoreError(f"Conversation file {path} does not exist") from exc
@@ -255,8 +257,16 @@ class ConversationStore:
                     f"Conversation file {path} is unreadable ({exc.reason}); {where}"
                 ) from exc
             self._stamps[conversation_id] = stamp
-            self._bases[conversation_id] = conversation.to_dict()
+            self._bases[conversation_id] = document or conversation.to_dict()
             return conversation
+
+    def load_if_readable(self, conversation_id: str) -> Conversation | None:
+        """:meth:`load`, with None for a conversation that is gone or cannot be read (the
+        reason is handled as :meth:`load` does: a notice, the file moved aside)."""
+        try:
+            return self.load(conversation_id)
+        except StoreError:
+            return None
 
     def save(self, conversation: Conversation, *, update_index: bool = True) -> None:
         """Atomically write the conversation file; then, if ``update_index``, upsert its
@@ -419,8 +429,10 @@ class ConversationStore:
 
     def _read_stamped_conversation(
         self, path: Path, conversation_id: str
-    ) -> tuple[Conversation, _Stamp]:
-        """Parse one conversation file; also the stamp of the version read.
+    ) -> tuple[Conversation, _Stamp, dict[str, Any] | None]:
+        """Parse one conversation file; also the stamp of the version read, and the parsed
+        document when it is in the current format (it is then what ``to_dict`` gives: the
+        merge base, without building it again).
 
         Raises :class:`_UnreadableError` for broken content, :class:`StoreError` for a
         newer schema or an OS error (other than a missing file, which propagates as
@@ -447,7 +459,8 @@ class ConversationStore:
         except (ValueError, OverflowError) as exc:  # e.g. a number too large for a float
             raise _UnreadableError(f"invalid value: {exc}") from exc
         conversation.id = conversation_id
-        return conversation, stamp
+        current = version == SCHEMA_VERSION and isinstance(data, dict)
+        return conversation, stamp, cast(dict[str, Any], data) if current else None
 
     def _merge_from_disk(self, conversation: Conversation, path: Path) -> bool:
         """If another process replaced the file since this one read or wrote it, merge its
@@ -457,14 +470,14 @@ class ConversationStore:
         if stamp is None or stamp == self._stamps.get(conversation.id):
             return False
         try:
-            theirs, stamp = self._read_stamped_conversation(path, conversation.id)
+            theirs, stamp, document = self._read_stamped_conversation(path, conversation.id)
         except (FileNotFoundError, _UnreadableError, StoreError):
             return False
         merged = merge_conversations(conversation, theirs, self._bases.get(conversation.id))
         for name in Conversation.__slots__:
             setattr(conversation, name, getattr(merged, name))
         self._stamps[conversation.id] = stamp
-        self._bases[conversation.id] = theirs.to_dict()
+        self._bases[conversation.id] = document or theirs.to_dict()
         self._merged.add(conversation.id)
         return True
 

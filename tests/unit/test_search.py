@@ -12,7 +12,7 @@ import pytest
 
 from gpt_tui.core.models import Conversation, Message, Params
 from gpt_tui.core.search import FILE_NAME, SearchIndex, fts_phrase, snippet
-from gpt_tui.core.storage import ConversationStore, StoreError
+from gpt_tui.core.storage import ConversationStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -44,13 +44,7 @@ def setup(root: Path) -> tuple[ConversationStore, SearchIndex]:
 
 
 def sync(store: ConversationStore, index: SearchIndex) -> int:
-    def load(conversation_id: str) -> Conversation | None:
-        try:
-            return store.load(conversation_id)
-        except StoreError:
-            return None
-
-    return index.sync(store.list_summaries(), load)
+    return index.sync(store.list_summaries(), store.load_if_readable)
 
 
 def found(index: SearchIndex, query: str) -> list[tuple[str, str | None]]:
