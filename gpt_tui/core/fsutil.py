@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
@@ -77,14 +78,42 @@ def open_lock_file(path: Path) -> int:
 
 
 @contextlib.contextmanager
-def locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive inter-process lock on the lock file ``path`` (created if needed);
-    without one (a read-only folder, no flock) the block runs unlocked."""
+def locked(path: Path, *, shared: bool = False) -> Iterator[None]:
+    """Hold an inter-process lock (exclusive, or ``shared``) on the lock file ``path``
+    (created if needed); without one (a read-only folder, no flock) the block runs
+    unlocked."""
     fd = open_lock_file(path)
     try:
         if fd >= 0:
-            lock_fd(fd)
+            lock_fd(fd, shared=shared)
         yield
     finally:
         if fd >= 0:
             os.close(fd)  # closing releases the lock
+
+
+class FileStamp(NamedTuple):
+    """What tells one version of a file from the next: every atomic write is a new inode."""
+
+    inode: int
+    size: int
+    mtime_ns: int
+
+
+def _stamp_of(info: os.stat_result) -> FileStamp:
+    return FileStamp(info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def file_stamp(path: Path) -> FileStamp | None:
+    """The file's stamp; None when it is missing or cannot be examined."""
+    try:
+        return _stamp_of(path.stat())
+    except OSError:
+        return None
+
+
+def read_stamped(path: Path) -> tuple[bytes, FileStamp]:
+    """The file's bytes and a stamp no newer than the version read: the stat comes
+    first, so a replacement in between only makes the next check read the file again."""
+    stamp = _stamp_of(path.stat())
+    return path.read_bytes(), stamp

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from gpt_tui.core.fsutil import atomic_write_text, locked
+from gpt_tui.core.fsutil import FileStamp, atomic_write_text, file_stamp, locked
 
 LEDGER_SCHEMA_VERSION = 1
 
@@ -48,7 +48,7 @@ class UsageLedger:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._days: dict[str, Totals] | None = None
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: FileStamp | None = None
         self._lock = threading.Lock()
         self.notices: list[str] = []
 
@@ -64,7 +64,7 @@ class UsageLedger:
             key = when.astimezone().date().isoformat()
             days[key] = days.get(key, Totals()).plus(tokens, cost)
             atomic_write_text(self._path, json.dumps(self._dump(days), indent=1), mode=0o600)
-            self._stamp = _stamp(self._path)
+            self._stamp = file_stamp(self._path)
 
     def day(self, which: date) -> Totals:
         with self._lock:
@@ -79,7 +79,7 @@ class UsageLedger:
 
     def _load(self) -> dict[str, Totals]:
         """The totals, read again when another process has replaced the file."""
-        stamp = _stamp(self._path)
+        stamp = file_stamp(self._path)
         if self._days is None or stamp != self._stamp:
             self._days = self._read()
             self._stamp = stamp
@@ -137,12 +137,3 @@ def _parse(data: object) -> dict[str, Totals]:
             raise ValueError(f"day {key}: cost is not a number")
         days[key] = Totals(tokens=tokens, cost=cost, unpriced=unpriced)
     return days
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What changes when the file is replaced (inode, size, mtime); None if it is absent."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return (info.st_ino, info.st_size, info.st_mtime_ns)

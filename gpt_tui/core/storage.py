@@ -38,9 +38,17 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, Protocol, cast
 
-from gpt_tui.core.fsutil import atomic_write_text, lock_fd, open_lock_file
+from gpt_tui.core.fsutil import (
+    FileStamp,
+    atomic_write_text,
+    file_stamp,
+    lock_fd,
+    locked,
+    open_lock_file,
+    read_stamped,
+)
 from gpt_tui.core.merge import merge_conversations
 from gpt_tui.core.models import (
     SCHEMA_VERSION,
@@ -77,33 +85,6 @@ class _UnreadableError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class _Stamp(NamedTuple):
-    """What tells one version of a file from the next: every atomic write is a new inode."""
-
-    inode: int
-    size: int
-    mtime_ns: int
-
-
-def _stamp_of(info: os.stat_result) -> _Stamp:
-    return _Stamp(info.st_ino, info.st_size, info.st_mtime_ns)
-
-
-def _stat(path: Path) -> _Stamp | None:
-    """The file's stamp; None when it is missing or cannot be examined."""
-    try:
-        return _stamp_of(path.stat())
-    except OSError:
-        return None
-
-
-def _read_stamped(path: Path) -> tuple[bytes, _Stamp]:
-    """The file's bytes and a stamp no newer than the version read: the stat comes
-    first, so a replacement in between only makes the next check read the file again."""
-    stamp = _stamp_of(path.stat())
-    return path.read_bytes(), stamp
 
 
 def is_valid_id(conversation_id: str) -> bool:
@@ -158,8 +139,8 @@ class ConversationStore:
         self._root = root
         self._observer = search_index
         self._index: dict[str, ConversationSummary] | None = None
-        self._index_stamp: _Stamp | None = None
-        self._stamps: dict[str, _Stamp] = {}
+        self._index_stamp: FileStamp | None = None
+        self._stamps: dict[str, FileStamp] = {}
         """Per conversation id, the file version this process last read or wrote."""
         self._bases: dict[str, dict[str, Any]] = {}
         """Per conversation id, its content as last read or written (the merge base)."""
@@ -299,7 +280,7 @@ class ConversationStore:
         with self._lock:
             path = self._conversation_path(conversation.id)
             known = self._stamps.get(conversation.id)
-            if known is not None and _stat(path) != known:
+            if known is not None and file_stamp(path) != known:
                 with self._exclusive():
                     self._merge_from_disk(conversation, path)
             if conversation.id in self._merged:
@@ -311,7 +292,7 @@ class ConversationStore:
         """Whether another process replaced ``index.json`` since this one last read or
         wrote it (one ``stat``; :meth:`list_summaries` then reads it again)."""
         with self._lock:
-            return self._index is not None and _stat(self._index_path) != self._index_stamp
+            return self._index is not None and file_stamp(self._index_path) != self._index_stamp
 
     @contextlib.contextmanager
     def turn_lock(self, conversation_id: str) -> Iterator[None]:
@@ -320,18 +301,12 @@ class ConversationStore:
         drops it when the process dies, even by ``kill -9``. Best effort: a lock file that
         cannot be made only means other processes may take the reply for cut off.
         """
-        fd = self._open_turn_lock(conversation_id)
-        try:
-            if fd >= 0:
-                lock_fd(fd, shared=True)
+        with locked(self._turn_lock_path(conversation_id), shared=True):
             yield
-        finally:
-            if fd >= 0:
-                os.close(fd)
 
     def streaming_elsewhere(self, conversation_id: str) -> bool:
         """Whether some process holds :meth:`turn_lock` for this conversation now."""
-        fd = self._open_turn_lock(conversation_id)
+        fd = open_lock_file(self._turn_lock_path(conversation_id))
         if fd < 0:
             return False
         try:
@@ -429,7 +404,7 @@ class ConversationStore:
 
     def _read_stamped_conversation(
         self, path: Path, conversation_id: str
-    ) -> tuple[Conversation, _Stamp, dict[str, Any] | None]:
+    ) -> tuple[Conversation, FileStamp, dict[str, Any] | None]:
         """Parse one conversation file; also the stamp of the version read, and the parsed
         document when it is in the current format (it is then what ``to_dict`` gives: the
         merge base, without building it again).
@@ -440,7 +415,7 @@ class ConversationStore:
         copied file becomes a separate conversation rather than overwriting the original.
         """
         try:
-            raw, stamp = _read_stamped(path)
+            raw, stamp = read_stamped(path)
         except FileNotFoundError:
             raise
         except OSError as exc:
@@ -466,7 +441,7 @@ class ConversationStore:
         """If another process replaced the file since this one read or wrote it, merge its
         version into ``conversation`` in place; returns whether it did. Call with the
         inter-process lock held. A missing or unreadable file has nothing to merge."""
-        stamp = _stat(path)
+        stamp = file_stamp(path)
         if stamp is None or stamp == self._stamps.get(conversation.id):
             return False
         try:
@@ -483,15 +458,14 @@ class ConversationStore:
 
     def _remember(self, conversation_id: str, path: Path, data: dict[str, Any]) -> None:
         """Note the version just written (call with the inter-process lock held)."""
-        stamp = _stat(path)
+        stamp = file_stamp(path)
         if stamp is not None:
             self._stamps[conversation_id] = stamp
         self._bases[conversation_id] = data
 
-    def _open_turn_lock(self, conversation_id: str) -> int:
-        """A descriptor of ``locks/<id>.lock`` (created if needed); -1 if it cannot be."""
+    def _turn_lock_path(self, conversation_id: str) -> Path:
         _check_id(conversation_id)
-        return open_lock_file(self._root / "locks" / f"{conversation_id}.lock")
+        return self._root / "locks" / f"{conversation_id}.lock"
 
     def _move_aside(self, path: Path, reason: str) -> str | None:
         """Move an unreadable file into ``corrupt/`` and record a notice.
@@ -525,11 +499,11 @@ class ConversationStore:
     def _load_index(self) -> dict[str, ConversationSummary]:
         """The in-memory index, reading ``index.json`` (or rebuilding it) the first time
         and whenever another process replaced it since."""
-        if self._index is not None and _stat(self._index_path) == self._index_stamp:
+        if self._index is not None and file_stamp(self._index_path) == self._index_stamp:
             return self._index
         problem: str | None = None
         try:
-            raw, stamp = _read_stamped(self._index_path)
+            raw, stamp = read_stamped(self._index_path)
         except FileNotFoundError:
             problem = None
         except OSError as exc:
@@ -543,7 +517,7 @@ class ConversationStore:
                 self._index_stamp = stamp
                 return self._index
         self._index = self._rebuild_index(problem)
-        self._index_stamp = _stat(self._index_path)
+        self._index_stamp = file_stamp(self._index_path)
         return self._index
 
     def _change_index(self, conversation_id: str, summary: ConversationSummary | None) -> None:
@@ -612,7 +586,7 @@ class ConversationStore:
                 "conversations": [s.to_dict() for s in summaries],
             },
         )
-        self._index_stamp = _stat(self._index_path)
+        self._index_stamp = file_stamp(self._index_path)
 
     # -- files ------------------------------------------------------------------------
 
