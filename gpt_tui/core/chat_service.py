@@ -800,10 +800,8 @@ class ChatService:
             log.info("no generated title: %s", type(exc).__name__)
             return
         title = clean_title("".join(parts))
-        if usage is not None and self._ledger is not None:
-            cost = self.planner.prices.reply_cost(usage, params.model, self.base_url_for(params))
-            with contextlib.suppress(OSError):
-                self._ledger.record(self._time(), usage.total_tokens, cost)
+        if usage is not None:
+            self._count(usage, self._cost(usage, params.model, params), self._time())
         if title is None or not has_automatic_title(conversation):
             return
         conversation.title = title
@@ -957,25 +955,29 @@ class ChatService:
         new_text = "".join(parts[kept:])
         if usage is None and new_text:
             usage = self.planner.estimated_usage(request, new_text)
-        cost = (
-            None
-            if usage is None
-            else self.planner.prices.reply_cost(
-                usage, request.model, self.base_url_for(conversation.params)
-            )
-        )
+        cost = None if usage is None else self._cost(usage, request.model, conversation.params)
         reply.usage, reply.cost = usage, cost
         if earlier is not None:
             earlier.merge_into(reply)
         conversation.updated_at = self._time()
         self._save(conversation, update_index=True)
         _log_outcome(conversation.id, request.model, reply)
-        if self._ledger is not None and usage is not None:
-            try:
-                self._ledger.record(conversation.updated_at, usage.total_tokens, cost)
-            except OSError as exc:
-                self._notices.append(f"Could not save the usage totals: {exc}")
+        if usage is not None:
+            self._count(usage, cost, conversation.updated_at)
         emit(ReplyFinished(conversation.id, reply))
+
+    def _cost(self, usage: Usage, model: str, params: Params) -> Decimal | None:
+        """What a request cost at the prices for ``model`` behind ``params``' server."""
+        return self.planner.prices.reply_cost(usage, model, self.base_url_for(params))
+
+    def _count(self, usage: Usage, cost: Decimal | None, when: datetime) -> None:
+        """Add a request to the day's and all-time totals (a failed write is a notice)."""
+        if self._ledger is None:
+            return
+        try:
+            self._ledger.record(when, usage.total_tokens, cost)
+        except OSError as exc:
+            self._notices.append(f"Could not save the usage totals: {exc}")
 
     # Search --------------------------------------------------------------------------
 
@@ -1110,13 +1112,7 @@ class _Earlier:
         """Add the earlier usage, cost and time to this request's (already on ``reply``)."""
         new_usage, new_cost = reply.usage, reply.cost
         if self.usage is not None and new_usage is not None:
-            reply.usage = Usage(
-                prompt_tokens=self.usage.prompt_tokens + new_usage.prompt_tokens,
-                completion_tokens=self.usage.completion_tokens + new_usage.completion_tokens,
-                cached_tokens=self.usage.cached_tokens + new_usage.cached_tokens,
-                reasoning_tokens=self.usage.reasoning_tokens + new_usage.reasoning_tokens,
-                estimated=self.usage.estimated or new_usage.estimated,
-            )
+            reply.usage = self.usage + new_usage
         elif new_usage is None:
             reply.usage = self.usage
         if new_usage is None:
