@@ -9,16 +9,14 @@ from textual.widgets import Select
 
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 from tests.fakes import make_app, write_config
-from tests.ui.helpers import screen_of, type_and_send, wait_idle
+from tests.ui.helpers import run_palette_command, screen_of, type_and_send, wait_idle
 
 
-async def test_switch_profile_from_the_panel(tmp_path: Path) -> None:
-    with FakeOpenAIServer() as office, FakeOpenAIServer() as local:
-        office.queue(ScriptedReply(text="from the office"))
-        local.queue(ScriptedReply(text="from the laptop"))
-        write_config(
-            tmp_path,
-            f"""
+def write_two_profiles(root: Path, office: FakeOpenAIServer, local: FakeOpenAIServer) -> None:
+    """config.toml with the profiles "office" (the default) and "local", one per server."""
+    write_config(
+        root,
+        f"""
 default_profile = "office"
 [profiles.office]
 kind = "compatible"
@@ -32,7 +30,14 @@ api_key = "sk-local-1111111111111111111"
 max_retries = 0
 models = ["llama3.2"]
 """,
-        )
+    )
+
+
+async def test_switch_profile_from_the_panel(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as office, FakeOpenAIServer() as local:
+        office.queue(ScriptedReply(text="from the office"))
+        local.queue(ScriptedReply(text="from the laptop"))
+        write_two_profiles(tmp_path, office, local)
         app = make_app(tmp_path, model="gpt-4o-mini", warm_up=True)
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()
@@ -67,36 +72,15 @@ models = ["llama3.2"]
 
 
 async def test_switch_profile_from_the_command_palette(tmp_path: Path) -> None:
-    from textual.command import CommandPalette
-
     with FakeOpenAIServer() as office, FakeOpenAIServer() as local:
         local.queue(ScriptedReply(text="from the laptop"))
-        write_config(
-            tmp_path,
-            f"""
-default_profile = "office"
-[profiles.office]
-kind = "compatible"
-base_url = "{office.base_url}"
-api_key = "sk-office-000000000000000000"
-[profiles.local]
-kind = "compatible"
-base_url = "{local.base_url}"
-api_key = "sk-local-1111111111111111111"
-""",
-        )
+        write_two_profiles(tmp_path, office, local)
         app = make_app(tmp_path, model="gpt-4o-mini")
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()
             titles = [c.title for c in screen_of(app).palette_commands()]
             assert {"Profile: office", "Profile: local"} <= set(titles)
-            await pilot.press("ctrl+p")
-            await pilot.pause()
-            assert isinstance(app.screen, CommandPalette)
-            await pilot.press(*"Profile: local")
-            await pilot.pause(0.3)
-            await pilot.press("enter")
-            await pilot.pause()
+            await run_palette_command(pilot, "Profile: local")
             await app.workers.wait_for_complete()
             assert screen_of(app).conversation.params.profile == "local"
             await type_and_send(app, pilot, "hello")

@@ -46,3 +46,17 @@ async def type_and_send(app: GptTuiApp, pilot: Pilot[None], text: str) -> None:
     prompt.focus()
     prompt.text = text
     await pilot.press("enter")
+
+
+async def run_palette_command(pilot: Pilot[None], text: str) -> None:
+    """ctrl+p, type ``text``, and run the best match (as a person would)."""
+    from textual.command import CommandPalette
+
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await pilot.press(*text)
+    await asyncio.sleep(0.3)  # the palette searches in the background
+    await pilot.press("enter")
+    await pilot.pause()
+    await pilot.pause()

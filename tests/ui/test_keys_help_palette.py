@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from textual.command import CommandPalette
 from textual.widgets import DataTable, Input
 
 from gpt_tui.ui.app import GptTuiApp
@@ -13,7 +12,7 @@ from gpt_tui.ui.keymap import check_keymap
 from gpt_tui.ui.screens.help import HelpScreen
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from tests.fakes import RecordingProvider, Script, make_app
-from tests.ui.helpers import dismiss_setup, screen_of, wait_idle
+from tests.ui.helpers import dismiss_setup, run_palette_command, screen_of, wait_idle
 
 REMOTE = {"OPENAI_API_KEY": "sk-test-0123456789abcdef", "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
 
@@ -104,14 +103,7 @@ async def test_palette_runs_an_action_and_opens_conversations(tmp_path: Path) ->
         await pilot.pause()
         assert screen_of(app).conversation.id != first
         # Open the first conversation from the palette by title.
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"first chat")
-        await asyncio.sleep(0.3)
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
+        await run_palette_command(pilot, "first chat")
         assert screen_of(app).conversation.id == first
         # Run an action: the temperature field gets the cursor.
         await pilot.press("ctrl+p")
