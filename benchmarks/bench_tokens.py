@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gpt_tui.core.models import Message, Params  # noqa: E402
-from gpt_tui.core.planner import RequestPlanner  # noqa: E402
-from gpt_tui.core.pricing import PriceBook  # noqa: E402
-from gpt_tui.core.tokens import (  # noqa: E402
+from gpt_tui.core.domain.conversation import Message, Params  # noqa: E402
+from gpt_tui.core.planning.planner import RequestPlanner  # noqa: E402
+from gpt_tui.core.planning.pricing import PriceBook  # noqa: E402
+from gpt_tui.core.planning.tokens import (  # noqa: E402
     ChatMessageKey,
     TokenCounter,
     encoding_name_for,
@@ -39,7 +39,7 @@ from gpt_tui.core.tokens import (  # noqa: E402
 _LOAD_SNIPPET = """
 import sys, time
 start = time.perf_counter()
-from gpt_tui.core.tokens import load_encoding
+from gpt_tui.core.planning.tokens import load_encoding
 encoding = load_encoding(sys.argv[1])
 assert len(encoding.encode("hello world")) == 2
 print(time.perf_counter() - start)

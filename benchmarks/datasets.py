@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Literal
 from benchmarks.markdown_gen import markdown_reply
 
 if TYPE_CHECKING:
-    from gpt_tui.core.models import Conversation
+    from gpt_tui.core.domain.conversation import Conversation
 
 MODEL = "gpt-4o-mini"
 _START = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -28,7 +28,7 @@ def data_dir(home: Path) -> Path:
 
 def _conversation(number: int, turns: int, reply_tokens: int) -> Conversation:
     """A conversation of ``turns`` prompt/reply pairs with Markdown replies."""
-    from gpt_tui.core.models import Conversation, Message, Params
+    from gpt_tui.core.domain.conversation import Conversation, Message, Params
 
     start = _START + timedelta(minutes=number)
     messages: list[Message] = []
@@ -56,7 +56,7 @@ def write_long_conversation(home: Path, messages: int, reply_tokens: int = 60) -
     screen. No ``state.json`` is written, so the app starts on a new chat and the
     conversation is opened from the sidebar.
     """
-    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.core.store.conversations import ConversationStore
 
     conversation = _conversation(0, messages // 2, reply_tokens)
     ConversationStore(data_dir(home)).save(conversation)
@@ -65,7 +65,7 @@ def write_long_conversation(home: Path, messages: int, reply_tokens: int = 60) -
 
 def write_many_conversations(home: Path, count: int) -> None:
     """``count`` small conversations (two turns each) and their index."""
-    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.core.store.conversations import ConversationStore
 
     store = ConversationStore(data_dir(home))
     for number in range(count):
@@ -101,8 +101,8 @@ def write_search_corpus(home: Path, conversations: int, messages: int) -> None:
     """``conversations`` conversations holding ``messages`` messages in all: English and
     Chinese text of 8 to 30 words each, written with the app's store (no index.json yet;
     the first listing rebuilds it, as after an upgrade)."""
-    from gpt_tui.core.models import Conversation, Message, Params
-    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.core.domain.conversation import Conversation, Message, Params
+    from gpt_tui.core.store.conversations import ConversationStore
 
     rng = random.Random(42)
     store = ConversationStore(data_dir(home))

@@ -261,8 +261,8 @@ def search(ctx: Context) -> Metrics:
     from pathlib import Path
 
     from benchmarks import datasets
-    from gpt_tui.core.search import FILE_NAME, SearchIndex
-    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.core.store.conversations import ConversationStore
+    from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
 
     sizes = ctx.sizes
     home = Path(tempfile.mkdtemp(prefix="search-", dir=ctx.workdir))

@@ -20,7 +20,7 @@ from gpt_tui import __version__
 from gpt_tui.paths import HOME_ENV, Paths
 
 if TYPE_CHECKING:
-    from gpt_tui.core.config import ProviderSettings
+    from gpt_tui.core.config.settings import ProviderSettings
     from gpt_tui.core.providers.base import ChatProvider
     from gpt_tui.ui.app import GptTuiApp
 
@@ -86,22 +86,27 @@ def build_app(
     settle_heap: Callable[[], None] | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
-    from gpt_tui.core.chat_service import (
+    from gpt_tui.core.config.presets import presets_file_for
+    from gpt_tui.core.config.settings import (
+        ConfigProblem,
+        ProfileNotFound,
+        load_settings,
+        select_profile,
+    )
+    from gpt_tui.core.domain.conversation import utc_now
+    from gpt_tui.core.planning.planner import RequestPlanner
+    from gpt_tui.core.planning.pricing import PriceBook
+    from gpt_tui.core.planning.tokens import TokenCounter
+    from gpt_tui.core.providers.demo import DemoProvider
+    from gpt_tui.core.providers.registry import ProviderRegistry
+    from gpt_tui.core.service.chat import (
         DEFAULT_IDLE_TIMEOUT,
         ChatService,
         choose_default_model,
     )
-    from gpt_tui.core.config import ConfigProblem, ProfileNotFound, load_settings, select_profile
-    from gpt_tui.core.ledger import UsageLedger
-    from gpt_tui.core.models import utc_now
-    from gpt_tui.core.planner import RequestPlanner
-    from gpt_tui.core.presets import presets_file_for
-    from gpt_tui.core.pricing import PriceBook
-    from gpt_tui.core.providers.demo import DemoProvider
-    from gpt_tui.core.providers.registry import ProviderRegistry
-    from gpt_tui.core.search import FILE_NAME, SearchIndex
-    from gpt_tui.core.storage import ConversationStore
-    from gpt_tui.core.tokens import TokenCounter
+    from gpt_tui.core.store.conversations import ConversationStore
+    from gpt_tui.core.store.ledger import UsageLedger
+    from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
     from gpt_tui.ui.app import GptTuiApp
 
     settings, problems = load_settings(paths.config_file, env)

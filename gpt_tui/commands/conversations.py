@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from gpt_tui.core.exporting import (
+from gpt_tui.core.domain.conversation import Conversation, ConversationSummary, new_id, utc_now
+from gpt_tui.core.interchange.exporting import (
     clean_text,
     export_filename,
     markdown_filename,
@@ -25,10 +26,9 @@ from gpt_tui.core.exporting import (
     to_json_all,
     to_markdown,
 )
-from gpt_tui.core.fsutil import atomic_write_text
-from gpt_tui.core.importing import ImportFailed, ImportResult, import_data
-from gpt_tui.core.models import Conversation, ConversationSummary, new_id, utc_now
-from gpt_tui.core.storage import FILE_MODE, ConversationStore, StoreError
+from gpt_tui.core.interchange.importing import ImportFailed, ImportResult, import_data
+from gpt_tui.core.store.conversations import FILE_MODE, ConversationStore, StoreError
+from gpt_tui.core.store.fsutil import atomic_write_text
 from gpt_tui.paths import HOME_ENV, Paths, display_path
 
 SHORT_ID = 8

@@ -27,8 +27,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gpt_tui.core.capabilities import capabilities_for
-from gpt_tui.core.config import (
+from gpt_tui.commands.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
+from gpt_tui.core.config.proxies import ProxyChoice, environment_proxy, socks_available
+from gpt_tui.core.config.settings import (
     ConfigProblem,
     ProfileNotFound,
     ProviderSettings,
@@ -36,11 +37,10 @@ from gpt_tui.core.config import (
     load_settings,
     select_profile,
 )
-from gpt_tui.core.models import DEMO_MODEL
-from gpt_tui.core.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
+from gpt_tui.core.domain.conversation import DEMO_MODEL
+from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.providers.base import ProviderError
 from gpt_tui.core.providers.errors import describe_error, key_fix, url_key
-from gpt_tui.core.proxies import ProxyChoice, environment_proxy, socks_available
 from gpt_tui.paths import Paths, display_path
 
 if TYPE_CHECKING:
@@ -267,7 +267,7 @@ class Doctor:
             report.fail("No API key provided", key_fix(profile))
 
     def check_model_choice(self, settings: Settings, profile: ProviderSettings) -> str:
-        from gpt_tui.core.chat_service import FALLBACK_MODEL
+        from gpt_tui.core.service.chat import FALLBACK_MODEL
 
         model: str
         if self.args.model:
@@ -597,7 +597,7 @@ class Doctor:
     def check_offline_data(self, settings: Settings) -> None:
         report = self.report
         report.section("Offline data")
-        from gpt_tui.core.tokens import load_encoding
+        from gpt_tui.core.planning.tokens import load_encoding
 
         started = time.monotonic()
         try:
@@ -617,7 +617,7 @@ class Doctor:
         self._check_prices(settings)
 
     def _check_prices(self, settings: Settings) -> None:
-        from gpt_tui.core.pricing import PriceBook, format_money
+        from gpt_tui.core.planning.pricing import PriceBook, format_money
 
         report = self.report
         book = PriceBook(settings.models)

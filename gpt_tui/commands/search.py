@@ -21,8 +21,8 @@ from gpt_tui.commands.conversations import (
     safe_line,
     short_ids,
 )
-from gpt_tui.core.search import FILE_NAME, SearchIndex
-from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.store.conversations import ConversationStore
+from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
 from gpt_tui.paths import HOME_ENV, Paths
 
 

@@ -14,10 +14,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
-from gpt_tui.core.chat_service import ChatService
-from gpt_tui.core.config import ConfigProblem, ConfigWriteError
-from gpt_tui.core.models import utc_now
-from gpt_tui.core.text import printable
+from gpt_tui.core.config.settings import ConfigProblem, ConfigWriteError
+from gpt_tui.core.domain.conversation import utc_now
+from gpt_tui.core.domain.text import printable
+from gpt_tui.core.service.chat import ChatService
 from gpt_tui.paths import display_path
 from gpt_tui.ui.commands import ConversationCommands, PresetCommands
 from gpt_tui.ui.keymap import bindings_with_ids, check_keymap

@@ -7,10 +7,10 @@ from typing import Literal
 
 from textual.message import Message
 
-from gpt_tui.core.chat_service import TurnEvent
-from gpt_tui.core.config import Settings
-from gpt_tui.core.params import ParamsForm
-from gpt_tui.core.search import SearchResults
+from gpt_tui.core.config.settings import Settings
+from gpt_tui.core.params.fields import ParamsForm
+from gpt_tui.core.service.chat import TurnEvent
+from gpt_tui.core.store.search_index import SearchResults
 
 
 @dataclass

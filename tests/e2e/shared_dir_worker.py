@@ -16,15 +16,15 @@ import sys
 import time
 from pathlib import Path
 
-from gpt_tui.core.chat_service import ChatService, TurnEvent
-from gpt_tui.core.config import ProviderSettings
-from gpt_tui.core.models import MessageStatus, Params
-from gpt_tui.core.planner import RequestPlanner
-from gpt_tui.core.pricing import PriceBook
+from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.domain.conversation import MessageStatus, Params
+from gpt_tui.core.planning.planner import RequestPlanner
+from gpt_tui.core.planning.pricing import PriceBook
+from gpt_tui.core.planning.tokens import TokenCounter
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.storage import ConversationStore
-from gpt_tui.core.tokens import TokenCounter
+from gpt_tui.core.service.chat import ChatService, TurnEvent
+from gpt_tui.core.store.conversations import ConversationStore
 from tests.fakes import RecordingProvider, Script
 
 SETTINGS = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")

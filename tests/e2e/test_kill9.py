@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.chat_service import ChatService
-from gpt_tui.core.config import ProviderSettings
-from gpt_tui.core.models import Conversation, Message, MessageStatus, Params
-from gpt_tui.core.planner import RequestPlanner
-from gpt_tui.core.pricing import PriceBook
+from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
+from gpt_tui.core.planning.planner import RequestPlanner
+from gpt_tui.core.planning.pricing import PriceBook
+from gpt_tui.core.planning.tokens import TokenCounter
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.storage import ConversationStore
-from gpt_tui.core.tokens import TokenCounter
+from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.store.conversations import ConversationStore
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 
 pytestmark = pytest.mark.subprocess

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from gpt_tui.core.config import Settings, load_settings
-from gpt_tui.core.models import Message, MessageStatus, Params
+from gpt_tui.core.config.settings import Settings, load_settings
+from gpt_tui.core.domain.conversation import Message, MessageStatus, Params
+from gpt_tui.core.planning.request_builder import ExtraParams, build_request
 from gpt_tui.core.providers.base import (
     ChatProvider,
     ProviderError,
@@ -22,7 +23,6 @@ from gpt_tui.core.providers.base import (
     TextDelta,
 )
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.requests import ExtraParams, build_request
 from tests.fake_server import (
     DEFAULT_MODELS,
     FakeOpenAIServer,

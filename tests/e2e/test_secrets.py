@@ -11,7 +11,7 @@ import pytest
 
 from gpt_tui import logs
 from gpt_tui.commands import conversations, doctor
-from gpt_tui.core.config import save_setup
+from gpt_tui.core.config.settings import save_setup
 from gpt_tui.ui.screens.setup import SetupScreen
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 from tests.fakes import make_app, paths_in
@@ -105,7 +105,7 @@ async def test_full_disk_is_reported_and_damages_nothing(
 ) -> None:
     import errno
 
-    from gpt_tui.core import fsutil
+    from gpt_tui.core.store import fsutil
     from tests.ui.helpers import screen_of
 
     app = make_app(tmp_path)

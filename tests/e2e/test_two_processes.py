@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.models import Conversation, Params
-from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.store.conversations import ConversationStore
 
 pytestmark = pytest.mark.subprocess
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from gpt_tui.core.pricing import format_money
+from gpt_tui.core.planning.pricing import format_money
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.widgets.chat_view import ReplyView, UserMessageView
 from gpt_tui.ui.widgets.prompt_input import PromptInput

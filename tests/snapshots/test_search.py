@@ -21,7 +21,7 @@ def test_search_screen_with_results(snap_compare: SnapCompare, tmp_path: Path) -
     and each hit as its title, age and role with the snippet under it, "tea" marked in
     each; the newest hit is highlighted. Titles match too ("Tea chat 3")."""
     write_chats(tmp_path)
-    from gpt_tui.core.storage import ConversationStore
+    from gpt_tui.core.store.conversations import ConversationStore
 
     ConversationStore(paths_in(tmp_path).data_dir).save(
         chat(

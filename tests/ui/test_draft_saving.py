@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core import fsutil, storage
+from gpt_tui.core.store import conversations as storage
+from gpt_tui.core.store import fsutil
 from gpt_tui.ui.messages import ConversationChosen
 from gpt_tui.ui.screens.chat import DRAFT_SAVE_DELAY
 from gpt_tui.ui.widgets.prompt_input import PromptInput

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from gpt_tui.core.text import printable
+from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from tests.fakes import RecordingProvider, Script, make_app

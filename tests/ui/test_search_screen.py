@@ -9,8 +9,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from gpt_tui.core.models import Message
-from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.domain.conversation import Message
+from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.screens.search import SearchScreen
 from gpt_tui.ui.widgets.chat_view import PAGE

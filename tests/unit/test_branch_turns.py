@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.chat_service import (
+from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.domain.conversation import Conversation, MessageStatus, Params, Usage
+from gpt_tui.core.planning.planner import RequestPlanner
+from gpt_tui.core.planning.pricing import PriceBook
+from gpt_tui.core.planning.tokens import TokenCounter
+from gpt_tui.core.providers.base import ChatProvider, ChatRequest, TextDelta
+from gpt_tui.core.providers.demo import DemoProvider, demo_reply
+from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.service.chat import (
     ChatService,
     ReplyDelta,
     TurnEvent,
@@ -17,16 +25,8 @@ from gpt_tui.core.chat_service import (
     TurnRefused,
     TurnStarted,
 )
-from gpt_tui.core.config import ProviderSettings
-from gpt_tui.core.ledger import UsageLedger
-from gpt_tui.core.models import Conversation, MessageStatus, Params, Usage
-from gpt_tui.core.planner import RequestPlanner
-from gpt_tui.core.pricing import PriceBook
-from gpt_tui.core.providers.base import ChatProvider, ChatRequest, TextDelta
-from gpt_tui.core.providers.demo import DemoProvider, demo_reply
-from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.storage import ConversationStore
-from gpt_tui.core.tokens import TokenCounter
+from gpt_tui.core.store.conversations import ConversationStore
+from gpt_tui.core.store.ledger import UsageLedger
 from tests.fakes import FrozenClock, RecordingProvider, Script
 from tests.unit.test_chat_service import CONFIGURED
 
@@ -213,7 +213,7 @@ async def test_continue_appends_to_the_same_reply_and_adds_usage(tmp_path: Path)
 async def test_a_continue_that_fails_before_new_text_keeps_the_reply_as_it_was(
     tmp_path: Path,
 ) -> None:
-    from gpt_tui.core.models import ErrorInfo
+    from gpt_tui.core.domain.conversation import ErrorInfo
 
     provider = RecordingProvider(
         [Script(["partial"]), Script(["x"], fail_with=ErrorInfo("boom"), fail_after=0)]
@@ -300,8 +300,8 @@ async def test_the_estimate_while_editing_counts_the_fork(tmp_path: Path) -> Non
 
 
 def test_cost_of_a_continued_reply_is_unknown_if_either_part_is() -> None:
-    from gpt_tui.core.chat_service import _Earlier
-    from gpt_tui.core.models import Message
+    from gpt_tui.core.domain.conversation import Message
+    from gpt_tui.core.service.chat import _Earlier
 
     reply = Message("assistant", "x", usage=Usage(1, 1), cost=Decimal("0.1"))
     _Earlier(MessageStatus.STOPPED, Usage(1, 1), None, None).merge_into(reply)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_tui.core.capabilities import (
+from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.params.capabilities import (
     PARAMS,
     adapt_system_messages,
     capabilities_for,
     model_family,
 )
-from gpt_tui.core.models import Message, Params
-from gpt_tui.core.params import ParamError
-from gpt_tui.core.requests import ExtraParams, build_request
+from gpt_tui.core.params.fields import ParamError
+from gpt_tui.core.planning.request_builder import ExtraParams, build_request
 
 REASONING = {
     "o1": "o1",

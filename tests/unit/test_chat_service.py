@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.chat_service import (
+from gpt_tui.core.config.settings import Defaults, ProviderSettings, Settings, TitleSettings
+from gpt_tui.core.domain.conversation import ErrorInfo, MessageStatus, Params, Usage
+from gpt_tui.core.planning.planner import RequestPlanner
+from gpt_tui.core.planning.pricing import PriceBook
+from gpt_tui.core.planning.tokens import TokenCounter
+from gpt_tui.core.providers.base import ChatProvider
+from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.service.chat import (
     ChatService,
     ReplyDelta,
     ReplyFinished,
@@ -18,16 +25,8 @@ from gpt_tui.core.chat_service import (
     TurnStarted,
     choose_default_model,
 )
-from gpt_tui.core.config import Defaults, ProviderSettings, Settings
-from gpt_tui.core.ledger import UsageLedger
-from gpt_tui.core.models import ErrorInfo, MessageStatus, Params, Usage
-from gpt_tui.core.planner import RequestPlanner
-from gpt_tui.core.pricing import PriceBook
-from gpt_tui.core.providers.base import ChatProvider
-from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.storage import ConversationStore
-from gpt_tui.core.titles import TitleSettings
-from gpt_tui.core.tokens import TokenCounter
+from gpt_tui.core.store.conversations import ConversationStore
+from gpt_tui.core.store.ledger import UsageLedger
 from tests.fakes import FrozenClock, RecordingProvider, Script
 
 CONFIGURED = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")
@@ -212,7 +211,7 @@ async def test_fast_streams_reach_the_ui_as_few_events_with_nothing_lost(tmp_pat
 
 
 def test_secrets_cover_every_profile(tmp_path: Path) -> None:
-    from gpt_tui.core.config import load_settings
+    from gpt_tui.core.config.settings import load_settings
 
     config = tmp_path / "config.toml"
     config.write_text(

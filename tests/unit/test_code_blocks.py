@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gpt_tui.core.code_blocks import CodeBlock, code_blocks
+from gpt_tui.core.domain.code_blocks import CodeBlock, code_blocks
 
 
 def test_backtick_and_tilde_blocks_with_their_languages() -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt_tui.core.config import (
+from gpt_tui.core.config.settings import (
     ConfigProblem,
     ConfigWriteError,
     Defaults,
@@ -674,7 +674,7 @@ def test_provider_table_takes_every_profile_key(cfg: Path) -> None:
 
 
 def test_defaults_take_every_parameter_a_preset_takes(tmp_path: Path) -> None:
-    from gpt_tui.core.chat_service import ChatService
+    from gpt_tui.core.service.chat import ChatService
 
     path = tmp_path / "config.toml"
     path.write_text(

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from gpt_tui.core.context import select_history, turns_of
-from gpt_tui.core.ledger import Totals, UsageLedger
-from gpt_tui.core.models import ErrorInfo, Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import ErrorInfo, Message, MessageStatus, Params
+from gpt_tui.core.planning.context import select_history, turns_of
+from gpt_tui.core.store.ledger import Totals, UsageLedger
 
 
 def conversation(turns: int) -> list[Message]:

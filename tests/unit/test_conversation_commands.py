@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from gpt_tui.commands.conversations import resolve_ids, run, short_ids
-from gpt_tui.core.exporting import markdown_filename
-from gpt_tui.core.importing import import_data
-from gpt_tui.core.models import Conversation, Message, Params
-from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.domain.conversation import Conversation, Message, Params
+from gpt_tui.core.interchange.exporting import markdown_filename
+from gpt_tui.core.interchange.importing import import_data
+from gpt_tui.core.store.conversations import ConversationStore
 from tests.unit.test_exporting import full_conversation
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"

@@ -9,7 +9,16 @@ from decimal import Decimal
 
 import pytest
 
-from gpt_tui.core.exporting import (
+from gpt_tui.core.domain.conversation import (
+    Conversation,
+    ErrorInfo,
+    Message,
+    MessageStatus,
+    Params,
+    Timing,
+    Usage,
+)
+from gpt_tui.core.interchange.exporting import (
     EXPORT_FORMAT,
     EXPORT_VERSION,
     clean_text,
@@ -18,15 +27,6 @@ from gpt_tui.core.exporting import (
     to_json,
     to_json_all,
     to_markdown,
-)
-from gpt_tui.core.models import (
-    Conversation,
-    ErrorInfo,
-    Message,
-    MessageStatus,
-    Params,
-    Timing,
-    Usage,
 )
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

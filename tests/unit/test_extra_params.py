@@ -6,10 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpt_tui.core.extra_params import ExtraParams, ParamError, format_stop, parse_seed, parse_stop
-from gpt_tui.core.models import Message, Params, SchemaError
-from gpt_tui.core.params import ParamsForm
-from gpt_tui.core.requests import build_request
+from gpt_tui.core.domain.conversation import Message, Params, SchemaError
+from gpt_tui.core.params.extra import ExtraParams, ParamError, format_stop, parse_seed, parse_stop
+from gpt_tui.core.params.fields import ParamsForm
+from gpt_tui.core.planning.request_builder import build_request
 
 HELLO = [Message("user", "hello")]
 ALL_SET = ExtraParams(

@@ -11,10 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt_tui.core.exporting import to_json, to_json_all
-from gpt_tui.core.importing import IMPORTED_MODEL, ImportFailed, ImportResult, import_data
-from gpt_tui.core.models import Conversation, MessageStatus
-from gpt_tui.core.storage import is_valid_id
+from gpt_tui.core.domain.conversation import Conversation, MessageStatus
+from gpt_tui.core.interchange.exporting import to_json, to_json_all
+from gpt_tui.core.interchange.importing import (
+    IMPORTED_MODEL,
+    ImportFailed,
+    ImportResult,
+    import_data,
+)
+from gpt_tui.core.store.conversations import is_valid_id
 from tests.unit.test_exporting import full_conversation, small_conversation
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"

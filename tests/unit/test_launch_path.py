@@ -25,7 +25,8 @@ def test_core_imports_without_textual_or_rich() -> None:
     out = run_python(
         """
         import sys
-        import gpt_tui.core.chat_service, gpt_tui.core.storage, gpt_tui.core.config
+        import gpt_tui.core.service.chat, gpt_tui.core.store.conversations
+        import gpt_tui.core.config.settings
         import gpt_tui.core.providers.registry, gpt_tui.core.providers.openai_client
         print(sorted(m for m in ("textual", "rich") if m in sys.modules))
         """

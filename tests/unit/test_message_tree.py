@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.message_tree import MessageTree
-from gpt_tui.core.models import (
+from gpt_tui.core.domain.conversation import (
     SCHEMA_VERSION,
     Conversation,
     Message,
@@ -17,7 +16,8 @@ from gpt_tui.core.models import (
     Params,
     SchemaError,
 )
-from gpt_tui.core.storage import ConversationStore, StoreError
+from gpt_tui.core.domain.message_tree import MessageTree
+from gpt_tui.core.store.conversations import ConversationStore, StoreError
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "schema1_conversation.json"
 

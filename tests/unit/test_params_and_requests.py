@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_tui.core.models import ErrorInfo, Message, MessageStatus, Params
-from gpt_tui.core.params import (
+from gpt_tui.core.domain.conversation import ErrorInfo, Message, MessageStatus, Params
+from gpt_tui.core.params.fields import (
     ParamError,
     ParamsForm,
     parse_max_tokens,
     parse_temperature,
     parse_top_p,
 )
-from gpt_tui.core.requests import build_request
+from gpt_tui.core.planning.request_builder import build_request
 
 
 @pytest.mark.parametrize(

@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 
-from gpt_tui.core import pricing
-from gpt_tui.core.config import ModelOverride
-from gpt_tui.core.models import Usage
-from gpt_tui.core.pricing import (
+from gpt_tui.core.config.settings import ModelOverride
+from gpt_tui.core.domain.conversation import Usage
+from gpt_tui.core.planning import pricing
+from gpt_tui.core.planning.pricing import (
     OPENAI_MODEL_LIMITS,
     ModelInfo,
     PriceBook,
@@ -265,9 +265,9 @@ def test_complete_override_does_not_import_genai_prices() -> None:
     code = """
         import sys
         from decimal import Decimal
-        from gpt_tui.core.config import ModelOverride
-        from gpt_tui.core.models import Usage
-        from gpt_tui.core.pricing import PriceBook, format_money
+        from gpt_tui.core.config.settings import ModelOverride
+        from gpt_tui.core.domain.conversation import Usage
+        from gpt_tui.core.planning.pricing import PriceBook, format_money
         override = ModelOverride(Decimal(1), Decimal(2), Decimal("0.5"), 8192, 1024)
         book = PriceBook({"local": override})
         print(format_money(book.reply_cost(Usage(1000, 100), "local")))

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from gpt_tui.core.config import (
+from gpt_tui.core.config.proxies import environment_proxy, mask_url, proxy_url_problem
+from gpt_tui.core.config.secretcmd import SecretCommandError, run_secret_command
+from gpt_tui.core.config.settings import (
     DEFAULT_AZURE_API_VERSION,
     ConfigProblem,
     Defaults,
@@ -21,8 +23,6 @@ from gpt_tui.core.config import (
     load_settings,
     select_profile,
 )
-from gpt_tui.core.proxies import environment_proxy, mask_url, proxy_url_problem
-from gpt_tui.core.secretcmd import SecretCommandError, run_secret_command
 
 KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
 AZ_KEY = "az-0123456789abcdef0123456789abcdef"

@@ -9,11 +9,11 @@ from types import MappingProxyType
 
 import pytest
 
-from gpt_tui.core.config import ProviderSettings
-from gpt_tui.core.extra_params import ExtraParams
-from gpt_tui.core.models import Message, Params
-from gpt_tui.core.request_code import RequestCode, request_code
-from gpt_tui.core.requests import build_request
+from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.params.extra import ExtraParams
+from gpt_tui.core.planning.request_builder import build_request
+from gpt_tui.core.planning.request_code import RequestCode, request_code
 
 KEY = "sk-secret-0123456789abcdefXYZ"
 HEADER_SECRET = "team-token-987654321"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.models import Conversation, Message, Params
-from gpt_tui.core.search import FILE_NAME, SearchIndex, fts_phrase, snippet
-from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.domain.conversation import Conversation, Message, Params
+from gpt_tui.core.store.conversations import ConversationStore
+from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex, fts_phrase, snippet
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gpt_tui.core.models import (
+from gpt_tui.core.domain.conversation import (
     SCHEMA_VERSION,
     Conversation,
     ErrorInfo,
@@ -24,7 +24,7 @@ from gpt_tui.core.models import (
     Params,
     Usage,
 )
-from gpt_tui.core.storage import ConversationStore, StoreError
+from gpt_tui.core.store.conversations import ConversationStore, StoreError
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -384,7 +384,7 @@ def test_rebuild_survives_unwritable_index(
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError(errno.EROFS, "Read-only file system")
 
-    monkeypatch.setattr("gpt_tui.core.storage.atomic_write_text", fail)
+    monkeypatch.setattr("gpt_tui.core.store.conversations.atomic_write_text", fail)
     fresh = ConversationStore(root)
     assert [s.id for s in fresh.list_summaries()] == ["a"]
     assert any("Read-only file system" in n for n in fresh.take_notices())

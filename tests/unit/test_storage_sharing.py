@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.models import Conversation, Message, MessageStatus, Params
-from gpt_tui.core.storage import ConversationStore
+from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
+from gpt_tui.core.store.conversations import ConversationStore
 from tests.unit.test_storage import make_conversation
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gpt_tui.core.models import Usage
+from gpt_tui.core.domain.conversation import Usage
 from gpt_tui.core.providers.base import TextDelta, UsageReported
 from gpt_tui.core.providers.openai_client import _chunk_events  # pyright: ignore[reportPrivateUsage]
 
@@ -59,7 +59,7 @@ async def test_the_client_is_built_off_the_event_loop_once(monkeypatch: Any) -> 
     """Building the client imports the SDK (about a second): never on the UI's loop."""
     import threading
 
-    from gpt_tui.core.config import ProviderSettings
+    from gpt_tui.core.config.settings import ProviderSettings
     from gpt_tui.core.providers.openai_client import OpenAIProvider
 
     settings = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")

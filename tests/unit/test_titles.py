@@ -7,18 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.chat_service import ChatService, TitleChanged, TurnEvent
-from gpt_tui.core.config import load_settings
-from gpt_tui.core.ledger import UsageLedger
-from gpt_tui.core.models import Conversation, ErrorInfo, Message, Params, Usage
-from gpt_tui.core.storage import ConversationStore
-from gpt_tui.core.titles import (
+from gpt_tui.core.config.settings import TitleSettings, load_settings
+from gpt_tui.core.domain.conversation import Conversation, ErrorInfo, Message, Params, Usage
+from gpt_tui.core.service.chat import ChatService, TitleChanged, TurnEvent
+from gpt_tui.core.service.titles import (
     TITLE_INSTRUCTIONS,
-    TitleSettings,
     clean_title,
     title_params,
     wants_title,
 )
+from gpt_tui.core.store.conversations import ConversationStore
+from gpt_tui.core.store.ledger import UsageLedger
 from tests.fakes import RecordingProvider, Script
 from tests.unit.test_chat_service import make_service
 
@@ -39,7 +38,7 @@ def test_clean_title_keeps_only_the_words(answer: str, title: str | None) -> Non
 
 
 def conversation_with(prompt: str, reply: str, title: str | None = None) -> Conversation:
-    from gpt_tui.core.models import title_from_prompt
+    from gpt_tui.core.domain.conversation import title_from_prompt
 
     conversation = Conversation(params=Params(model="gpt-4o-mini"))
     conversation.append(Message(role="user", content=prompt))

@@ -13,8 +13,8 @@ from typing import Any, NoReturn
 
 import pytest
 
-from gpt_tui.core import tokens
-from gpt_tui.core.tokens import (
+from gpt_tui.core.planning import tokens
+from gpt_tui.core.planning.tokens import (
     SHIPPED_ENCODINGS,
     ChatMessageKey,
     TokenCount,
@@ -175,7 +175,7 @@ def test_counter_is_exact_in_a_fresh_process_without_network(tmp_path: Path) -> 
         socket.socket.connect = refuse
         socket.create_connection = refuse
         socket.getaddrinfo = refuse
-        from gpt_tui.core.tokens import TokenCounter
+        from gpt_tui.core.planning.tokens import TokenCounter
 
         counter = TokenCounter()
         for model in ("gpt-4o", "gpt-4"):
@@ -429,7 +429,7 @@ def test_tokens_module_does_not_import_tiktoken_until_used() -> None:
             sys.executable,
             "-c",
             "import sys\n"
-            "from gpt_tui.core.tokens import TokenCounter, ChatMessageKey\n"
+            "from gpt_tui.core.planning.tokens import TokenCounter, ChatMessageKey\n"
             "c = TokenCounter()\n"
             "c.count_text('gpt-4o', 'hi')\n"
             "c.count_messages('gpt-4o', [ChatMessageKey('d', 'user', 'hi')])\n"

@@ -17,14 +17,14 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from gpt_tui.core.models import ErrorInfo
+from gpt_tui.core.domain.conversation import ErrorInfo
 from gpt_tui.core.providers.base import ModelList, ProviderError
 from gpt_tui.core.providers.openai_client import OpenAIProvider
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from gpt_tui.core.config import ProviderSettings
+    from gpt_tui.core.config.settings import ProviderSettings
 
 TOKEN_REFRESH_MARGIN = 300.0
 """Seconds before a token's expiry at which the command is run again."""
@@ -50,7 +50,7 @@ class AdTokenCommand:
         async with self._lock:
             if self._token is not None and time.time() < self._expires - TOKEN_REFRESH_MARGIN:
                 return self._token
-            from gpt_tui.core.secretcmd import SecretCommandError, run_secret_command
+            from gpt_tui.core.config.secretcmd import SecretCommandError, run_secret_command
 
             try:
                 token = await asyncio.to_thread(run_secret_command, self._command)

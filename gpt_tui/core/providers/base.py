@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gpt_tui.core.models import ErrorInfo, Usage
+from gpt_tui.core.domain.conversation import ErrorInfo, Usage
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,9 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gpt_tui.core.capabilities import SystemRole, adapt_system_messages, capabilities_for
-from gpt_tui.core.config import OPENAI_BASE_URL
-from gpt_tui.core.models import ErrorInfo, Usage
+from gpt_tui.core.config.settings import OPENAI_BASE_URL
+from gpt_tui.core.domain.conversation import ErrorInfo, Usage
+from gpt_tui.core.params.capabilities import SystemRole, adapt_system_messages, capabilities_for
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ModelList,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai import AsyncOpenAI
 
-    from gpt_tui.core.config import ProviderSettings
+    from gpt_tui.core.config.settings import ProviderSettings
 
 DEFAULT_BASE_URL = OPENAI_BASE_URL
 NO_KEY = "no-key"
@@ -155,7 +155,7 @@ class OpenAIProvider:
                 proxy=proxy, trust_env=self._trust_env
             )
         except ImportError:
-            from gpt_tui.core.proxies import SOCKS_PACKAGE_HINT, mask_url
+            from gpt_tui.core.config.proxies import SOCKS_PACKAGE_HINT, mask_url
 
             raise ProviderError(
                 ErrorInfo(

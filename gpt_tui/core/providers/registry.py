@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from gpt_tui.core.models import DEMO_MODEL, ErrorInfo
+from gpt_tui.core.domain.conversation import DEMO_MODEL, ErrorInfo
 from gpt_tui.core.providers.base import ChatProvider, ModelList, ProviderError
 from gpt_tui.core.providers.demo import DemoProvider
 from gpt_tui.core.providers.openai_client import DEFAULT_BASE_URL, OpenAIProvider
 
 if TYPE_CHECKING:
-    from gpt_tui.core.config import ProviderSettings, Settings
+    from gpt_tui.core.config.settings import ProviderSettings, Settings
 
 __all__ = ["DEFAULT_BASE_URL", "NOT_CONFIGURED", "ProviderRegistry", "make_provider"]
 
@@ -111,7 +111,7 @@ class ProviderRegistry:
         try:
             return self._profiles[name]
         except KeyError:
-            from gpt_tui.core.config import ProfileNotFound
+            from gpt_tui.core.config.settings import ProfileNotFound
 
             message = str(ProfileNotFound(name, self.profile_names))
             raise ProviderError(ErrorInfo(f"No profile named '{name}'", message)) from None
@@ -186,7 +186,7 @@ class ProviderRegistry:
         use; a :class:`Settings` replaces every profile. Providers of changed or removed
         profiles are closed; learned parameter rejections of unchanged ones are kept.
         """
-        from gpt_tui.core.config import ProviderSettings as _ProviderSettings
+        from gpt_tui.core.config.settings import ProviderSettings as _ProviderSettings
 
         if isinstance(settings, _ProviderSettings):
             profiles = {**self._profiles, settings.name: settings}

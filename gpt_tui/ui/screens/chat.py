@@ -28,7 +28,13 @@ from textual.timer import Timer
 from textual.widgets import Collapsible, Footer, Select, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from gpt_tui.core.chat_service import (
+from gpt_tui.core.config.presets import PresetError
+from gpt_tui.core.domain.code_blocks import code_blocks
+from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus
+from gpt_tui.core.domain.text import printable
+from gpt_tui.core.params.fields import ParamError
+from gpt_tui.core.providers.base import ProviderError
+from gpt_tui.core.service.chat import (
     ChatService,
     ReplyDelta,
     ReplyFinished,
@@ -38,14 +44,8 @@ from gpt_tui.core.chat_service import (
     TurnRefused,
     TurnStarted,
 )
-from gpt_tui.core.code_blocks import code_blocks
-from gpt_tui.core.models import Conversation, Message, MessageStatus
-from gpt_tui.core.params import ParamError
-from gpt_tui.core.presets import PresetError
-from gpt_tui.core.providers.base import ProviderError
-from gpt_tui.core.search import SearchHit
-from gpt_tui.core.storage import StoreError
-from gpt_tui.core.text import printable
+from gpt_tui.core.store.conversations import StoreError
+from gpt_tui.core.store.search_index import SearchHit
 from gpt_tui.paths import display_path
 from gpt_tui.ui.messages import (
     ConversationAction,

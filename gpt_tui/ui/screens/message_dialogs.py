@@ -21,7 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from gpt_tui.core.code_blocks import CodeBlock
+from gpt_tui.core.domain.code_blocks import CodeBlock
 
 
 def clipboard_caveat(env: Mapping[str, str]) -> str | None:

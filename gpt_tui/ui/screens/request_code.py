@@ -1,6 +1,6 @@
 """The next request as code: Python (openai SDK) or curl, ready to copy.
 
-Shows what :meth:`~gpt_tui.core.chat_service.ChatService.request_code` built — the exact
+Shows what :meth:`~gpt_tui.core.service.chat.ChatService.request_code` built — the exact
 body the next send would carry, with the key read from an environment variable.
 """
 
@@ -15,7 +15,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Static, TabbedContent, TabPane
 
-from gpt_tui.core.request_code import RequestCode
+from gpt_tui.core.planning.request_code import RequestCode
 
 LANGUAGES = {"python": "Python", "curl": "curl"}
 """Tab id → tab title."""

@@ -21,9 +21,9 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gpt_tui.core.chat_service import ChatService
-from gpt_tui.core.search import SearchHit, SearchResults
-from gpt_tui.core.text import printable
+from gpt_tui.core.domain.text import printable
+from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.store.search_index import SearchHit, SearchResults
 from gpt_tui.ui.messages import SearchAnswered, SearchIndexReady
 from gpt_tui.ui.widgets.sidebar import relative_time
 

@@ -11,8 +11,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from gpt_tui.core.models import DEMO_MODEL, Message, MessageStatus
-from gpt_tui.core.text import printable
+from gpt_tui.core.domain.conversation import DEMO_MODEL, Message, MessageStatus
+from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 _STATUS_TEXT = {

@@ -25,8 +25,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
-from gpt_tui.core.code_blocks import code_blocks
-from gpt_tui.core.models import Message, MessageStatus
+from gpt_tui.core.domain.code_blocks import code_blocks
+from gpt_tui.core.domain.conversation import Message, MessageStatus
 from gpt_tui.ui.messages import MessageActionChosen, MessageActionKind
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 

@@ -3,7 +3,7 @@
 The values belong to the open conversation. Each edit is checked at once: an invalid
 field shows why next to it, and the screen refuses to send until it is fixed. Fields the
 model does not take are disabled with the reason from
-:func:`~gpt_tui.core.capabilities.capabilities_for` under them, updated as the model name
+:func:`~gpt_tui.core.params.capabilities.capabilities_for` under them, updated as the model name
 changes. The less common parameters sit in a collapsed "Advanced" section so the common
 ones stay on top at 80×24.
 """
@@ -19,9 +19,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static, TextArea
 from textual.widgets.select import InvalidSelectValueError
 
-from gpt_tui.core.capabilities import Capabilities, capabilities_for
-from gpt_tui.core.models import Params
-from gpt_tui.core.params import FIELD_PARAMS_HINTS, ParamsForm
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.params.capabilities import Capabilities, capabilities_for
+from gpt_tui.core.params.fields import FIELD_PARAMS_HINTS, ParamsForm
 from gpt_tui.ui.messages import ParamsEdited, PresetChosen, PresetSaveRequested
 from gpt_tui.ui.widgets.usage_panel import UsagePanel
 

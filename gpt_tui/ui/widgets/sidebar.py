@@ -15,8 +15,8 @@ from textual.content import Content
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gpt_tui.core.models import ConversationSummary
-from gpt_tui.core.text import printable
+from gpt_tui.core.domain.conversation import ConversationSummary
+from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.messages import ConversationAction, ConversationChosen
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
-from gpt_tui.core.ledger import Totals
-from gpt_tui.core.models import Message
-from gpt_tui.core.planner import RequestEstimate
-from gpt_tui.core.pricing import format_money, format_tokens
-from gpt_tui.core.tokens import TokenCount
+from gpt_tui.core.domain.conversation import Message
+from gpt_tui.core.planning.planner import RequestEstimate
+from gpt_tui.core.planning.pricing import format_money, format_tokens
+from gpt_tui.core.planning.tokens import TokenCount
+from gpt_tui.core.store.ledger import Totals
 from gpt_tui.ui.widgets.live_text import LiveText
 
 BAR_WIDTH = 14

@@ -11,7 +11,7 @@ Layout under the data folder ``root``::
 
 The index exists so the sidebar never opens every conversation file; it is only a cache
 and is rebuilt from the conversation files whenever it is missing or damaged. Every write
-is atomic (:func:`~gpt_tui.core.fsutil.atomic_write_text`), so a crash leaves the old file
+is atomic (:func:`~gpt_tui.core.store.fsutil.atomic_write_text`), so a crash leaves the old file
 or the new one. Nothing is created on disk until the first write.
 
 Problems the user should hear about but that do not stop the app (a file moved aside, a
@@ -22,7 +22,7 @@ file happens under an exclusive ``flock`` on ``.lock``, after re-reading the fil
 process replaced it since this one last read or wrote it (its inode, size and mtime tell):
 the index gets only this process's change (one summary added, updated or removed), and a
 conversation file another process changed is merged with this process's version
-(:func:`~gpt_tui.core.merge.merge_conversations`) instead of overwritten. Where ``fcntl``
+(:func:`~gpt_tui.core.domain.merge.merge_conversations`) instead of overwritten. Where ``fcntl``
 is missing (Windows) the locks are skipped: the re-read before each write still narrows the
 window in which two processes' changes can collide to the few milliseconds of a write, but
 a reply streaming in another process cannot be told from one cut off by a crash.
@@ -40,7 +40,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from gpt_tui.core.fsutil import (
+from gpt_tui.core.domain.conversation import (
+    SCHEMA_VERSION,
+    Conversation,
+    ConversationSummary,
+    SchemaError,
+)
+from gpt_tui.core.domain.merge import merge_conversations
+from gpt_tui.core.store.fsutil import (
     FileStamp,
     atomic_write_text,
     file_stamp,
@@ -48,13 +55,6 @@ from gpt_tui.core.fsutil import (
     locked,
     open_lock_file,
     read_stamped,
-)
-from gpt_tui.core.merge import merge_conversations
-from gpt_tui.core.models import (
-    SCHEMA_VERSION,
-    Conversation,
-    ConversationSummary,
-    SchemaError,
 )
 
 INDEX_SCHEMA_VERSION = 1

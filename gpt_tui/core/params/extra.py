@@ -2,9 +2,10 @@
 
 :class:`ExtraParams` holds presence/frequency penalties, stop sequences, seed, response
 format and reasoning effort; ``None`` means "not set, not sent". It lives apart from
-:mod:`gpt_tui.core.params` (which parses what a user types) because a conversation's
-:class:`~gpt_tui.core.models.Params` carries one, and :mod:`gpt_tui.core.models` must not
-depend on the parsers. :class:`ParamError` is defined here for the same reason: every
+:mod:`gpt_tui.core.params.fields` (which parses what a user types) because a conversation's
+:class:`~gpt_tui.core.domain.conversation.Params` carries one, and
+:mod:`gpt_tui.core.domain.conversation` must not depend on the parsers.
+:class:`ParamError` is defined here for the same reason: every
 parameter check raises it.
 
 Stop sequences are typed on one line: ``|`` separates them, spaces around each are

@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gpt_tui.core.config import OPENAI_BASE_URL, ProviderSettings
+from gpt_tui.core.config.proxies import mask_url
+from gpt_tui.core.config.settings import OPENAI_BASE_URL, ProviderSettings
 from gpt_tui.core.providers.base import ChatRequest
-from gpt_tui.core.proxies import mask_url
 
 AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"
 AZURE_TOKEN_ENV = "AZURE_OPENAI_AD_TOKEN"

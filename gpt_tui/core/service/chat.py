@@ -10,7 +10,7 @@ Every kind of turn (:class:`TurnPlan`) keeps those guarantees: sending a new pro
 sending the last one again, sending an edited past prompt (a new branch beside the old
 one), asking for another reply (an alternative beside the old reply) and continuing a
 stopped reply (its text grows in place). Nothing a turn replaces is overwritten: old
-prompts and replies stay on their branches (:mod:`gpt_tui.core.message_tree`).
+prompts and replies stay on their branches (:mod:`gpt_tui.core.domain.message_tree`).
 """
 
 from __future__ import annotations
@@ -26,11 +26,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, cast
 
-from gpt_tui.core.capabilities import capabilities_for
-from gpt_tui.core.config import Defaults, Settings, load_settings, save_setup
-from gpt_tui.core.fsutil import atomic_write_text
-from gpt_tui.core.ledger import Totals, UsageLedger
-from gpt_tui.core.models import (
+from gpt_tui.core.config.presets import (
+    Preset,
+    PresetError,
+    preset_from_params,
+    preset_from_role_file,
+    preset_name_problem,
+    save_preset,
+)
+from gpt_tui.core.config.settings import (
+    Defaults,
+    Settings,
+    TitleSettings,
+    load_settings,
+    save_setup,
+)
+from gpt_tui.core.domain.conversation import (
     DEMO_MODEL,
     Conversation,
     ConversationSummary,
@@ -44,15 +55,9 @@ from gpt_tui.core.models import (
     title_from_prompt,
     utc_now,
 )
-from gpt_tui.core.planner import RequestEstimate, RequestPlanner
-from gpt_tui.core.presets import (
-    Preset,
-    PresetError,
-    preset_from_params,
-    preset_from_role_file,
-    preset_name_problem,
-    save_preset,
-)
+from gpt_tui.core.params.capabilities import capabilities_for
+from gpt_tui.core.planning.planner import RequestEstimate, RequestPlanner
+from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
@@ -62,17 +67,17 @@ from gpt_tui.core.providers.base import (
     UsageReported,
 )
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.request_code import RequestCode
-from gpt_tui.core.search import SearchIndex, SearchResults
-from gpt_tui.core.storage import ConversationStore, StoreError
-from gpt_tui.core.titles import (
-    TitleSettings,
+from gpt_tui.core.service.titles import (
     clean_title,
     has_automatic_title,
     title_history,
     title_params,
     wants_title,
 )
+from gpt_tui.core.store.conversations import ConversationStore, StoreError
+from gpt_tui.core.store.fsutil import atomic_write_text
+from gpt_tui.core.store.ledger import Totals, UsageLedger
+from gpt_tui.core.store.search_index import SearchIndex, SearchResults
 
 log = logging.getLogger(__name__)
 
@@ -384,7 +389,7 @@ class ChatService:
 
         Raises :class:`OSError` when the file cannot be written.
         """
-        from gpt_tui.core.exporting import export_filename, to_json, to_markdown
+        from gpt_tui.core.interchange.exporting import export_filename, to_json, to_markdown
 
         text = to_markdown(conversation) if fmt == "md" else to_json(conversation)
         path = directory / export_filename(conversation, fmt)
@@ -588,8 +593,8 @@ class ChatService:
     def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
         """The next request — the history and ``draft`` as the prompt — as Python and curl,
         built by the same planner as a real send, key redacted (see
-        :mod:`gpt_tui.core.request_code`)."""
-        from gpt_tui.core.request_code import request_code
+        :mod:`gpt_tui.core.planning.request_code`)."""
+        from gpt_tui.core.planning.request_code import request_code
 
         params = conversation.params
         history = self._history(conversation)
@@ -667,7 +672,7 @@ class ChatService:
 
         Blocking — reading runs each profile's ``api_key_cmd`` (up to 10 s): call it from a
         worker thread, then hand the result to :meth:`use_settings` on the event loop.
-        Raises :class:`~gpt_tui.core.config.ConfigWriteError` (the file is left as it was)
+        Raises :class:`~gpt_tui.core.config.settings.ConfigWriteError` (the file is left as it was)
         when the existing file cannot be safely updated.
         """
         save_setup(config_file, api_key=api_key, base_url=base_url)
@@ -694,7 +699,7 @@ class ChatService:
 
     def apply_preset(self, conversation: Conversation, name: str) -> Params:
         """Give ``conversation`` the preset's system prompt and parameters (see
-        :meth:`Preset.apply <gpt_tui.core.presets.Preset.apply>`); returns them."""
+        :meth:`Preset.apply <gpt_tui.core.config.presets.Preset.apply>`); returns them."""
         params = self._presets[name].apply(conversation.params, self.default_params)
         self.update_params(conversation, params)
         return params
@@ -702,7 +707,7 @@ class ChatService:
     def save_preset(self, name: str, params: Params) -> Path:
         """Save ``params`` as the preset ``name`` in the presets file; returns the file.
 
-        Raises :class:`~gpt_tui.core.presets.PresetError` for a bad name, a name written
+        Raises :class:`~gpt_tui.core.config.presets.PresetError` for a bad name, a name written
         by hand in config.toml (which the app never rewrites), or a file that cannot be
         written.
         """
@@ -725,7 +730,7 @@ class ChatService:
     def import_role_file(self, path: Path) -> tuple[Preset, list[str]]:
         """Save a role JSON file (model + system message) as a preset named after the file;
         returns it and notes on what was left out. Raises
-        :class:`~gpt_tui.core.presets.PresetError`."""
+        :class:`~gpt_tui.core.config.presets.PresetError`."""
         preset, notes = preset_from_role_file(path)
         params = preset.apply(self.default_params, self.default_params)
         self.save_preset(preset.name, params)

@@ -15,8 +15,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal, cast
 
-from gpt_tui.core.extra_params import EXTRA_FIELDS, ExtraParams, ParamError
-from gpt_tui.core.message_tree import MessageTree
+from gpt_tui.core.domain.message_tree import MessageTree
+from gpt_tui.core.params.extra import EXTRA_FIELDS, ExtraParams, ParamError
 
 SCHEMA_VERSION = 2
 """Version written into every conversation file; bumped when the layout changes.
@@ -406,7 +406,7 @@ class Message:
 class Conversation:
     """A titled tree of messages with the parameters its next request will use.
 
-    ``messages`` is the active path (see :mod:`gpt_tui.core.message_tree`): what the chat
+    ``messages`` is the active path (see :mod:`gpt_tui.core.domain.message_tree`): what the chat
     shows and the next request sends. ``tree`` holds every branch; changes to the messages
     go through it (or :meth:`append`), never through ``messages``, which is read-only.
     """

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from gpt_tui.core.fsutil import FileStamp, atomic_write_text, file_stamp, locked
+from gpt_tui.core.store.fsutil import FileStamp, atomic_write_text, file_stamp, locked
 
 LEDGER_SCHEMA_VERSION = 1
 

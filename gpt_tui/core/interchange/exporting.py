@@ -58,8 +58,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
-from gpt_tui.core.models import Conversation, Message, MessageStatus, Usage
-from gpt_tui.core.pricing import format_money
+from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Usage
+from gpt_tui.core.planning.pricing import format_money
 
 EXPORT_FORMAT = "gpt-tui"
 """The ``format`` marker of gpt-tui's JSON export."""

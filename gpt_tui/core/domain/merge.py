@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gpt_tui.core.message_tree import MessageTree
-from gpt_tui.core.models import Conversation, Message
+from gpt_tui.core.domain.conversation import Conversation, Message
+from gpt_tui.core.domain.message_tree import MessageTree
 
 ConversationData = Mapping[str, Any]
 """A conversation as :meth:`Conversation.to_dict` writes it (the merge base)."""

@@ -105,10 +105,9 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from gpt_tui.core.extra_params import EXTRA_FIELDS, ParamError
-from gpt_tui.core.fsutil import atomic_write_text
-from gpt_tui.core.presets import Preset, check_value, preset_from_table, presets_file_for
-from gpt_tui.core.titles import TitleSettings
+from gpt_tui.core.config.presets import Preset, check_value, preset_from_table, presets_file_for
+from gpt_tui.core.params.extra import EXTRA_FIELDS, ParamError
+from gpt_tui.core.store.fsutil import atomic_write_text
 
 T = TypeVar("T")
 
@@ -294,7 +293,7 @@ class ProviderSettings:
 
     def __repr__(self) -> str:
         # Hand-written so the key, header values and proxy passwords cannot leak.
-        from gpt_tui.core.proxies import mask_url
+        from gpt_tui.core.config.proxies import mask_url
 
         proxy = None if self.proxy is None else mask_url(self.proxy)
         return (
@@ -327,6 +326,16 @@ def is_openai_url(url: str | None) -> bool:
         return (urlsplit(url).hostname or "").lower() == "api.openai.com"
     except ValueError:
         return False
+
+
+@dataclass(frozen=True, slots=True)
+class TitleSettings:
+    """``[titles]`` in config.toml."""
+
+    generate: bool = False
+    """Ask the model for a short title after the first reply (one extra small request)."""
+    model: str | None = None
+    """The model that writes titles; ``None``: the conversation's own model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -756,7 +765,7 @@ def _read_profile(
             check.report((*where, "ad_token_cmd"), "ignored because a key is also set")
             ad_token_cmd = None
         else:
-            from gpt_tui.core.secretcmd import program_name
+            from gpt_tui.core.config.secretcmd import program_name
 
             api_key, key_source = None, f"ad_token_cmd ({program_name(ad_token_cmd)})"
 
@@ -822,7 +831,11 @@ def _resolve_key(
             return None, KEY_SOURCE_NONE, True
         return key, f"${env_name}", True
     if command is not None:
-        from gpt_tui.core.secretcmd import SecretCommandError, program_name, run_secret_command
+        from gpt_tui.core.config.secretcmd import (
+            SecretCommandError,
+            program_name,
+            run_secret_command,
+        )
 
         try:
             return run_secret_command(command, env), f"api_key_cmd ({program_name(command)})", True
@@ -1107,7 +1120,7 @@ def _command(value: object) -> str | None:
     command = _text(value)
     if command is None:
         return None
-    from gpt_tui.core.secretcmd import split_command
+    from gpt_tui.core.config.secretcmd import split_command
 
     try:
         split_command(command)
@@ -1120,7 +1133,7 @@ def _proxy(value: object) -> str | None:
     url = _text(value)
     if url is None:
         return None
-    from gpt_tui.core.proxies import SOCKS_PACKAGE_HINT, proxy_url_problem, socks_available
+    from gpt_tui.core.config.proxies import SOCKS_PACKAGE_HINT, proxy_url_problem, socks_available
 
     problem = proxy_url_problem(url)
     if problem:

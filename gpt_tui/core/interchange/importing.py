@@ -2,10 +2,11 @@
 
 :func:`import_data` recognises, from the shape of the JSON:
 
-- **gpt-tui's export** (:mod:`gpt_tui.core.exporting`): ``{"format": "gpt-tui", "version": 1,
-  "conversation": {...}}`` or ``"conversations": [...]``; also a bare conversation file copied
-  out of the data folder. Lossless: ids, timestamps, usage, cost and statuses come back as
-  they were. A conversation with a damaged field is skipped whole (never half-imported).
+- **gpt-tui's export** (:mod:`gpt_tui.core.interchange.exporting`):
+  ``{"format": "gpt-tui", "version": 1, "conversation": {...}}`` or ``"conversations": [...]``;
+  also a bare conversation file copied out of the data folder. Lossless: ids, timestamps,
+  usage, cost and statuses come back as they were. A conversation with a damaged field is skipped
+  whole (never half-imported).
 - **ChatGPT's data export** (``conversations.json``): a list of conversations whose messages
   form a tree in ``mapping``; every branch is imported (edited prompts and regenerated
   replies are forks here too), and the one that ends at ``current_node`` (the one the user
@@ -34,9 +35,7 @@ from datetime import UTC, datetime
 from pathlib import PurePath
 from typing import Any, cast
 
-from gpt_tui.core.exporting import EXPORT_FORMAT, EXPORT_VERSION, clean_text
-from gpt_tui.core.message_tree import MessageTree
-from gpt_tui.core.models import (
+from gpt_tui.core.domain.conversation import (
     Conversation,
     Message,
     Params,
@@ -45,7 +44,9 @@ from gpt_tui.core.models import (
     new_id,
     title_from_prompt,
 )
-from gpt_tui.core.storage import is_valid_id
+from gpt_tui.core.domain.message_tree import MessageTree
+from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION, clean_text
+from gpt_tui.core.store.conversations import is_valid_id
 
 IMPORTED_MODEL = "imported"
 """The model of an imported conversation whose data names none."""

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from gpt_tui.core.context import Selection, select_history
-from gpt_tui.core.models import Message, Params, Usage
-from gpt_tui.core.pricing import ModelInfo, PriceBook
+from gpt_tui.core.domain.conversation import Message, Params, Usage
+from gpt_tui.core.planning.context import Selection, select_history
+from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
+from gpt_tui.core.planning.request_builder import build_request
+from gpt_tui.core.planning.tokens import ChatMessageKey, TokenCount, TokenCounter
 from gpt_tui.core.providers.base import ChatRequest
-from gpt_tui.core.requests import build_request
-from gpt_tui.core.tokens import ChatMessageKey, TokenCount, TokenCounter
 
 DRAFT_KEY = "draft"
 EMPTY_KEY = "empty-user-message"

@@ -12,14 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gpt_tui.core.extra_params import (
+from gpt_tui.core.domain.conversation import CONTEXT_STRATEGIES, ContextStrategy, Params
+from gpt_tui.core.params.extra import (
     EXTRA_FIELDS,
     EXTRA_PARSERS,
     ExtraParams,
     ParamError,
     format_extra,
 )
-from gpt_tui.core.models import CONTEXT_STRATEGIES, ContextStrategy, Params
 
 __all__ = [
     "FIELD_PARAMS_HINTS",
@@ -107,7 +107,7 @@ FIELD_PARSERS: Mapping[str, Callable[[str], Any]] = {
     **EXTRA_PARSERS,
 }
 """Parsers of the single-line fields and selects, by :class:`Params` (or
-:class:`~gpt_tui.core.extra_params.ExtraParams`) field name."""
+:class:`~gpt_tui.core.params.extra.ExtraParams`) field name."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,7 @@ class ParamsForm:
     presence_penalty: str = ""
     frequency_penalty: str = ""
     stop: str = ""
-    """Stop sequences separated by ``|`` (see :func:`~gpt_tui.core.extra_params.parse_stop`)."""
+    """Stop sequences separated by ``|`` (see :func:`~gpt_tui.core.params.extra.parse_stop`)."""
     seed: str = ""
     response_format: str = ""
     reasoning_effort: str = ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from gpt_tui.core.models import Message, Params
+from gpt_tui.core.domain.conversation import Message, Params
 
 
 @dataclass(frozen=True, slots=True)

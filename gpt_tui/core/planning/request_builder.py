@@ -1,6 +1,6 @@
 """Turn a conversation into the request its next turn sends.
 
-:func:`build_request` applies the model's :func:`~gpt_tui.core.capabilities.capabilities_for`
+:func:`build_request` applies the model's :func:`~gpt_tui.core.params.capabilities.capabilities_for`
 table: for reasoning models ``max_tokens`` goes out as ``max_completion_tokens``, sampling
 parameters they reject are left out, and the system prompt becomes a ``developer`` message
 (or, for o1-mini/o1-preview, part of the first user message).
@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gpt_tui.core.capabilities import Capabilities, adapt_system_messages, capabilities_for
-from gpt_tui.core.extra_params import (
+from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.params.capabilities import Capabilities, adapt_system_messages, capabilities_for
+from gpt_tui.core.params.extra import (
     MAX_STOP_SEQUENCES,
     REASONING_EFFORT_VALUES,
     RESPONSE_FORMATS,
     ExtraParams,
     ResponseFormat,
 )
-from gpt_tui.core.models import Message, Params
 from gpt_tui.core.providers.base import ChatRequest
 
 __all__ = [
@@ -46,7 +46,7 @@ def build_request(
     The system prompt goes first when set; replies that failed or were interrupted are left
     out (see :attr:`Message.sent_in_history`) so a re-sent prompt meets a clean history.
     What the model does not take is left out and what it takes under another name is
-    renamed (see :mod:`gpt_tui.core.capabilities`).
+    renamed (see :mod:`gpt_tui.core.params.capabilities`).
     """
     caps = capabilities_for(params.model)
     messages: list[dict[str, str]] = []

@@ -10,9 +10,9 @@ conversation, which is why it is off by default.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from gpt_tui.core.models import Conversation, Message, Params, title_from_prompt
+from gpt_tui.core.config.settings import TitleSettings
+from gpt_tui.core.domain.conversation import Conversation, Message, Params, title_from_prompt
 
 TITLE_INSTRUCTIONS = (
     "You name conversations. Reply with a title of at most six words for the conversation "
@@ -31,16 +31,6 @@ hidden reasoning counts against it and would leave no room for the title)."""
 _PREFIX_RE = re.compile(r"^\s*(title|标题|題名|タイトル)\s*[:：]\s*", re.IGNORECASE)
 _QUOTES = "\"'“”‘’«»「」『』《》`*#"
 _TRAILING = ".。!！?？,，;；:："
-
-
-@dataclass(frozen=True, slots=True)
-class TitleSettings:
-    """``[titles]`` in config.toml."""
-
-    generate: bool = False
-    """Ask the model for a short title after the first reply (one extra small request)."""
-    model: str | None = None
-    """The model that writes titles; ``None``: the conversation's own model."""
 
 
 def wants_title(conversation: Conversation) -> bool:

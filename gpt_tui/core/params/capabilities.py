@@ -8,10 +8,11 @@ message) and are the only models with ``reasoning_effort``. Every other model â€
 ``gpt-5-chat*``, local and third-party models â€” takes the classic parameters.
 
 :func:`capabilities_for` answers per model name (date suffixes like ``-2025-01-31`` and
-gateway prefixes like ``openai/`` are ignored); :func:`~gpt_tui.core.requests.build_request`
-applies the answer, and the UI can show :attr:`Support.reason` next to a field that will not
-be sent. What a server rejects despite this table is learned at run time by the provider
-(see ``OpenAIProvider``), per profile and model.
+gateway prefixes like ``openai/`` are ignored);
+:func:`~gpt_tui.core.planning.request_builder.build_request` applies the answer, and the UI
+can show :attr:`Support.reason` next to a field that will not be sent.
+What a server rejects despite this table is
+learned at run time by the provider (see ``OpenAIProvider``), per profile and model.
 """
 
 from __future__ import annotations

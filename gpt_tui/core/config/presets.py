@@ -35,10 +35,10 @@ from typing import Any, cast
 
 import tomli_w
 
-from gpt_tui.core.extra_params import EXTRA_FIELDS, ExtraParams, ParamError
-from gpt_tui.core.fsutil import atomic_write_text
-from gpt_tui.core.models import Params
-from gpt_tui.core.params import FIELD_PARSERS
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.params.extra import EXTRA_FIELDS, ExtraParams, ParamError
+from gpt_tui.core.params.fields import FIELD_PARSERS
+from gpt_tui.core.store.fsutil import atomic_write_text
 
 PRESETS_FILE = "presets.toml"
 """The file next to ``config.toml`` that presets saved from the app go to."""
@@ -73,7 +73,7 @@ class PresetError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Preset:
-    """A named set of values for :class:`~gpt_tui.core.models.Params` fields."""
+    """A named set of values for :class:`~gpt_tui.core.domain.conversation.Params` fields."""
 
     name: str
     values: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))

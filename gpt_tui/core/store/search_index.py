@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gpt_tui.core.models import Conversation, ConversationSummary
+    from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
 
 log = logging.getLogger(__name__)
 
