@@ -22,6 +22,10 @@ from gpt_tui.ui.input_parser import InputParser
 READ_SIZE = 4096
 """Bytes read from the terminal at a time (as Textual reads)."""
 
+FLOOD_SIZE = 256 * 1024
+"""Bytes read in one go while the terminal has more ready at once (a paste): parsed as
+one piece, a megabyte of text is a few edits of the draft rather than hundreds."""
+
 
 class PasteSafeDriver(LinuxDriver):
     """Textual's driver for Linux and macOS terminals, with gpt-tui's input parser."""
@@ -33,10 +37,20 @@ class PasteSafeDriver(LinuxDriver):
         parser = InputParser(self._debug)
         decode = getincrementaldecoder("utf-8")().decode
 
+        def read_ready() -> bytes:
+            """What the terminal has sent: one read, or while more is ready, up to FLOOD_SIZE."""
+            data = read(self.fileno, READ_SIZE)
+            while data and len(data) < FLOOD_SIZE and selector.select(0):
+                more = read(self.fileno, READ_SIZE)
+                if not more:
+                    break
+                data += more
+            return data
+
         def process(ready: list[tuple[selectors.SelectorKey, int]], final: bool = False) -> None:
             for last, (_key, mask) in loop_last(ready):
                 if mask & selectors.EVENT_READ:
-                    text = decode(read(self.fileno, READ_SIZE), final=final and last)
+                    text = decode(read_ready(), final=final and last)
                     if not text:  # stdin is a pipe that has ended
                         break
                     for event in parser.feed(text):
