@@ -39,6 +39,11 @@ def megabytes(value: float) -> str:
     return f"{value:.0f} MB"
 
 
+def per_second(value: float) -> str:
+    """A rate."""
+    return f"{value:.0f} /s"
+
+
 def ratio(value: float) -> str:
     """A ratio."""
     return f"{value:.1f}×"
@@ -137,6 +142,11 @@ def rows(sizes: Sizes) -> list[Row]:
             "≤ 50 ms",
         ),
         Row("  slowest key of the run", "paced", "typing_max", s, 0.05, "≤ 50 ms"),
+        Row("1 MB typed without bracketed paste → shown", "big_draft", "big_paste", s),
+        Row(
+            "  keys per second into that one-line draft", "big_draft", "big_keys_per_s", per_second
+        ),
+        Row("  then ctrl+q → exited", "big_draft", "big_quit", s),
         Row(
             f"7. open {n:,}-message conversation: Enter → shown",
             "open_long",

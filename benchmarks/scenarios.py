@@ -244,6 +244,47 @@ def _wait_until_idle(app: PtyApp, limit: float, threshold: float = 0.1) -> float
     return None
 
 
+# -- a huge draft ------------------------------------------------------------------------
+
+BIG_DRAFT = ("The quick brown fox jumps over the lazy dog. 敏捷的狐狸。" * 20_000)[:1_000_000]
+"""A megabyte in one line: the worst case for a text area that wraps and measures lines."""
+
+
+def _longer_than(length: int) -> Callable[[Event], bool]:
+    """Whether a prompt event reports more than ``length`` characters."""
+    return lambda event: bool(event["len"] > length)
+
+
+def big_draft(ctx: Context) -> Metrics:
+    """A megabyte typed into the prompt without bracketed paste (as a terminal without it
+    sends a paste), then keys typed one at a time into that draft, each once the one
+    before is shown; then ctrl+q, and how long until the app has exited."""
+    import threading
+
+    deadline = time.monotonic() + ctx.timeout
+    with ctx.pty(ctx.fresh_home(), None, ("prompt",), "big_draft") as app:
+        app.wait_for("ready", deadline)
+        sent = time.monotonic()
+        writer = threading.Thread(target=app.type, args=(BIG_DRAFT,), daemon=True)
+        writer.start()  # the pty takes 4 KB at a time: the write blocks until the app reads
+        shown = app.wait_for("prompt", deadline, lambda e: e["len"] >= len(BIG_DRAFT))
+        writer.join()
+        keys = ctx.sizes.typed_keys
+        typed = time.monotonic()
+        for count in range(1, keys + 1):
+            app.type("k")
+            app.wait_for("prompt", deadline, _longer_than(len(BIG_DRAFT) + count - 1))
+        per_second = keys / (time.monotonic() - typed)
+        quit_at = time.monotonic()
+        app.press("ctrl+q")
+        app.wait_for("exit", deadline)
+        return {
+            "big_paste": shown["t"] - sent,
+            "big_keys_per_s": per_second,
+            "big_quit": time.monotonic() - quit_at,
+        }
+
+
 # -- search ------------------------------------------------------------------------------
 
 SEARCH_QUERIES = ("timeout when", "数据库索引", "zebra crossing", "parquet file", "缓存")
@@ -305,6 +346,7 @@ SCENARIOS: dict[str, Scenario] = {
     "big_reply": big_reply,
     "paced": paced_reply,
     "open_long": open_long,
+    "big_draft": big_draft,
     "search": search,
 }
 """Every scenario by name, in the order the suite runs them."""

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
@@ -86,6 +87,16 @@ class GptTuiApp(App[None]):
         self._offer_setup = offer_setup
         self._warm_up = warm_up
         self.now = now
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this platform; on Linux and macOS, one whose input parser
+        keeps a paste whole and in order (see :mod:`gpt_tui.ui.input_parser`)."""
+        driver = super().get_driver_class()
+        if driver.__module__ == "textual.drivers.linux_driver" and driver.__name__ == "LinuxDriver":
+            from gpt_tui.ui.terminal_driver import PasteSafeDriver
+
+            return PasteSafeDriver
+        return driver
 
     @property
     def chat_screen(self) -> ChatScreen:

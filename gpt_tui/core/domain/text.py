@@ -30,3 +30,13 @@ def printable(text: str) -> str:
     if not _CONTROL.search(text):
         return text
     return _CONTROL.sub(_picture, text.replace("\r\n", "\n"))
+
+
+def pasted(text: str) -> str:
+    """A paste as the prompt keeps it: line breaks as ``\\n``, other controls as symbols.
+
+    Terminals send a paste's line breaks as ``\\r`` (or ``\\r\\n``); every other control
+    character (an escape sequence copied from a terminal, say) is kept where it was, shown
+    by :func:`printable`, so the prompt neither draws it raw nor drops it.
+    """
+    return printable(text.replace("\r\n", "\n").replace("\r", "\n"))

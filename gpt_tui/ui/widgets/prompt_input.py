@@ -1,4 +1,9 @@
-"""The multi-line prompt: Enter sends, ctrl+j / alt+enter / shift+enter add a line."""
+"""The multi-line prompt: Enter sends, ctrl+j / alt+enter / shift+enter add a line.
+
+A paste is inserted whole, its control characters shown as symbols. A line too long to
+re-wrap on every key turns soft wrapping off until the draft is short again: Textual
+re-wraps the edited line on each edit, which made every key cost as much as the line.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,19 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import TextArea
+from textual.widgets.text_area import Edit, EditResult
 
+from gpt_tui.core.text import pasted
 from gpt_tui.ui.messages import PromptSubmitted
 
 BLINK_SECONDS = 10.0
 """The cursor blinks this long after the last key, then stays solid: an idle app uses no CPU."""
+
+LONG_LINE = 10_000
+"""Characters in one line beyond which the prompt stops soft wrapping (about 1 ms a key)."""
+
+UNWRAPPED_NOTE = "very long line: wrapping is off"
+"""Shown on the prompt's border while wrapping is off because of :data:`LONG_LINE`."""
 
 
 class PromptInput(TextArea):
@@ -57,6 +70,35 @@ class PromptInput(TextArea):
     def on_mount(self) -> None:
         self._activity()
 
+    @property
+    def unwrapped(self) -> bool:
+        """True while soft wrapping is off because a line is longer than LONG_LINE."""
+        return self.border_subtitle == UNWRAPPED_NOTE
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Perform ``edit``, turning soft wrapping off first if it makes a line very long."""
+        if self.soft_wrap and _longest_line_after(self, edit) > LONG_LINE:
+            self.soft_wrap = False
+            self.border_subtitle = UNWRAPPED_NOTE
+        return super().edit(edit)
+
+    def on_text_area_changed(self) -> None:
+        """Wrap again once no line is even half of LONG_LINE (a margin, so that typing at
+        the limit does not re-wrap the whole draft on every key)."""
+        if self.unwrapped and max(map(len, self.document.lines)) <= LONG_LINE // 2:
+            self.border_subtitle = ""
+            self.soft_wrap = True
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Insert a paste whole, in order, its control characters shown as symbols
+        (instead of TextArea's insertion, which would draw an escape sequence raw)."""
+        event.prevent_default()
+        if self.read_only:
+            return
+        result = self.replace(pasted(event.text), *self.selection, maintain_selection_offset=False)
+        self.move_cursor(result.end_location)
+        self.focus()
+
     def _activity(self) -> None:
         self._last_activity = monotonic()
         if self._blink_paused:
@@ -95,3 +137,11 @@ class PromptInput(TextArea):
 
     def action_newline(self) -> None:
         self.call_later(self.insert, "\n")
+
+
+def _longest_line_after(area: TextArea, edit: Edit) -> int:
+    """At least as long as the longest line ``edit`` leaves (cheap: counts no other lines)."""
+    (_, top_column), (bottom_row, bottom_column) = sorted((edit.from_location, edit.to_location))
+    last_line = area.document[min(bottom_row, area.document.line_count - 1)]
+    kept = top_column + max(0, len(last_line) - bottom_column)
+    return kept + max(map(len, edit.text.splitlines()), default=0)
