@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
-from gpt_tui.core.text import pasted
+from gpt_tui.core.domain.text import pasted
 from gpt_tui.ui.messages import PromptSubmitted
 
 BLINK_SECONDS = 10.0
