@@ -9,9 +9,7 @@ stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -72,22 +70,6 @@ def run(command: str, argv: list[str], env: Mapping[str, str]) -> int:
     except (_Failure, StoreError) as exc:
         _err(f"gpt-tui {command}: {exc}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        _err(f"gpt-tui {command}: interrupted")
-        return 130
-    except BrokenPipeError:  # `gpt-tui list | head`: the reader has gone, that is fine
-        _silence_stdout()
-        return EXIT_OK
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not complain."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
