@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from gpt_tui.core.store.fsutil import FILE_MODE, make_private_dir
+
 LOGGER = "gpt_tui"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
@@ -42,7 +44,7 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
 
     def _open(self):  # type: ignore[no-untyped-def]
         stream = super()._open()
-        Path(self.baseFilename).chmod(0o600)
+        Path(self.baseFilename).chmod(FILE_MODE)
         return stream
 
 
@@ -52,7 +54,7 @@ def configure(log_file: Path, *, debug: bool, secrets: Iterable[str] = ()) -> Pa
     logger = logging.getLogger(LOGGER)
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(log_file.parent)
         handler = PrivateRotatingFileHandler(
             log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )

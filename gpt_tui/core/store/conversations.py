@@ -48,20 +48,19 @@ from gpt_tui.core.domain.conversation import (
 )
 from gpt_tui.core.domain.merge import merge_conversations
 from gpt_tui.core.store.fsutil import (
+    FILE_MODE,
     FileStamp,
     atomic_write_text,
     file_stamp,
     lock_fd,
     locked,
+    make_private_dir,
     open_lock_file,
     read_stamped,
 )
 
 INDEX_SCHEMA_VERSION = 1
 """Version written into ``index.json``; an index with another version is rebuilt."""
-
-FILE_MODE = 0o600
-"""Conversations are private: files are readable by their owner only."""
 
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
@@ -342,7 +341,7 @@ class ConversationStore:
         with self._exclusive():
             target = self.root / "trash" / path.name
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(target.parent)
                 path.replace(target)
             except FileNotFoundError:
                 pass
@@ -480,8 +479,10 @@ class ConversationStore:
             counter += 1
             target = self._corrupt_dir / f"{path.name}.{stamp}-{counter}"
         try:
-            self._corrupt_dir.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self._corrupt_dir)
             path.replace(target)
+            with contextlib.suppress(OSError):  # it may have been copied in readable by all
+                target.chmod(FILE_MODE)
         except OSError as exc:
             self._notices.append(
                 f"Could not move unreadable conversation file {path.name} aside "

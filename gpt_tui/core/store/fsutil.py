@@ -1,5 +1,11 @@
-"""Crash-safe file writing and inter-process locks shared by the config writer, the
-conversation store and the usage ledger."""
+"""Crash-safe file writing, private files and folders, and inter-process locks shared by
+the config writer, the conversation store, the search index and the usage ledger.
+
+Everything gpt-tui keeps is private: files it creates are :data:`FILE_MODE` and folders
+:data:`DIR_MODE`, set explicitly on each rather than through the process umask, which
+would also reach files the user saves elsewhere (a code block written to a project) and
+the commands gpt-tui runs (``api_key_cmd``).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +17,52 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+FILE_MODE = 0o600
+"""Files gpt-tui creates (conversations, index, state, totals, search index, logs, config)
+are readable and writable by their owner only."""
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+DIR_MODE = 0o700
+"""Folders gpt-tui creates are open to their owner only."""
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parents, each new one with :data:`DIR_MODE`
+    (``Path.mkdir(parents=True, mode=...)`` gives the mode to the last folder only).
+    Folders that already exist are left as they are."""
+    missing: list[Path] = []
+    folder = path
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue
+        folder.chmod(DIR_MODE)  # mkdir's mode passes through the umask
+
+
+def create_private_file(path: Path) -> None:
+    """Make sure ``path`` exists with :data:`FILE_MODE` (created empty if missing, its mode
+    narrowed if it was wider). For files another library then opens, such as SQLite,
+    which gives its ``-wal`` and ``-shm`` files the mode of the database file."""
+    make_private_dir(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    if path.stat().st_mode & 0o077:
+        path.chmod(FILE_MODE)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = FILE_MODE) -> None:
     """Replace ``path`` with ``data`` so a reader sees the old file or the new one, never half.
 
     The bytes go to a temporary file in the same directory, are fsynced, get ``mode``,
     and are renamed over the target; the directory is fsynced so the rename survives a
     power cut. A failure leaves the old file untouched and removes the temporary file.
+    Missing folders are created private (:func:`make_private_dir`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -36,9 +79,27 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
+def atomic_write_text(path: Path, text: str, *, mode: int = FILE_MODE) -> None:
     """:func:`atomic_write_bytes` for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def write_new_file(path: Path, data: bytes, *, mode: int = FILE_MODE) -> None:
+    """Create ``path`` holding ``data``; :class:`FileExistsError` when it already exists
+    (a file is never replaced, even one that appears between a check and the write).
+    A failed write removes what it had begun."""
+    make_private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -71,8 +132,8 @@ else:  # pragma: no cover - no flock: the lock is skipped
 def open_lock_file(path: Path) -> int:
     """A descriptor of the lock file ``path`` (created if needed); -1 if it cannot be."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        make_private_dir(path.parent)
+        return os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     except OSError:
         return -1
 
