@@ -105,9 +105,7 @@ def build_app(
         ChatService,
         choose_default_model,
     )
-    from gpt_tui.core.store.conversations import ConversationStore
-    from gpt_tui.core.store.ledger import UsageLedger
-    from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
+    from gpt_tui.core.store.datadir import DataDir
     from gpt_tui.ui.app import GptTuiApp
 
     settings, problems = load_settings(paths.config_file, env)
@@ -123,15 +121,15 @@ def build_app(
         if make_provider is not None
         else ProviderRegistry.from_settings(settings, demo=demo)
     )
-    search_index = SearchIndex(paths.data_dir / FILE_NAME)
-    store = ConversationStore(paths.data_dir, search_index=search_index)
+    data = DataDir.open(paths.data_dir)
+    store, search_index = data.store, data.search_index
     default_model = choose_default_model(model, settings)
     service = ChatService(
         store,
         providers,
         RequestPlanner(TokenCounter(), PriceBook(settings.models)),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
-        ledger=UsageLedger(paths.data_dir / "totals.json"),
+        ledger=data.ledger,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(
