@@ -175,6 +175,16 @@ def _report_notices(store: ConversationStore) -> None:
 # --- list -------------------------------------------------------------------------------------
 
 
+def _open_store(paths: Paths) -> DataDir:
+    """The data folder; :class:`_Failure` when its conversations cannot be listed (an
+    empty list would then be a lie)."""
+    data = DataDir.open(paths.data_dir)
+    problem = data.store.readable()
+    if problem is not None:
+        raise _Failure(problem)
+    return data
+
+
 def short_ids(ids: Sequence[str], minimum: int = SHORT_ID) -> dict[str, str]:
     """Each id shortened to the shortest prefix (at least ``minimum`` characters) that no
     other id in ``ids`` shares."""
@@ -190,7 +200,7 @@ def short_ids(ids: Sequence[str], minimum: int = SHORT_ID) -> dict[str, str]:
 
 
 def _list(args: argparse.Namespace, paths: Paths) -> int:
-    store = DataDir.open(paths.data_dir).store
+    store = _open_store(paths).store
     summaries = store.list_summaries()
     _report_notices(store)
     if args.json:
@@ -257,7 +267,7 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             "several conversations in Markdown need --out DIR (one file each); "
             "or use --format json for one combined document"
         )
-    store = DataDir.open(paths.data_dir).store
+    store = _open_store(paths).store
     summaries = store.list_summaries()
     ids = [s.id for s in summaries] if args.all else resolve_ids(args.ids, summaries)
     conversations: list[Conversation] = []
@@ -335,7 +345,7 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
     except ImportFailed as exc:
         _err(f"gpt-tui import: {exc}")
         return EXIT_FAILED
-    data = DataDir.open(paths.data_dir)
+    data = _open_store(paths)
     store = data.store
     taken = {s.id for s in store.list_summaries()}
     _report_notices(store)

@@ -60,6 +60,10 @@ def run(command: str, argv: list[str], env: Mapping[str, str]) -> int:
     paths = Paths.resolve(args.data_dir, env)
     data = DataDir.open(paths.data_dir)
     store, index = data.store, data.search_index
+    problem = store.readable()
+    if problem is not None:
+        _err(f"gpt-tui search: {problem}")
+        return EXIT_FAILED
 
     try:
         summaries = store.list_summaries()

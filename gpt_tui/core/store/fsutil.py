@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -178,3 +180,65 @@ def read_stamped(path: Path) -> tuple[bytes, FileStamp]:
     first, so a replacement in between only makes the next check read the file again."""
     stamp = _stamp_of(path.stat())
     return path.read_bytes(), stamp
+
+
+QUARANTINE_DIR = "corrupt"
+"""Under a data folder: files that could not be read, moved or copied here, never deleted."""
+
+
+def quarantine(root: Path, path: Path, *, keep_original: bool) -> str:
+    """Move (or, with ``keep_original``, copy) ``path`` to ``root/corrupt/<name>.<UTC
+    time>[-n]``, private; returns where, relative to ``root``. Raises :class:`OSError`."""
+    folder = root / QUARANTINE_DIR
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = folder / f"{path.name}.{stamp}"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"{path.name}.{stamp}-{counter}"
+    make_private_dir(folder)
+    if keep_original:
+        shutil.copyfile(path, target)
+    else:
+        path.replace(target)
+    with contextlib.suppress(OSError):  # it may have been copied in readable by all
+        target.chmod(FILE_MODE)
+    return target.relative_to(root).as_posix()
+
+
+def probe_writable(folder: Path) -> str | None:
+    """Whether files can be written in ``folder``: None when they can, else the reason in
+    a few words. Writes one byte to a temporary file in the folder, or, when it does not
+    exist yet, in the nearest folder above it that does (where it would be created), and
+    removes it: nothing is left behind. A disk that fills up later is not foreseen."""
+    target = folder
+    while not target.exists() and target.parent != target:
+        target = target.parent
+    if not target.is_dir():
+        return f"{target} is not a folder"
+    try:
+        fd, name = tempfile.mkstemp(prefix=".probe-", dir=target)
+    except OSError as exc:
+        return f"cannot write in {target} ({exc.strerror or exc})"
+    try:
+        os.write(fd, b"\n")
+    except OSError as exc:
+        return f"cannot write in {target} ({exc.strerror or exc})"
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            Path(name).unlink()
+    return None
+
+
+def probe_readable(folder: Path) -> str | None:
+    """Whether the entries of ``folder`` can be listed: None when they can or it does not
+    exist yet, else the reason in a few words."""
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{folder} cannot be read ({exc.strerror or exc})"
+    return None
