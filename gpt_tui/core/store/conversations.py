@@ -5,7 +5,8 @@ Layout under the data folder ``root``::
     conversations/<id>.json   Conversation.to_dict(), one file per conversation
     index.json                {"schema_version": 1, "conversations": [summary, ...]}
     state.json                a small dict of UI state (last conversation, dismissed hints)
-    corrupt/                  unreadable conversation files, moved here and never deleted
+    corrupt/                  unreadable conversation files, moved here and never deleted,
+                              and the originals of files repaired on load
     .lock                     held while a process changes the index, a conversation or state
     locks/<id>.lock           held (shared) by every process streaming a reply into <id>
 
@@ -15,7 +16,10 @@ is atomic (:func:`~gpt_tui.core.store.fsutil.atomic_write_text`), so a crash lea
 or the new one. Nothing is created on disk until the first write.
 
 Problems the user should hear about but that do not stop the app (a file moved aside, a
-rebuilt index) are collected as notices; the app shows them once via :meth:`take_notices`.
+field left out, a rebuilt index) are collected as notices; the app shows them once via
+:meth:`take_notices`. :meth:`writable` and :meth:`readable` say beforehand whether saving
+and listing can work at all. Files are created 0600 and folders 0700 (see
+:mod:`~gpt_tui.core.store.fsutil`).
 
 Several processes (two terminals) may use one folder. Every read-modify-write of a shared
 file happens under an exclusive ``flock`` on ``.lock``, after re-reading the file if another
@@ -371,10 +375,6 @@ class ConversationStore:
 
     # -- conversations ----------------------------------------------------------------
 
-    def _read_conversation(self, path: Path, conversation_id: str) -> Conversation:
-        """:meth:`_read_stamped_conversation`, only the conversation."""
-        return self._read_stamped_conversation(path, conversation_id)[0]
-
     def _read_stamped_conversation(
         self, path: Path, conversation_id: str
     ) -> tuple[Conversation, FileStamp, dict[str, Any] | None, list[str]]:
@@ -543,7 +543,7 @@ class ConversationStore:
             if not is_valid_id(conversation_id):
                 continue
             try:
-                conversation = self._read_conversation(path, conversation_id)
+                conversation = self._read_stamped_conversation(path, conversation_id)[0]
             except UnreadableError as exc:
                 self._move_aside(path, exc.reason)
                 continue
