@@ -17,7 +17,7 @@ from gpt_tui.core.store.datadir import DataDir
 from gpt_tui.core.store.fsutil import make_private_dir
 from gpt_tui.core.store.ledger import Totals, totals_by_day
 from gpt_tui.logs import configure
-from tests.ui.test_private_files import not_private
+from tests.ui.test_data_dir_health import not_private
 from tests.unit.test_search import chat
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "import"

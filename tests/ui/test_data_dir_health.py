@@ -1,15 +1,19 @@
-"""Everything the app leaves in its folders is private (files 0600, folders 0700): message
-text is in the conversations, the search index and its SQLite side files."""
+"""The app and the data folder's health: everything it leaves in its folders is private
+(files 0600, folders 0700: message text is in the conversations, the search index and its
+SQLite side files), and a damaged conversation still opens."""
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
 from gpt_tui.ui.screens.search import SearchScreen
 from tests.fakes import make_app
-from tests.ui.helpers import dismiss_setup, type_and_send, wait_idle
+from tests.ui.helpers import dismiss_setup, screen_of, type_and_send, wait_idle
 from tests.ui.test_search_screen import search_for
+from tests.unit.test_exporting import full_conversation
+from tests.unit.test_store_health import write_document
 
 
 def modes_under(root: Path) -> dict[str, str]:
@@ -46,3 +50,25 @@ async def test_after_a_turn_a_search_and_quitting_every_file_is_private(tmp_path
     names = set(modes_under(tmp_path))
     assert {"data/", "data/conversations/", "data/index.json", "data/search.sqlite3"} <= names
     assert not_private(tmp_path) == {}
+
+
+async def test_a_conversation_with_a_bad_field_opens_with_a_notice(tmp_path: Path) -> None:
+    """``params.temperature = "hot"`` used to move the whole chat to corrupt/: now it opens,
+    without that value, and a notice says what was left out and where the original is."""
+    data = tmp_path / "data"
+    write_document(data, "c0ffee", {"params.temperature": "hot"})
+    (data / "state.json").write_text(
+        json.dumps({"setup_dismissed": True, "last_conversation_id": "c0ffee"})
+    )
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        conversation = screen_of(app).conversation
+        assert conversation.id == "c0ffee"
+        assert len(conversation.messages) == len(full_conversation("c0ffee").messages)
+        assert conversation.params.temperature is None
+        notices = [n.message for n in app._notifications]
+        assert any(
+            "left out what could not be read (params.temperature" in n and "corrupt/" in n
+            for n in notices
+        ), notices
