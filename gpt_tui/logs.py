@@ -8,6 +8,7 @@ masks any configured key that would slip into a record anyway. ``--debug`` adds 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -43,9 +44,11 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     """A rotating handler whose files, rotated ones included, are readable by the user only."""
 
     def _open(self):  # type: ignore[no-untyped-def]
-        stream = super()._open()
+        # Created private (never readable by others, even for a moment), and narrowed if
+        # an older version left it wider.
+        os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT, FILE_MODE))
         Path(self.baseFilename).chmod(FILE_MODE)
-        return stream
+        return super()._open()
 
 
 def configure(log_file: Path, *, debug: bool, secrets: Iterable[str] = ()) -> Path | None:
