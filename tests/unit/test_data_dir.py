@@ -179,3 +179,16 @@ def test_every_subcommand_leaves_the_data_dir_private(tmp_path: Path) -> None:
         assert not_private(home) == {}, args
     assert (home / "data" / "search.sqlite3").exists()
     assert not_private(tmp_path / "out") == {}
+
+
+def test_only_the_bootstrap_builds_the_store_the_index_and_the_ledger() -> None:
+    """The app and every subcommand open the data folder through DataDir.open, so they
+    agree on file names and on who hears of a save."""
+    package = Path(__file__).resolve().parents[2] / "gpt_tui"
+    builders = ("ConversationStore(", "SearchIndex(", "UsageLedger(")
+    found = {
+        path.relative_to(package).as_posix()
+        for path in package.rglob("*.py")
+        if any(builder in path.read_text(encoding="utf-8") for builder in builders)
+    }
+    assert found == {"core/store/datadir.py"}
