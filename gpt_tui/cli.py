@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, TypeVar, cast
 
 from gpt_tui import __version__
 from gpt_tui.paths import HOME_ENV, Paths
@@ -104,9 +105,7 @@ def build_app(
         ChatService,
         choose_default_model,
     )
-    from gpt_tui.core.store.conversations import ConversationStore
-    from gpt_tui.core.store.ledger import UsageLedger
-    from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
+    from gpt_tui.core.store.datadir import DataDir
     from gpt_tui.ui.app import GptTuiApp
 
     settings, problems = load_settings(paths.config_file, env)
@@ -122,15 +121,15 @@ def build_app(
         if make_provider is not None
         else ProviderRegistry.from_settings(settings, demo=demo)
     )
-    search_index = SearchIndex(paths.data_dir / FILE_NAME)
-    store = ConversationStore(paths.data_dir, search_index=search_index)
+    data = DataDir.open(paths.data_dir)
+    store, search_index = data.store, data.search_index
     default_model = choose_default_model(model, settings)
     service = ChatService(
         store,
         providers,
         RequestPlanner(TokenCounter(), PriceBook(settings.models)),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
-        ledger=UsageLedger(paths.data_dir / "totals.json"),
+        ledger=data.ledger,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(
@@ -183,16 +182,109 @@ def _command_first(arguments: list[str]) -> list[str]:
     return arguments
 
 
+_T = TypeVar("_T")
+
+
+class OutputFailed(BaseException):
+    """Writing to stdout failed: the reader went away (a closed pipe) or the device refused
+    (``/dev/full``, a lost terminal).
+
+    A ``BaseException``, like ``SystemExit``: a command's ``except OSError`` or ``except
+    Exception`` around its own work must not take it for a failure of its files or checks.
+    """
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+class _GuardedStdout:
+    """``sys.stdout`` while a command runs: any ``OSError`` from writing or flushing it
+    becomes :class:`OutputFailed`, which :func:`_guarded_output` reports in one line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise OutputFailed(exc) from exc
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputFailed(exc) from exc
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _silence_stdout() -> None:
+    """Point the stdout descriptor at /dev/null, so the interpreter's final flush of what
+    is still buffered does not fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        pass
+
+
+def _guarded_output(name: str, action: Callable[[], _T]) -> _T | int:
+    """Run ``action`` (a subcommand, or parsing the app's arguments, which may print
+    ``--help``) with stdout guarded; its result, or the exit code of a failed write.
+
+    The one place write errors are handled, for every command: a closed pipe
+    (``gpt-tui list | head -1``) ends quietly with status 0, as the reader has what it
+    wanted and a pipeline under ``set -o pipefail`` should not fail for it; any other
+    write error (``gpt-tui list > /dev/full``) is one line on stderr and status 1; Ctrl+C
+    is status 130. Never a traceback.
+    """
+    original = sys.stdout
+    sys.stdout = cast(TextIO, _GuardedStdout(original))
+    try:
+        try:
+            return action()
+        finally:  # also when argparse exits after printing --help
+            sys.stdout.flush()
+    except OutputFailed as exc:
+        _silence_stdout()
+        if isinstance(exc.error, BrokenPipeError):
+            return 0
+        reason = exc.error.strerror or str(exc.error)
+        sys.stderr.write(f"{name}: could not write the output: {reason}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write(f"{name}: interrupted\n")
+        return 130
+    finally:
+        sys.stdout = original
+
+
+def _run_command(command: str, argv: list[str], env: Mapping[str, str]) -> int:
+    import importlib
+
+    module = importlib.import_module(COMMANDS[command][0])
+    result: int = module.run(command, argv, env)
+    return result
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _command_first(list(sys.argv[1:] if argv is None else argv))
     env = dict(os.environ)
     if arguments and arguments[0] in COMMANDS:
-        import importlib
-
-        module = importlib.import_module(COMMANDS[arguments[0]][0])
-        result: int = module.run(arguments[0], arguments[1:], env)
-        return result
-    args = parse_args(arguments)
+        return _guarded_output(
+            f"gpt-tui {arguments[0]}", lambda: _run_command(arguments[0], arguments[1:], env)
+        )
+    args = _guarded_output("gpt-tui", lambda: parse_args(arguments))
+    if isinstance(args, int):
+        return args
     paths = Paths.resolve(args.data_dir, env)
     # Streaming makes many short-lived objects; with Python's default thresholds full
     # collections walk every object the app holds, pausing the UI for up to ~0.25 s.

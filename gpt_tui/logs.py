@@ -8,9 +8,12 @@ masks any configured key that would slip into a record anyway. ``--debug`` adds 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+
+from gpt_tui.core.store.fsutil import FILE_MODE, make_private_dir
 
 LOGGER = "gpt_tui"
 MAX_BYTES = 1_000_000
@@ -41,9 +44,11 @@ class PrivateRotatingFileHandler(RotatingFileHandler):
     """A rotating handler whose files, rotated ones included, are readable by the user only."""
 
     def _open(self):  # type: ignore[no-untyped-def]
-        stream = super()._open()
-        Path(self.baseFilename).chmod(0o600)
-        return stream
+        # Created private (never readable by others, even for a moment), and narrowed if
+        # an older version left it wider.
+        os.close(os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+        Path(self.baseFilename).chmod(FILE_MODE)
+        return super()._open()
 
 
 def configure(log_file: Path, *, debug: bool, secrets: Iterable[str] = ()) -> Path | None:
@@ -52,7 +57,7 @@ def configure(log_file: Path, *, debug: bool, secrets: Iterable[str] = ()) -> Pa
     logger = logging.getLogger(LOGGER)
     logger.setLevel(logging.DEBUG if debug else logging.INFO)
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(log_file.parent)
         handler = PrivateRotatingFileHandler(
             log_file, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )

@@ -9,9 +9,7 @@ stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import io
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -25,10 +23,18 @@ from gpt_tui.core.interchange.exporting import (
     to_json,
     to_json_all,
     to_markdown,
+    write_export,
 )
 from gpt_tui.core.interchange.importing import ImportFailed, ImportResult, import_data
-from gpt_tui.core.store.conversations import FILE_MODE, ConversationStore, StoreError
-from gpt_tui.core.store.fsutil import atomic_write_text
+from gpt_tui.core.interchange.sources import (
+    DEFAULT_MAX_BYTES,
+    SourceTooLarge,
+    format_size,
+    parse_size,
+    read_capped,
+)
+from gpt_tui.core.store.conversations import ConversationStore, StoreError
+from gpt_tui.core.store.datadir import DataDir
 from gpt_tui.paths import HOME_ENV, Paths, display_path
 
 SHORT_ID = 8
@@ -72,22 +78,6 @@ def run(command: str, argv: list[str], env: Mapping[str, str]) -> int:
     except (_Failure, StoreError) as exc:
         _err(f"gpt-tui {command}: {exc}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        _err(f"gpt-tui {command}: interrupted")
-        return 130
-    except BrokenPipeError:  # `gpt-tui list | head`: the reader has gone, that is fine
-        _silence_stdout()
-        return EXIT_OK
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush does not complain."""
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, io.UnsupportedOperation):
-        pass
 
 
 def _parser(command: str) -> argparse.ArgumentParser:
@@ -121,14 +111,31 @@ def _parser(command: str) -> argparse.ArgumentParser:
             "--out",
             metavar="DIR",
             type=Path,
-            help="write one file per conversation into DIR (default: print to stdout)",
+            help=(
+                "write one file per conversation into DIR, never over an existing file "
+                "(a taken name gets -2, -3 ...); default: print to stdout"
+            ),
         )
     else:
         parser.add_argument("file", metavar="FILE", help="the file to import ('-' for stdin)")
         parser.add_argument(
             "--dry-run", action="store_true", help="show what would be imported, save nothing"
         )
+        parser.add_argument(
+            "--max-size",
+            type=_size_argument,
+            default=DEFAULT_MAX_BYTES,
+            metavar="SIZE",
+            help=f"read at most SIZE, e.g. 2G (default {format_size(DEFAULT_MAX_BYTES)})",
+        )
     return parser
+
+
+def _size_argument(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -168,6 +175,16 @@ def _report_notices(store: ConversationStore) -> None:
 # --- list -------------------------------------------------------------------------------------
 
 
+def _open_store(paths: Paths) -> DataDir:
+    """The data folder; :class:`_Failure` when its conversations cannot be listed (an
+    empty list would then be a lie)."""
+    data = DataDir.open(paths.data_dir)
+    problem = data.store.readable()
+    if problem is not None:
+        raise _Failure(problem)
+    return data
+
+
 def short_ids(ids: Sequence[str], minimum: int = SHORT_ID) -> dict[str, str]:
     """Each id shortened to the shortest prefix (at least ``minimum`` characters) that no
     other id in ``ids`` shares."""
@@ -183,7 +200,7 @@ def short_ids(ids: Sequence[str], minimum: int = SHORT_ID) -> dict[str, str]:
 
 
 def _list(args: argparse.Namespace, paths: Paths) -> int:
-    store = ConversationStore(paths.data_dir)
+    store = _open_store(paths).store
     summaries = store.list_summaries()
     _report_notices(store)
     if args.json:
@@ -250,7 +267,7 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             "several conversations in Markdown need --out DIR (one file each); "
             "or use --format json for one combined document"
         )
-    store = ConversationStore(paths.data_dir)
+    store = _open_store(paths).store
     summaries = store.list_summaries()
     ids = [s.id for s in summaries] if args.all else resolve_ids(args.ids, summaries)
     conversations: list[Conversation] = []
@@ -280,11 +297,10 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             name, text = markdown_filename(conversation), to_markdown(conversation)
         else:
             name, text = export_filename(conversation, "json"), to_json(conversation)
-        target = out / name
         try:
-            atomic_write_text(target, text, mode=FILE_MODE)
+            target = write_export(out, name, text)
         except OSError as exc:
-            raise _Failure(f"could not write {target}: {exc.strerror or exc}") from exc
+            raise _Failure(f"could not write {out / name}: {exc.strerror or exc}") from exc
         _out(str(target))
     return EXIT_FAILED if unreadable else EXIT_OK
 
@@ -292,12 +308,16 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
 # --- import -----------------------------------------------------------------------------------
 
 
-def _read_input(name: str) -> tuple[bytes, str]:
-    if name == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    path = Path(name).expanduser()
+def _read_input(name: str, max_bytes: int) -> tuple[bytes, str]:
+    """The bytes to import and the name to show for them (capped: see ``--max-size``)."""
     try:
-        return path.read_bytes(), path.name
+        if name == "-":
+            return read_capped(sys.stdin.buffer, "<stdin>", max_bytes), "<stdin>"
+        path = Path(name).expanduser()
+        with path.open("rb") as stream:
+            return read_capped(stream, name, max_bytes), path.name
+    except SourceTooLarge as exc:
+        raise _Failure(str(exc)) from exc
     except OSError as exc:
         raise _Failure(f"cannot read {name}: {exc.strerror or exc}") from exc
 
@@ -319,13 +339,14 @@ def _fresh_ids(
 
 
 def _import(args: argparse.Namespace, paths: Paths) -> int:
-    raw, source = _read_input(args.file)
+    raw, source = _read_input(args.file, args.max_size)
     try:
         result = import_data(raw, source=source, now=utc_now())
     except ImportFailed as exc:
         _err(f"gpt-tui import: {exc}")
         return EXIT_FAILED
-    store = ConversationStore(paths.data_dir)
+    data = _open_store(paths)
+    store = data.store
     taken = {s.id for s in store.list_summaries()}
     _report_notices(store)
     conversations_dir = paths.data_dir / "conversations"
@@ -347,6 +368,7 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
             failures.append(str(exc))
         else:
             saved.append(conversation)
+    data.close()
     _print_import_report(result, saved, renamed, dry_run=args.dry_run)
     for failure in failures:
         _err(f"gpt-tui import: {failure}")

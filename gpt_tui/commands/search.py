@@ -21,8 +21,7 @@ from gpt_tui.commands.conversations import (
     safe_line,
     short_ids,
 )
-from gpt_tui.core.store.conversations import ConversationStore
-from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
+from gpt_tui.core.store.datadir import DataDir
 from gpt_tui.paths import HOME_ENV, Paths
 
 
@@ -59,8 +58,12 @@ def run(command: str, argv: list[str], env: Mapping[str, str]) -> int:
         return EXIT_USAGE
     query = " ".join(args.query)
     paths = Paths.resolve(args.data_dir, env)
-    index = SearchIndex(paths.data_dir / FILE_NAME)
-    store = ConversationStore(paths.data_dir, search_index=index)
+    data = DataDir.open(paths.data_dir)
+    store, index = data.store, data.search_index
+    problem = store.readable()
+    if problem is not None:
+        _err(f"gpt-tui search: {problem}")
+        return EXIT_FAILED
 
     try:
         summaries = store.list_summaries()
@@ -70,7 +73,7 @@ def run(command: str, argv: list[str], env: Mapping[str, str]) -> int:
         return EXIT_FAILED
     _report_notices(store)
     results = index.search(query, args.limit)
-    index.close()
+    data.close()
     if not results.hits:
         _err(f"No message contains {safe_line(query)!r}")
         return EXIT_OK

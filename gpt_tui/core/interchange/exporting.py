@@ -57,9 +57,11 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Usage
 from gpt_tui.core.planning.pricing import format_money
+from gpt_tui.core.store.fsutil import write_new_file
 
 EXPORT_FORMAT = "gpt-tui"
 """The ``format`` marker of gpt-tui's JSON export."""
@@ -330,3 +332,26 @@ def _truncate(text: str, max_chars: int, max_bytes: int) -> str:
     while len(text.encode("utf-8")) > max_bytes:
         text = text[:-1]
     return text
+
+
+EXPORT_ATTEMPTS = 1000
+"""How many numbered names :func:`write_export` tries before giving up."""
+
+
+def write_export(directory: Path, name: str, text: str) -> Path:
+    """Write ``text`` into ``directory`` (created, private, if missing) as ``name``, or, when
+    that file exists, as ``<stem>-2.<ext>``, ``-3`` and so on: an export never replaces a
+    file, not even an earlier export of the same conversation. Returns the file written
+    (mode 0600); raises :class:`OSError` when it cannot be."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        stem, extension = name, ""
+    for number in range(1, EXPORT_ATTEMPTS + 1):
+        candidate = name if number == 1 else f"{stem}-{number}{dot}{extension}"
+        path = directory / candidate
+        try:
+            write_new_file(path, text.encode("utf-8"))
+        except FileExistsError:
+            continue
+        return path
+    raise FileExistsError(f"{directory / name} and {EXPORT_ATTEMPTS - 1} numbered copies exist")

@@ -5,7 +5,8 @@ Layout under the data folder ``root``::
     conversations/<id>.json   Conversation.to_dict(), one file per conversation
     index.json                {"schema_version": 1, "conversations": [summary, ...]}
     state.json                a small dict of UI state (last conversation, dismissed hints)
-    corrupt/                  unreadable conversation files, moved here and never deleted
+    corrupt/                  unreadable conversation files, moved here and never deleted,
+                              and the originals of files repaired on load
     .lock                     held while a process changes the index, a conversation or state
     locks/<id>.lock           held (shared) by every process streaming a reply into <id>
 
@@ -15,7 +16,10 @@ is atomic (:func:`~gpt_tui.core.store.fsutil.atomic_write_text`), so a crash lea
 or the new one. Nothing is created on disk until the first write.
 
 Problems the user should hear about but that do not stop the app (a file moved aside, a
-rebuilt index) are collected as notices; the app shows them once via :meth:`take_notices`.
+field left out, a rebuilt index) are collected as notices; the app shows them once via
+:meth:`take_notices`. :meth:`writable` and :meth:`readable` say beforehand whether saving
+and listing can work at all. Files are created 0600 and folders 0700 (see
+:mod:`~gpt_tui.core.store.fsutil`).
 
 Several processes (two terminals) may use one folder. Every read-modify-write of a shared
 file happens under an exclusive ``flock`` on ``.lock``, after re-reading the file if another
@@ -33,10 +37,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, cast
 
@@ -47,23 +49,33 @@ from gpt_tui.core.domain.conversation import (
     SchemaError,
 )
 from gpt_tui.core.domain.merge import merge_conversations
+from gpt_tui.core.store.documents import (
+    INDEX_SCHEMA_VERSION,
+    StoreError,
+    UnreadableError,
+    check_id,
+    decode_json,
+    is_valid_id,
+    parse_index,
+    salvage_conversation,
+    schema_version,
+)
 from gpt_tui.core.store.fsutil import (
+    FILE_MODE,
     FileStamp,
     atomic_write_text,
     file_stamp,
     lock_fd,
     locked,
+    make_private_dir,
     open_lock_file,
+    probe_readable,
+    probe_writable,
+    quarantine,
     read_stamped,
 )
 
-INDEX_SCHEMA_VERSION = 1
-"""Version written into ``index.json``; an index with another version is rebuilt."""
-
-FILE_MODE = 0o600
-"""Conversations are private: files are readable by their owner only."""
-
-_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+__all__ = ["FILE_MODE", "INDEX_SCHEMA_VERSION", "ConversationStore", "StoreError", "is_valid_id"]
 
 
 class StoreObserver(Protocol):
@@ -73,53 +85,6 @@ class StoreObserver(Protocol):
     def update(self, conversation: Conversation) -> None: ...
 
     def remove(self, conversation_id: str) -> None: ...
-
-
-class StoreError(Exception):
-    """A conversation or the index could not be read or written; the message names the file."""
-
-
-class _UnreadableError(Exception):
-    """A file's bytes are not a valid document; ``reason`` says why in a few words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def is_valid_id(conversation_id: str) -> bool:
-    """Whether an id is safe as a file name: 1 to 64 of ``A-Z a-z 0-9 _ -``."""
-    return _ID_PATTERN.fullmatch(conversation_id) is not None
-
-
-def _check_id(conversation_id: str) -> None:
-    if not is_valid_id(conversation_id):
-        raise StoreError(
-            f"Invalid conversation id {conversation_id!r}: "
-            "expected 1 to 64 letters, digits, '_' or '-'"
-        )
-
-
-def _decode_json(raw: bytes) -> object:
-    """Parse UTF-8 JSON bytes; every way they can be broken becomes :class:`_UnreadableError`."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise _UnreadableError(f"not UTF-8 text at byte {exc.start}") from exc
-    try:
-        return cast(object, json.loads(text))
-    except json.JSONDecodeError as exc:
-        raise _UnreadableError(f"line {exc.lineno}: {exc.msg}") from exc
-    except RecursionError as exc:
-        raise _UnreadableError("nested too deeply") from exc
-    except ValueError as exc:  # e.g. an integer with too many digits
-        raise _UnreadableError(str(exc)) from exc
-
-
-def _schema_version(data: object) -> int | None:
-    """The integer ``schema_version`` of a JSON document, if it has one."""
-    version = cast(dict[str, Any], data).get("schema_version") if isinstance(data, dict) else None
-    return version if isinstance(version, int) and not isinstance(version, bool) else None
 
 
 def _os_error_text(exc: OSError) -> str:
@@ -169,12 +134,8 @@ class ConversationStore:
     def _state_path(self) -> Path:
         return self._root / "state.json"
 
-    @property
-    def _corrupt_dir(self) -> Path:
-        return self._root / "corrupt"
-
     def _conversation_path(self, conversation_id: str) -> Path:
-        _check_id(conversation_id)
+        check_id(conversation_id)
         return self._conversations_dir / f"{conversation_id}.json"
 
     @contextlib.contextmanager
@@ -217,20 +178,21 @@ class ConversationStore:
 
         A file that is not valid JSON or not a valid conversation is moved to
         ``corrupt/<name>.<timestamp>``, dropped from the index, reported in a notice, and
-        :class:`StoreError` is raised. A file written by a newer gpt-tui is left in place
-        untouched and raises :class:`StoreError`. A missing file raises :class:`StoreError`
-        and its index entry, if any, is dropped.
+        :class:`StoreError` is raised. A file with optional fields that cannot be read is
+        loaded without them and repaired (see :meth:`_repair`). A file written by a newer
+        gpt-tui is left in place untouched and raises :class:`StoreError`. A missing file
+        raises :class:`StoreError` and its index entry, if any, is dropped.
         """
         with self._lock:
             path = self._conversation_path(conversation_id)
             try:
-                conversation, stamp, document = self._read_stamped_conversation(
+                conversation, stamp, document, dropped = self._read_stamped_conversation(
                     path, conversation_id
                 )
             except FileNotFoundError as exc:
                 self._forget(conversation_id)
                 raise StoreError(f"Conversation file {path} does not exist") from exc
-            except _UnreadableError as exc:
+            except UnreadableError as exc:
                 moved_to = self._move_aside(path, exc.reason)
                 self._forget(conversation_id)
                 where = f"it was moved to {moved_to}" if moved_to else "it could not be moved"
@@ -239,6 +201,8 @@ class ConversationStore:
                 ) from exc
             self._stamps[conversation_id] = stamp
             self._bases[conversation_id] = document or conversation.to_dict()
+            if dropped:
+                self._repair(path, conversation, stamp, dropped)
             return conversation
 
     def load_if_readable(self, conversation_id: str) -> Conversation | None:
@@ -342,7 +306,7 @@ class ConversationStore:
         with self._exclusive():
             target = self.root / "trash" / path.name
             try:
-                target.parent.mkdir(parents=True, exist_ok=True)
+                make_private_dir(target.parent)
                 path.replace(target)
             except FileNotFoundError:
                 pass
@@ -376,8 +340,8 @@ class ConversationStore:
                 self._notices.append(f"Could not read state.json ({_os_error_text(exc)})")
                 return {}
             try:
-                data = _decode_json(raw)
-            except _UnreadableError as exc:
+                data = decode_json(raw)
+            except UnreadableError as exc:
                 self._notices.append(f"Ignored unreadable state.json ({exc.reason})")
                 return {}
             if not isinstance(data, dict):
@@ -390,6 +354,19 @@ class ConversationStore:
         with self._exclusive():
             self._write_json(self._state_path, dict(state))
 
+    def writable(self) -> str | None:
+        """Whether a conversation can be saved now: None when it can, else why in a few
+        words (a read-only data folder, a file where the folder should be). Cheap (one
+        temporary file made and removed, nothing created): call it at launch and before
+        sending a turn, so a turn that cannot be saved is not sent and lost."""
+        return probe_writable(self._conversations_dir)
+
+    def readable(self) -> str | None:
+        """Whether the saved conversations can be listed: None when they can (or there are
+        none yet), else why. :meth:`list_summaries` cannot tell "none" from "cannot look"
+        when it rebuilds the index (it then records a notice); this can."""
+        return probe_readable(self._conversations_dir)
+
     def take_notices(self) -> list[str]:
         """Notices gathered since the last call (moved-aside files, rebuilt index), then cleared."""
         with self._lock:
@@ -398,18 +375,15 @@ class ConversationStore:
 
     # -- conversations ----------------------------------------------------------------
 
-    def _read_conversation(self, path: Path, conversation_id: str) -> Conversation:
-        """:meth:`_read_stamped_conversation` without the stamp."""
-        return self._read_stamped_conversation(path, conversation_id)[0]
-
     def _read_stamped_conversation(
         self, path: Path, conversation_id: str
-    ) -> tuple[Conversation, FileStamp, dict[str, Any] | None]:
-        """Parse one conversation file; also the stamp of the version read, and the parsed
-        document when it is in the current format (it is then what ``to_dict`` gives: the
-        merge base, without building it again).
+    ) -> tuple[Conversation, FileStamp, dict[str, Any] | None, list[str]]:
+        """Parse one conversation file; also the stamp of the version read, the parsed
+        document when it is in the current format and whole (it is then what ``to_dict``
+        gives: the merge base, without building it again), and the optional fields left
+        out because they could not be read (:func:`salvage_conversation`).
 
-        Raises :class:`_UnreadableError` for broken content, :class:`StoreError` for a
+        Raises :class:`UnreadableError` for broken content, :class:`StoreError` for a
         newer schema or an OS error (other than a missing file, which propagates as
         :class:`FileNotFoundError`). The file name is authoritative for the id, so a
         copied file becomes a separate conversation rather than overwriting the original.
@@ -420,22 +394,48 @@ class ConversationStore:
             raise
         except OSError as exc:
             raise StoreError(f"Could not read {path}: {_os_error_text(exc)}") from exc
-        data = _decode_json(raw)
-        version = _schema_version(data)
+        data = decode_json(raw)
+        version = schema_version(data)
         if version is not None and version > SCHEMA_VERSION:
             raise StoreError(
                 f"Conversation file {path} was written by a newer gpt-tui "
                 f"(schema {version}, this one reads {SCHEMA_VERSION}); it was left untouched"
             )
         try:
-            conversation = Conversation.from_dict(data)
+            conversation, dropped = salvage_conversation(data)
         except SchemaError as exc:
-            raise _UnreadableError(str(exc)) from exc
+            raise UnreadableError(str(exc)) from exc
         except (ValueError, OverflowError) as exc:  # e.g. a number too large for a float
-            raise _UnreadableError(f"invalid value: {exc}") from exc
+            raise UnreadableError(f"invalid value: {exc}") from exc
         conversation.id = conversation_id
-        current = version == SCHEMA_VERSION and isinstance(data, dict)
-        return conversation, stamp, cast(dict[str, Any], data) if current else None
+        current = version == SCHEMA_VERSION and isinstance(data, dict) and not dropped
+        return conversation, stamp, cast(dict[str, Any], data) if current else None, dropped
+
+    def _repair(
+        self, path: Path, conversation: Conversation, stamp: FileStamp, dropped: list[str]
+    ) -> None:
+        """Rewrite a conversation file without the fields that could not be read, keeping
+        the original in ``corrupt/`` (nothing is ever deleted), and say so in a notice.
+        Skipped when another process replaced the file since it was read; best effort."""
+        name = f"{path.name} ({conversation.title!r})" if conversation.title else path.name
+        shown = "; ".join(dropped[:3]) + (
+            f"; and {len(dropped) - 3} more" if len(dropped) > 3 else ""
+        )
+        with self._exclusive():
+            if file_stamp(path) != stamp:
+                return
+            try:
+                kept: str | None = quarantine(self._root, path, keep_original=True)
+            except OSError:
+                kept = None
+            try:
+                self.save(conversation)
+            except StoreError as exc:
+                self._notices.append(str(exc))
+        where = f"the original is kept as {kept}" if kept else "the original could not be kept"
+        self._notices.append(
+            f"Conversation file {name}: left out what could not be read ({shown}); {where}"
+        )
 
     def _merge_from_disk(self, conversation: Conversation, path: Path) -> bool:
         """If another process replaced the file since this one read or wrote it, merge its
@@ -445,8 +445,8 @@ class ConversationStore:
         if stamp is None or stamp == self._stamps.get(conversation.id):
             return False
         try:
-            theirs, stamp, document = self._read_stamped_conversation(path, conversation.id)
-        except (FileNotFoundError, _UnreadableError, StoreError):
+            theirs, stamp, document, _ = self._read_stamped_conversation(path, conversation.id)
+        except (FileNotFoundError, UnreadableError, StoreError):
             return False
         merged = merge_conversations(conversation, theirs, self._bases.get(conversation.id))
         for name in Conversation.__slots__:
@@ -464,7 +464,7 @@ class ConversationStore:
         self._bases[conversation_id] = data
 
     def _turn_lock_path(self, conversation_id: str) -> Path:
-        _check_id(conversation_id)
+        check_id(conversation_id)
         return self._root / "locks" / f"{conversation_id}.lock"
 
     def _move_aside(self, path: Path, reason: str) -> str | None:
@@ -473,22 +473,14 @@ class ConversationStore:
         Returns the new location relative to the root, or None if the move failed (the
         file then stays where it is; it is never deleted).
         """
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        target = self._corrupt_dir / f"{path.name}.{stamp}"
-        counter = 1
-        while target.exists():
-            counter += 1
-            target = self._corrupt_dir / f"{path.name}.{stamp}-{counter}"
         try:
-            self._corrupt_dir.mkdir(parents=True, exist_ok=True)
-            path.replace(target)
+            moved_to = quarantine(self._root, path, keep_original=False)
         except OSError as exc:
             self._notices.append(
                 f"Could not move unreadable conversation file {path.name} aside "
                 f"({reason}): {_os_error_text(exc)}"
             )
             return None
-        moved_to = target.relative_to(self._root).as_posix()
         self._notices.append(
             f"Moved unreadable conversation file {path.name} to {moved_to} ({reason})"
         )
@@ -510,8 +502,8 @@ class ConversationStore:
             problem = f"could not be read: {_os_error_text(exc)}"
         else:
             try:
-                self._index = _parse_index(raw)
-            except _UnreadableError as exc:
+                self._index = parse_index(raw)
+            except UnreadableError as exc:
                 problem = f"was unreadable: {exc.reason}"
             else:
                 self._index_stamp = stamp
@@ -537,6 +529,10 @@ class ConversationStore:
         A missing index with no conversation files is a fresh store: nothing is written
         and no notice recorded.
         """
+        unreadable = self.readable()
+        if unreadable is not None:  # nothing written: the old index may come back
+            self._notices.append(f"Could not list the conversations: {unreadable}")
+            return {}
         try:
             paths = sorted(self._conversations_dir.glob("*.json"))
         except OSError:
@@ -547,8 +543,8 @@ class ConversationStore:
             if not is_valid_id(conversation_id):
                 continue
             try:
-                conversation = self._read_conversation(path, conversation_id)
-            except _UnreadableError as exc:
+                conversation = self._read_stamped_conversation(path, conversation_id)[0]
+            except UnreadableError as exc:
                 self._move_aside(path, exc.reason)
                 continue
             except StoreError as exc:
@@ -597,27 +593,3 @@ class ConversationStore:
             atomic_write_text(path, text, mode=FILE_MODE)
         except OSError as exc:
             raise StoreError(f"Could not write {path}: {_os_error_text(exc)}") from exc
-
-
-def _parse_index(raw: bytes) -> dict[str, ConversationSummary]:
-    """Parse ``index.json``; any deviation from the expected shape is :class:`_UnreadableError`."""
-    data = _decode_json(raw)
-    if not isinstance(data, dict):
-        raise _UnreadableError("expected a JSON object")
-    document = cast(dict[str, Any], data)
-    version = document.get("schema_version")
-    if version != INDEX_SCHEMA_VERSION or isinstance(version, bool):
-        raise _UnreadableError(f"unsupported schema_version {version!r}")
-    entries = document.get("conversations")
-    if not isinstance(entries, list):
-        raise _UnreadableError("conversations: expected a list")
-    index: dict[str, ConversationSummary] = {}
-    for i, entry in enumerate(cast(list[object], entries)):
-        try:
-            summary = ConversationSummary.from_dict(entry, f"conversations[{i}]")
-        except SchemaError as exc:
-            raise _UnreadableError(str(exc)) from exc
-        if not is_valid_id(summary.id):
-            raise _UnreadableError(f"conversations[{i}].id: invalid id {summary.id!r}")
-        index[summary.id] = summary
-    return index

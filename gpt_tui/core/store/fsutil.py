@@ -1,25 +1,70 @@
-"""Crash-safe file writing and inter-process locks shared by the config writer, the
-conversation store and the usage ledger."""
+"""Crash-safe file writing, private files and folders, and inter-process locks shared by
+the config writer, the conversation store, the search index and the usage ledger.
+
+Everything gpt-tui keeps is private: files it creates are :data:`FILE_MODE` and folders
+:data:`DIR_MODE`, set explicitly on each rather than through the process umask, which
+would also reach files the user saves elsewhere (a code block written to a project) and
+the commands gpt-tui runs (``api_key_cmd``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+FILE_MODE = 0o600
+"""Files gpt-tui creates (conversations, index, state, totals, search index, logs, config)
+are readable and writable by their owner only."""
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+DIR_MODE = 0o700
+"""Folders gpt-tui creates are open to their owner only."""
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parents, each new one with :data:`DIR_MODE`
+    (``Path.mkdir(parents=True, mode=...)`` gives the mode to the last folder only).
+    Folders that already exist are left as they are."""
+    missing: list[Path] = []
+    folder = path
+    while not folder.is_dir() and folder.parent != folder:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=DIR_MODE)
+        except FileExistsError:
+            if not folder.is_dir():
+                raise
+            continue
+        folder.chmod(DIR_MODE)  # mkdir's mode passes through the umask
+
+
+def create_private_file(path: Path) -> None:
+    """Make sure ``path`` exists with :data:`FILE_MODE` (created empty if missing, its mode
+    narrowed if it was wider). For files another library then opens, such as SQLite,
+    which gives its ``-wal`` and ``-shm`` files the mode of the database file."""
+    make_private_dir(path.parent)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    if path.stat().st_mode & 0o077:
+        path.chmod(FILE_MODE)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = FILE_MODE) -> None:
     """Replace ``path`` with ``data`` so a reader sees the old file or the new one, never half.
 
     The bytes go to a temporary file in the same directory, are fsynced, get ``mode``,
     and are renamed over the target; the directory is fsynced so the rename survives a
     power cut. A failure leaves the old file untouched and removes the temporary file.
+    Missing folders are created private (:func:`make_private_dir`).
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
     try:
@@ -36,9 +81,27 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     _fsync_dir(path.parent)
 
 
-def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> None:
+def atomic_write_text(path: Path, text: str, *, mode: int = FILE_MODE) -> None:
     """:func:`atomic_write_bytes` for UTF-8 text."""
     atomic_write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+def write_new_file(path: Path, data: bytes, *, mode: int = FILE_MODE) -> None:
+    """Create ``path`` holding ``data``; :class:`FileExistsError` when it already exists
+    (a file is never replaced, even one that appears between a check and the write).
+    A failed write removes what it had begun."""
+    make_private_dir(path.parent)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    _fsync_dir(path.parent)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -71,8 +134,8 @@ else:  # pragma: no cover - no flock: the lock is skipped
 def open_lock_file(path: Path) -> int:
     """A descriptor of the lock file ``path`` (created if needed); -1 if it cannot be."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        make_private_dir(path.parent)
+        return os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     except OSError:
         return -1
 
@@ -117,3 +180,65 @@ def read_stamped(path: Path) -> tuple[bytes, FileStamp]:
     first, so a replacement in between only makes the next check read the file again."""
     stamp = _stamp_of(path.stat())
     return path.read_bytes(), stamp
+
+
+QUARANTINE_DIR = "corrupt"
+"""Under a data folder: files that could not be read, moved or copied here, never deleted."""
+
+
+def quarantine(root: Path, path: Path, *, keep_original: bool) -> str:
+    """Move (or, with ``keep_original``, copy) ``path`` to ``root/corrupt/<name>.<UTC
+    time>[-n]``, private; returns where, relative to ``root``. Raises :class:`OSError`."""
+    folder = root / QUARANTINE_DIR
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = folder / f"{path.name}.{stamp}"
+    counter = 1
+    while target.exists():
+        counter += 1
+        target = folder / f"{path.name}.{stamp}-{counter}"
+    make_private_dir(folder)
+    if keep_original:
+        shutil.copyfile(path, target)
+    else:
+        path.replace(target)
+    with contextlib.suppress(OSError):  # it may have been copied in readable by all
+        target.chmod(FILE_MODE)
+    return target.relative_to(root).as_posix()
+
+
+def probe_writable(folder: Path) -> str | None:
+    """Whether files can be written in ``folder``: None when they can, else the reason in
+    a few words. Writes one byte to a temporary file in the folder, or, when it does not
+    exist yet, in the nearest folder above it that does (where it would be created), and
+    removes it: nothing is left behind. A disk that fills up later is not foreseen."""
+    target = folder
+    while not target.exists() and target.parent != target:
+        target = target.parent
+    if not target.is_dir():
+        return f"{target} is not a folder"
+    try:
+        fd, name = tempfile.mkstemp(prefix=".probe-", dir=target)
+    except OSError as exc:
+        return f"cannot write in {target} ({exc.strerror or exc})"
+    try:
+        os.write(fd, b"\n")
+    except OSError as exc:
+        return f"cannot write in {target} ({exc.strerror or exc})"
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            Path(name).unlink()
+    return None
+
+
+def probe_readable(folder: Path) -> str | None:
+    """Whether the entries of ``folder`` can be listed: None when they can or it does not
+    exist yet, else the reason in a few words."""
+    try:
+        with os.scandir(folder) as entries:
+            next(entries, None)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return f"{folder} cannot be read ({exc.strerror or exc})"
+    return None

@@ -8,15 +8,20 @@ start again from zero, with a notice.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gpt_tui.core.store.fsutil import FileStamp, atomic_write_text, file_stamp, locked
+
+if TYPE_CHECKING:
+    from gpt_tui.core.domain.conversation import Conversation
 
 LEDGER_SCHEMA_VERSION = 1
 
@@ -42,11 +47,33 @@ class Totals:
         )
 
 
+def totals_by_day(conversations: Iterable[Conversation]) -> dict[str, Totals]:
+    """Per local day, the usage and cost of every reply saved in ``conversations`` (every
+    branch), counted on the day the reply finished. Generated titles are not saved in
+    conversations, so their (small) usage is not in these totals."""
+    days: dict[str, Totals] = {}
+    for conversation in conversations:
+        for message in conversation.tree.all():
+            if message.usage is None:
+                continue
+            finished = message.created_at
+            if message.timing is not None:
+                finished += timedelta(seconds=message.timing.total_s)
+            key = finished.astimezone().date().isoformat()
+            days[key] = days.get(key, Totals()).plus(message.usage.total_tokens, message.cost)
+    return days
+
+
 class UsageLedger:
     """Per-day totals, loaded lazily and written atomically after every reply."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self, path: Path, *, recount: Callable[[], dict[str, Totals]] | None = None
+    ) -> None:
+        """``recount`` counts the totals again from the conversations, for when the file
+        is unreadable (see :func:`totals_by_day`); without it they start from zero."""
         self._path = path
+        self._recount = recount
         self._days: dict[str, Totals] | None = None
         self._stamp: FileStamp | None = None
         self._lock = threading.Lock()
@@ -58,12 +85,12 @@ class UsageLedger:
         The file is read again under an inter-process lock first, so two gpt-tui
         processes on one data dir add to each other's totals instead of overwriting them.
         """
-        with self._lock, locked(self._path.with_name(f".{self._path.name}.lock")):
+        with self._lock, locked(self._lock_path):
             self._days = None
-            days = self._load()
+            days = self._load(lock_held=True)
             key = when.astimezone().date().isoformat()
             days[key] = days.get(key, Totals()).plus(tokens, cost)
-            atomic_write_text(self._path, json.dumps(self._dump(days), indent=1), mode=0o600)
+            atomic_write_text(self._path, json.dumps(self._dump(days), indent=1))
             self._stamp = file_stamp(self._path)
 
     def day(self, which: date) -> Totals:
@@ -77,13 +104,23 @@ class UsageLedger:
                 total = total + value
             return total
 
-    def _load(self) -> dict[str, Totals]:
-        """The totals, read again when another process has replaced the file."""
+    @property
+    def _lock_path(self) -> Path:
+        return self._path.with_name(f".{self._path.name}.lock")
+
+    def _load(self, *, lock_held: bool = False) -> dict[str, Totals]:
+        """The totals, read again when another process has replaced the file. Reading
+        holds the inter-process lock, so a repair of an unreadable file (moved aside,
+        counted again, written) is never seen half done by another process. A missing
+        file needs no lock, and creates nothing."""
         stamp = file_stamp(self._path)
-        if self._days is None or stamp != self._stamp:
-            self._days = self._read()
-            self._stamp = stamp
-        return self._days
+        if self._days is not None and stamp == self._stamp:
+            return self._days
+        unlocked = lock_held or stamp is None  # no file: nothing to read or repair
+        with contextlib.nullcontext() if unlocked else locked(self._lock_path):
+            days = self._days = self._read()
+            self._stamp = file_stamp(self._path)
+        return days
 
     def _read(self) -> dict[str, Totals]:
         try:
@@ -104,11 +141,27 @@ class UsageLedger:
                 where = f"moved to {aside.name}"
             except OSError:
                 where = "left in place"
+            if self._recount is None:
+                self.notices.append(
+                    f"Usage totals in {self._path.name} were unreadable ({exc}); {where}, "
+                    "totals start again from zero."
+                )
+                return {}
+            days = self._recount()
             self.notices.append(
                 f"Usage totals in {self._path.name} were unreadable ({exc}); {where}, "
-                "totals start again from zero."
+                "totals counted again from the replies saved in your conversations."
             )
-            return {}
+            if where != "left in place":
+                self._write(days)
+            return days
+
+    def _write(self, days: dict[str, Totals]) -> None:
+        """Save ``days`` (best effort: a failure is a notice, the totals stay in memory)."""
+        try:
+            atomic_write_text(self._path, json.dumps(self._dump(days), indent=1))
+        except OSError as exc:
+            self.notices.append(f"Could not save the usage totals: {exc.strerror or exc}")
 
     @staticmethod
     def _dump(days: dict[str, Totals]) -> dict[str, Any]:

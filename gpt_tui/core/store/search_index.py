@@ -38,6 +38,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gpt_tui.core.store.fsutil import FILE_MODE, create_private_file
+
 if TYPE_CHECKING:
     from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
 
@@ -47,6 +49,9 @@ SEARCH_SCHEMA_VERSION = 1
 """Stored as ``PRAGMA user_version``; a file with another version is rebuilt."""
 
 FILE_NAME = "search.sqlite3"
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+"""What SQLite keeps next to the database file."""
 
 SHORT_SCAN = 300_000
 """When every word of a query is shorter than 3 characters, how many of the newest
@@ -187,7 +192,14 @@ class SearchIndex:
         return self._conn
 
     def _open(self) -> sqlite3.Connection:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        # SQLite gives the -wal and -shm files (message text) the database file's mode,
+        # so the file is made private before SQLite sees it; side files an older
+        # version left readable are narrowed too.
+        create_private_file(self._path)
+        for suffix in _SIDE_FILES:
+            side = Path(f"{self._path}{suffix}")
+            if side.exists():
+                side.chmod(FILE_MODE)
         conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
@@ -212,7 +224,6 @@ class SearchIndex:
         except BaseException:
             conn.close()
             raise
-        self._path.chmod(0o600)
         return conn
 
     def _discard(self, why: str) -> None:
@@ -223,7 +234,7 @@ class SearchIndex:
             with contextlib.suppress(sqlite3.Error):
                 self._conn.close()
             self._conn = None
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("", *_SIDE_FILES):
             Path(f"{self._path}{suffix}").unlink(missing_ok=True)
 
     def _guarded(self, what: str, action: Callable[[sqlite3.Connection], None]) -> bool:
