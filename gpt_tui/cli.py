@@ -20,7 +20,7 @@ from gpt_tui import __version__
 from gpt_tui.paths import HOME_ENV, Paths
 
 if TYPE_CHECKING:
-    from gpt_tui.core.config.settings import ProviderSettings
+    from gpt_tui.core.config.types import ProviderSettings
     from gpt_tui.core.providers.base import ChatProvider
     from gpt_tui.ui.app import GptTuiApp
 
@@ -86,13 +86,9 @@ def build_app(
     settle_heap: Callable[[], None] | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
+    from gpt_tui.core.config.loading import load_settings
     from gpt_tui.core.config.presets import presets_file_for
-    from gpt_tui.core.config.settings import (
-        ConfigProblem,
-        ProfileNotFound,
-        load_settings,
-        select_profile,
-    )
+    from gpt_tui.core.config.types import ConfigProblem, ProfileNotFound, select_profile
     from gpt_tui.core.domain.conversation import utc_now
     from gpt_tui.core.planning.planner import RequestPlanner
     from gpt_tui.core.planning.pricing import PriceBook

@@ -28,13 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gpt_tui.commands.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
+from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.proxies import ProxyChoice, environment_proxy, socks_available
-from gpt_tui.core.config.settings import (
+from gpt_tui.core.config.types import (
     ConfigProblem,
     ProfileNotFound,
     ProviderSettings,
     Settings,
-    load_settings,
     select_profile,
 )
 from gpt_tui.core.domain.conversation import DEMO_MODEL

@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 
 from gpt_tui.core.domain.message_tree import MessageTree
 from gpt_tui.core.params.extra import EXTRA_FIELDS, ExtraParams, ParamError
+from gpt_tui.core.params.spec import CONTEXT_STRATEGIES, ContextStrategy
 
 SCHEMA_VERSION = 2
 """Version written into every conversation file; bumped when the layout changes.
@@ -30,10 +31,6 @@ DEMO_MODEL = "demo"
 """The built-in offline model: needs no key and streams canned Markdown."""
 
 Role = Literal["system", "user", "assistant"]
-
-ContextStrategy = Literal["all", "last_turns", "fit"]
-"""Which history the next request sends: everything, the last N turns, or what fits."""
-CONTEXT_STRATEGIES: tuple[ContextStrategy, ...] = ("all", "last_turns", "fit")
 
 
 class SchemaError(ValueError):

@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, cast
 
+from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.presets import (
     Preset,
     PresetError,
@@ -34,13 +35,8 @@ from gpt_tui.core.config.presets import (
     preset_name_problem,
     save_preset,
 )
-from gpt_tui.core.config.settings import (
-    Defaults,
-    Settings,
-    TitleSettings,
-    load_settings,
-    save_setup,
-)
+from gpt_tui.core.config.types import Defaults, Settings, TitleSettings
+from gpt_tui.core.config.writing import save_setup
 from gpt_tui.core.domain.conversation import (
     DEMO_MODEL,
     Conversation,
@@ -672,7 +668,7 @@ class ChatService:
 
         Blocking — reading runs each profile's ``api_key_cmd`` (up to 10 s): call it from a
         worker thread, then hand the result to :meth:`use_settings` on the event loop.
-        Raises :class:`~gpt_tui.core.config.settings.ConfigWriteError` (the file is left as it was)
+        Raises :class:`~gpt_tui.core.config.types.ConfigWriteError` (the file is left as it was)
         when the existing file cannot be safely updated.
         """
         save_setup(config_file, api_key=api_key, base_url=base_url)
