@@ -87,6 +87,7 @@ def build_app(
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
     from gpt_tui.core.config.loading import load_settings
+    from gpt_tui.core.config.model_choice import choose_default_model
     from gpt_tui.core.config.presets import presets_file_for
     from gpt_tui.core.config.types import ConfigProblem, ProfileNotFound, select_profile
     from gpt_tui.core.domain.conversation import utc_now
@@ -98,7 +99,6 @@ def build_app(
     from gpt_tui.core.service.chat import (
         DEFAULT_IDLE_TIMEOUT,
         ChatService,
-        choose_default_model,
     )
     from gpt_tui.core.store.conversations import ConversationStore
     from gpt_tui.core.store.ledger import UsageLedger

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from gpt_tui.commands.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
 from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.model_choice import default_model_choice
 from gpt_tui.core.config.proxies import ProxyChoice, environment_proxy, socks_available
 from gpt_tui.core.config.types import (
     ConfigProblem,
@@ -40,7 +41,7 @@ from gpt_tui.core.config.types import (
 from gpt_tui.core.domain.conversation import DEMO_MODEL
 from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.providers.base import ProviderError
-from gpt_tui.core.providers.errors import describe_error, key_fix, url_key
+from gpt_tui.core.providers.errors import describe_error, is_timeout, key_fix, url_key
 from gpt_tui.paths import Paths, display_path
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ DEFAULT_TIMEOUT = 5.0
 _MARKS = {"ok": "✓", "fail": "✗", "warn": "!", "skip": "-"}
 _ASCII_MARKS = {"ok": "ok", "fail": "XX", "warn": "!!", "skip": "--"}
 _MODELS_SHOWN = 8
+_LIST_MODELS = "GET /models"
 
 
 def run(command: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
@@ -172,7 +174,8 @@ class Doctor:
         settings = self.check_config()
         profile = self.check_profile(settings)
         if profile is not None:
-            model = self.model = self.check_model_choice(settings, profile)
+            settings = select_profile(settings, profile.name)  # what the app would use
+            model = self.model = self.check_model_choice(settings)
             route = self.check_proxy(profile)
             reachable = await self.check_network(profile, route) if route else False
             await self.check_api(profile, route, model, reachable=reachable)
@@ -266,18 +269,9 @@ class Doctor:
         else:
             report.fail("No API key provided", key_fix(profile))
 
-    def check_model_choice(self, settings: Settings, profile: ProviderSettings) -> str:
-        from gpt_tui.core.service.chat import FALLBACK_MODEL
-
-        model: str
-        if self.args.model:
-            model, why = str(self.args.model), "--model"
-        elif settings.model:
-            model, why = settings.model, "model in config.toml"
-        elif profile.models:
-            model, why = profile.models[0], f"first of {profile.table}.models"
-        else:
-            model, why = FALLBACK_MODEL, "gpt-tui's default"
+    def check_model_choice(self, settings: Settings) -> str:
+        choice = default_model_choice(self.args.model, settings)
+        model, why = choice.model, choice.why
         caps = capabilities_for(model)
         kind = f"reasoning model ({caps.family})" if caps.reasoning else "chat model"
         notes = caps.notes() if caps.reasoning else []
@@ -482,7 +476,7 @@ class Doctor:
             report.fail(exc.info.title, exc.info.hint)
             return
         except Exception as exc:
-            self._api_failure(exc, profile, route, model, what="GET /models")
+            self._api_failure(exc, profile, route, model, what=_LIST_MODELS)
             return
         took = f"{time.monotonic() - started:.1f} s"
         report.ok(
@@ -528,15 +522,14 @@ class Doctor:
             report.fail(exc.info.title, exc.info.hint)
             return
         except Exception as exc:
-            import openai as sdk
-
-            if isinstance(exc, sdk.BadRequestError):  # the deployment exists; it disliked the probe
+            status = describe_error(exc, profile.url, self.secrets).status
+            if status == 400:  # the deployment exists; it disliked the probe
                 report.ok(
                     f"authentication: accepted; {mapped} exists "
                     "(it answered HTTP 400 to a 1-token test)"
                 )
                 return
-            if isinstance(exc, sdk.NotFoundError):
+            if status == 404:
                 self._azure_not_found(profile, model, deployment)
                 return
             self._api_failure(exc, profile, None, model, what=f"a 1-token request to {mapped}")
@@ -568,29 +561,27 @@ class Doctor:
         *,
         what: str,
     ) -> None:
-        import openai as sdk
-
+        """Say what went wrong as the chat would (:func:`describe_error`), with the fix in
+        the terms of this profile's config keys and the network path found above."""
         report = self.report
-        proxy = route.proxy if route else None
-        if isinstance(exc, sdk.AuthenticationError):
-            report.fail("authentication: the key was rejected (HTTP 401)", key_fix(profile))
-            return
-        if isinstance(exc, sdk.APITimeoutError):
-            probe = Probe(False, "", "timeout")
-            report.fail(
-                f"{what}: {profile.host} accepted the connection but sent no answer "
-                f"within {self.limit:g} s",
-                self._network_fix(profile, probe, proxy),
-            )
-            return
         info = describe_error(exc, profile.url, self.secrets, profile=profile, model=model)
-        if isinstance(exc, sdk.APIStatusError) and exc.status_code in (404, 405, 501):
+        if what == _LIST_MODELS and info.status in (404, 405, 501):
             report.warn(
-                f"{profile.host} does not list its models ({what}: HTTP {exc.status_code}); "
+                f"{profile.host} does not list its models ({what}: HTTP {info.status}); "
                 "the key and the model could not be checked this way"
             )
             return
-        report.fail(f"{what}: {info.title}", info.hint)
+        if info.status == 401:
+            report.fail(f"{what}: {info.title}", key_fix(profile))
+        elif is_timeout(exc):
+            proxy = route.proxy if route else None
+            report.fail(
+                f"{what}: {info.title}: {profile.host} accepted the connection but sent no "
+                f"answer within {self.limit:g} s",
+                self._network_fix(profile, Probe(False, "", "timeout"), proxy),
+            )
+        else:
+            report.fail(f"{what}: {info.title}", info.hint)
 
     # 7. Offline data ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.types import Defaults, ProviderSettings, Settings, TitleSettings
 from gpt_tui.core.domain.conversation import ErrorInfo, MessageStatus, Params, Usage
 from gpt_tui.core.planning.planner import RequestPlanner
@@ -23,7 +24,6 @@ from gpt_tui.core.service.chat import (
     TurnEvent,
     TurnRefused,
     TurnStarted,
-    choose_default_model,
 )
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger

@@ -45,6 +45,13 @@ def describe_error(
     )
 
 
+def is_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is a request that got no answer in time (the connection was made)."""
+    import openai as sdk
+
+    return isinstance(exc, sdk.APITimeoutError)
+
+
 def _describe(exc: BaseException, base_url: str) -> ErrorInfo:
     import openai as sdk
 

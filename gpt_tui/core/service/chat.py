@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Literal, cast
 
 from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.presets import (
     Preset,
     PresetError,
@@ -82,19 +83,6 @@ DEFAULT_IDLE_TIMEOUT = 60.0
 
 TITLE_TIMEOUT = 30.0
 """Seconds a generated title may take before the automatic one is kept."""
-
-FALLBACK_MODEL = "gpt-4o-mini"
-"""The model of new conversations when a server is set up but no model is named."""
-
-
-def choose_default_model(cli_model: str | None, settings: Settings) -> str:
-    """``--model``, else config's ``model``, else a common model, else the offline demo."""
-    if cli_model:
-        return cli_model
-    if settings.model:
-        return settings.model
-    return FALLBACK_MODEL if settings.provider.configured else DEMO_MODEL
-
 
 TurnKind = Literal["send", "retry", "edit", "regenerate", "continue"]
 
