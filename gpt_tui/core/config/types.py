@@ -60,9 +60,9 @@ class ProviderSettings:
     is derived from them), except those marked as not written; ``api_key`` also names its
     other sources.
 
-    The first five fields are all the ``[provider]`` table had; the others default to "not
-    set", so ``ProviderSettings(base_url, api_key, key_source)`` still describes a plain
-    OpenAI-compatible server. :data:`ProfileSettings` is the same type.
+    Only the first three fields are required (the others default to "not set"), so
+    ``ProviderSettings(base_url, api_key, key_source)`` describes a plain OpenAI-compatible
+    server. :data:`ProfileSettings` is the same type.
     """
 
     base_url: str | None
@@ -227,8 +227,8 @@ def _no_presets() -> Mapping[str, Preset]:
 class Settings:
     """Everything the app takes from ``config.toml`` and the environment.
 
-    ``provider`` is the profile in use (``profiles[default_profile]``), so code written
-    before profiles existed keeps working. Built with only ``provider``, the settings have
+    ``provider`` is the profile in use (``profiles[default_profile]``), for code that needs
+    only the one server. Built with only ``provider``, the settings have
     that one profile: ``profiles`` and ``default_profile`` are filled in from it.
     """
 
