@@ -87,6 +87,17 @@ class ParamSpec:
         """What a valid value is, in words ("a number from 0 to 2")."""
         return self._expected()
 
+    @property
+    def json_types(self) -> tuple[type, ...]:
+        """The JSON types a stored value of this parameter has (before :meth:`check`)."""
+        if self.kind == "number":
+            return (int, float)
+        if self.kind == "whole":
+            return (int,)
+        if self.kind == "stop":
+            return (list,)
+        return (str,)
+
     def _expected(self, *, too_high: bool = False) -> str:
         if self.expected:
             return self.expected
