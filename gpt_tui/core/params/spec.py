@@ -17,7 +17,7 @@ Ranges are bounded only where the spec says so; ``max_tokens`` stops at
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -197,9 +197,9 @@ class ParamSpec:
             raise self._bad(typed) from None
         try:
             return self.check(value)
-        except ParamError as exc:
+        except ParamError:
             too_high = self.high is not None and value > self.high
-            raise self._bad(typed, too_high=too_high and exc.expected is not None) from None
+            raise self._bad(typed, too_high=too_high) from None
 
     def format(self, value: Any) -> str:
         """The text :meth:`parse` reads back as ``value``."""
@@ -443,6 +443,3 @@ def show_value(value: object, limit: int = 40) -> str:
         shown = value if len(value) <= limit else value[: limit - 1] + "…"
         return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return describe_type(value)
-
-
-Parser = Callable[[str], Any]
