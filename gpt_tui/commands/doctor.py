@@ -25,8 +25,9 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
+from gpt_tui.commands.checklist import Report
 from gpt_tui.commands.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.model_choice import default_model_choice
@@ -49,8 +50,6 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 5.0
 
-_MARKS = {"ok": "✓", "fail": "✗", "warn": "!", "skip": "-"}
-_ASCII_MARKS = {"ok": "ok", "fail": "XX", "warn": "!!", "skip": "--"}
 _MODELS_SHOWN = 8
 _LIST_MODELS = "GET /models"
 
@@ -101,49 +100,6 @@ def _seconds(text: str) -> float:
     if not 0 < value <= 600:
         raise argparse.ArgumentTypeError("must be between 0 and 600 seconds")
     return value
-
-
-class Report:
-    """Prints the checklist and counts failures."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-        self.failures = 0
-        self.warnings = 0
-        encoding = getattr(out, "encoding", None) or "ascii"
-        try:
-            "✓✗…→".encode(encoding)
-            self._marks = _MARKS
-        except (UnicodeEncodeError, LookupError):
-            self._marks = _ASCII_MARKS
-
-    def line(self, text: str = "") -> None:
-        print(text, file=self._out, flush=True)
-
-    def section(self, title: str) -> None:
-        self.line()
-        self.line(title)
-
-    def ok(self, text: str, *details: str) -> None:
-        self._item("ok", text, details)
-
-    def fail(self, text: str, fix: str | None = None, *details: str) -> None:
-        self.failures += 1
-        self._item("fail", text, details, fix)
-
-    def warn(self, text: str, fix: str | None = None, *details: str) -> None:
-        self.warnings += 1
-        self._item("warn", text, details, fix)
-
-    def skip(self, text: str) -> None:
-        self._item("skip", text, ())
-
-    def _item(self, kind: str, text: str, details: Sequence[str], fix: str | None = None) -> None:
-        self.line(f"  {self._marks[kind]} {text}")
-        for detail in details:
-            self.line(f"      {detail}")
-        if fix:
-            self.line(f"      fix: {fix}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,15 +226,14 @@ class Doctor:
             report.fail("No API key provided", key_fix(profile))
 
     def check_model_choice(self, settings: Settings) -> str:
-        choice = default_model_choice(self.args.model, settings)
-        model, why = choice.model, choice.why
-        caps = capabilities_for(model)
+        choice = default_model_choice(self.args.model, settings)  # what new chats start on
+        caps = capabilities_for(choice.model)
         kind = f"reasoning model ({caps.family})" if caps.reasoning else "chat model"
         notes = caps.notes() if caps.reasoning else []
-        if model == DEMO_MODEL:
+        if choice.model == DEMO_MODEL:
             kind = "the offline demo model: needs no server"
-        self.report.ok(f"model {model} ({why}): {kind}", *notes)
-        return model
+        self.report.ok(f"model {choice.model} ({choice.why}): {kind}", *notes)
+        return choice.model
 
     # 3. Proxy -----------------------------------------------------------------------------
 
