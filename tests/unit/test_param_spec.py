@@ -13,6 +13,7 @@ import pytest
 from gpt_tui.core.config.checks import KNOWN, PROFILE_KEYS
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.presets import PRESET_KEYS, preset_from_role_file
+from gpt_tui.core.config.types import ModelOverride, Settings
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.interchange.importing import import_data
 from gpt_tui.core.params.error import ParamError
@@ -141,6 +142,16 @@ def test_each_reader_takes_the_keys_the_spec_gives_it() -> None:
     assert keys_for("role_file") == ROLE_FILE_KEYS
     assert {"api_key", "api_key_env", "api_key_cmd", "headers", "models"} <= set(PROFILE_KEYS)
     assert not {"key_source", "name", "table"} & set(PROFILE_KEYS)
+    assert set(KNOWN[""]) == {f.name for f in fields(Settings)} - {"config_file"}
+    assert KNOWN['models."name"'] == tuple(f.name for f in fields(ModelOverride))
+
+
+def test_the_form_has_a_field_per_form_parameter_and_the_profile() -> None:
+    assert [f.name for f in fields(ParamsForm)] == [
+        *(name for name in keys_for("form") if name not in EXTRA_FIELDS),
+        "profile",
+        *(f.name for f in fields(ExtraParams)),
+    ]
 
 
 def test_palette_field_commands_come_from_the_spec() -> None:

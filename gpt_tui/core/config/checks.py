@@ -30,6 +30,7 @@ from gpt_tui.core.config.types import (
     ModelOverride,
     ProviderKind,
     ProviderSettings,
+    Settings,
     TitleSettings,
     no_strings,
 )
@@ -67,16 +68,10 @@ PROFILE_SECTION = "profiles.NAME"
 """How problems and suggestions name any ``[profiles.NAME]`` table."""
 KEYMAP = "keymap"
 PRESETS = "presets"
-ROOT_KEYS: tuple[str, ...] = (
-    "model",
-    "default_profile",
-    "idle_timeout",
-    *TABLE_KEYS,
-    MODELS,
-    PROFILES,
-    KEYMAP,
-    PRESETS,
+ROOT_KEYS: tuple[str, ...] = tuple(
+    spec.name for spec in fields(Settings) if spec.metadata.get("key", True)
 )
+"""The keys and tables at the top of the file: the fields of :class:`Settings`."""
 KNOWN: dict[str, tuple[str, ...]] = {
     "": ROOT_KEYS,
     **TABLE_KEYS,

@@ -227,6 +227,10 @@ def _no_presets() -> Mapping[str, Preset]:
 class Settings:
     """Everything the app takes from ``config.toml`` and the environment.
 
+    Its fields are the keys and tables at the top of the file
+    (:data:`~gpt_tui.core.config.checks.ROOT_KEYS` is derived from them), except
+    ``config_file``.
+
     ``provider`` is the profile in use (``profiles[default_profile]``), for code that needs
     only the one server. Built with only ``provider``, the settings have
     that one profile: ``profiles`` and ``default_profile`` are filled in from it.
@@ -236,7 +240,7 @@ class Settings:
     """The ``model`` key; ``None`` if unset (the caller picks a fallback)."""
     provider: ProviderSettings
     defaults: Defaults
-    config_file: Path
+    config_file: Path = field(metadata=_NOT_WRITTEN)
     models: Mapping[str, ModelOverride] = field(default_factory=_no_models, hash=False)
     """The ``[models."name"]`` tables by model name (read-only)."""
     profiles: Mapping[str, ProviderSettings] = field(default_factory=_no_profiles, hash=False)
