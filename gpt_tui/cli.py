@@ -21,7 +21,7 @@ from gpt_tui import __version__
 from gpt_tui.paths import HOME_ENV, Paths
 
 if TYPE_CHECKING:
-    from gpt_tui.core.config.settings import ProviderSettings
+    from gpt_tui.core.config.types import ProviderSettings
     from gpt_tui.core.providers.base import ChatProvider
     from gpt_tui.ui.app import GptTuiApp
 
@@ -87,13 +87,10 @@ def build_app(
     settle_heap: Callable[[], None] | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
+    from gpt_tui.core.config.loading import load_settings
+    from gpt_tui.core.config.model_choice import choose_default_model
     from gpt_tui.core.config.presets import presets_file_for
-    from gpt_tui.core.config.settings import (
-        ConfigProblem,
-        ProfileNotFound,
-        load_settings,
-        select_profile,
-    )
+    from gpt_tui.core.config.types import ConfigProblem, ProfileNotFound, select_profile
     from gpt_tui.core.domain.conversation import utc_now
     from gpt_tui.core.planning.planner import RequestPlanner
     from gpt_tui.core.planning.pricing import PriceBook
@@ -103,7 +100,6 @@ def build_app(
     from gpt_tui.core.service.chat import (
         DEFAULT_IDLE_TIMEOUT,
         ChatService,
-        choose_default_model,
     )
     from gpt_tui.core.store.datadir import DataDir
     from gpt_tui.ui.app import GptTuiApp

@@ -19,7 +19,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from gpt_tui.cli import build_app
-from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.config.types import ProviderSettings
 from gpt_tui.core.domain.conversation import Usage
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.demo import demo_reply, split_pieces

@@ -25,22 +25,24 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
+from gpt_tui.commands.checklist import Report
 from gpt_tui.commands.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
+from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.model_choice import default_model_choice
 from gpt_tui.core.config.proxies import ProxyChoice, environment_proxy, socks_available
-from gpt_tui.core.config.settings import (
+from gpt_tui.core.config.types import (
     ConfigProblem,
     ProfileNotFound,
     ProviderSettings,
     Settings,
-    load_settings,
     select_profile,
 )
 from gpt_tui.core.domain.conversation import DEMO_MODEL
 from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.providers.base import ProviderError
-from gpt_tui.core.providers.errors import describe_error, key_fix, url_key
+from gpt_tui.core.providers.errors import describe_error, is_timeout, key_fix, url_key
 from gpt_tui.paths import Paths, display_path
 
 if TYPE_CHECKING:
@@ -48,9 +50,8 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 5.0
 
-_MARKS = {"ok": "✓", "fail": "✗", "warn": "!", "skip": "-"}
-_ASCII_MARKS = {"ok": "ok", "fail": "XX", "warn": "!!", "skip": "--"}
 _MODELS_SHOWN = 8
+_LIST_MODELS = "GET /models"
 
 
 def run(command: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
@@ -101,49 +102,6 @@ def _seconds(text: str) -> float:
     return value
 
 
-class Report:
-    """Prints the checklist and counts failures."""
-
-    def __init__(self, out: TextIO) -> None:
-        self._out = out
-        self.failures = 0
-        self.warnings = 0
-        encoding = getattr(out, "encoding", None) or "ascii"
-        try:
-            "✓✗…→".encode(encoding)
-            self._marks = _MARKS
-        except (UnicodeEncodeError, LookupError):
-            self._marks = _ASCII_MARKS
-
-    def line(self, text: str = "") -> None:
-        print(text, file=self._out, flush=True)
-
-    def section(self, title: str) -> None:
-        self.line()
-        self.line(title)
-
-    def ok(self, text: str, *details: str) -> None:
-        self._item("ok", text, details)
-
-    def fail(self, text: str, fix: str | None = None, *details: str) -> None:
-        self.failures += 1
-        self._item("fail", text, details, fix)
-
-    def warn(self, text: str, fix: str | None = None, *details: str) -> None:
-        self.warnings += 1
-        self._item("warn", text, details, fix)
-
-    def skip(self, text: str) -> None:
-        self._item("skip", text, ())
-
-    def _item(self, kind: str, text: str, details: Sequence[str], fix: str | None = None) -> None:
-        self.line(f"  {self._marks[kind]} {text}")
-        for detail in details:
-            self.line(f"      {detail}")
-        if fix:
-            self.line(f"      fix: {fix}")
-
-
 @dataclass(frozen=True, slots=True)
 class _Route:
     """How requests reach the server: the target, and the proxy if any."""
@@ -172,7 +130,8 @@ class Doctor:
         settings = self.check_config()
         profile = self.check_profile(settings)
         if profile is not None:
-            model = self.model = self.check_model_choice(settings, profile)
+            settings = select_profile(settings, profile.name)  # what the app would use
+            model = self.model = self.check_model_choice(settings)
             route = self.check_proxy(profile)
             reachable = await self.check_network(profile, route) if route else False
             await self.check_api(profile, route, model, reachable=reachable)
@@ -266,25 +225,15 @@ class Doctor:
         else:
             report.fail("No API key provided", key_fix(profile))
 
-    def check_model_choice(self, settings: Settings, profile: ProviderSettings) -> str:
-        from gpt_tui.core.service.chat import FALLBACK_MODEL
-
-        model: str
-        if self.args.model:
-            model, why = str(self.args.model), "--model"
-        elif settings.model:
-            model, why = settings.model, "model in config.toml"
-        elif profile.models:
-            model, why = profile.models[0], f"first of {profile.table}.models"
-        else:
-            model, why = FALLBACK_MODEL, "gpt-tui's default"
-        caps = capabilities_for(model)
+    def check_model_choice(self, settings: Settings) -> str:
+        choice = default_model_choice(self.args.model, settings)  # what new chats start on
+        caps = capabilities_for(choice.model)
         kind = f"reasoning model ({caps.family})" if caps.reasoning else "chat model"
         notes = caps.notes() if caps.reasoning else []
-        if model == DEMO_MODEL:
+        if choice.model == DEMO_MODEL:
             kind = "the offline demo model: needs no server"
-        self.report.ok(f"model {model} ({why}): {kind}", *notes)
-        return model
+        self.report.ok(f"model {choice.model} ({choice.why}): {kind}", *notes)
+        return choice.model
 
     # 3. Proxy -----------------------------------------------------------------------------
 
@@ -482,7 +431,7 @@ class Doctor:
             report.fail(exc.info.title, exc.info.hint)
             return
         except Exception as exc:
-            self._api_failure(exc, profile, route, model, what="GET /models")
+            self._api_failure(exc, profile, route, model, what=_LIST_MODELS)
             return
         took = f"{time.monotonic() - started:.1f} s"
         report.ok(
@@ -528,15 +477,14 @@ class Doctor:
             report.fail(exc.info.title, exc.info.hint)
             return
         except Exception as exc:
-            import openai as sdk
-
-            if isinstance(exc, sdk.BadRequestError):  # the deployment exists; it disliked the probe
+            status = describe_error(exc, profile.url, self.secrets).status
+            if status == 400:  # the deployment exists; it disliked the probe
                 report.ok(
                     f"authentication: accepted; {mapped} exists "
                     "(it answered HTTP 400 to a 1-token test)"
                 )
                 return
-            if isinstance(exc, sdk.NotFoundError):
+            if status == 404:
                 self._azure_not_found(profile, model, deployment)
                 return
             self._api_failure(exc, profile, None, model, what=f"a 1-token request to {mapped}")
@@ -568,29 +516,27 @@ class Doctor:
         *,
         what: str,
     ) -> None:
-        import openai as sdk
-
+        """Say what went wrong as the chat would (:func:`describe_error`), with the fix in
+        the terms of this profile's config keys and the network path found above."""
         report = self.report
-        proxy = route.proxy if route else None
-        if isinstance(exc, sdk.AuthenticationError):
-            report.fail("authentication: the key was rejected (HTTP 401)", key_fix(profile))
-            return
-        if isinstance(exc, sdk.APITimeoutError):
-            probe = Probe(False, "", "timeout")
-            report.fail(
-                f"{what}: {profile.host} accepted the connection but sent no answer "
-                f"within {self.limit:g} s",
-                self._network_fix(profile, probe, proxy),
-            )
-            return
         info = describe_error(exc, profile.url, self.secrets, profile=profile, model=model)
-        if isinstance(exc, sdk.APIStatusError) and exc.status_code in (404, 405, 501):
+        if what == _LIST_MODELS and info.status in (404, 405, 501):
             report.warn(
-                f"{profile.host} does not list its models ({what}: HTTP {exc.status_code}); "
+                f"{profile.host} does not list its models ({what}: HTTP {info.status}); "
                 "the key and the model could not be checked this way"
             )
             return
-        report.fail(f"{what}: {info.title}", info.hint)
+        if info.status == 401:
+            report.fail(f"{what}: {info.title}", key_fix(profile))
+        elif is_timeout(exc):
+            proxy = route.proxy if route else None
+            report.fail(
+                f"{what}: {info.title}: {profile.host} accepted the connection but sent no "
+                f"answer within {self.limit:g} s",
+                self._network_fix(profile, Probe(False, "", "timeout"), proxy),
+            )
+        else:
+            report.fail(f"{what}: {info.title}", info.hint)
 
     # 7. Offline data ----------------------------------------------------------------------
 

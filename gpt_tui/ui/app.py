@@ -15,7 +15,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
-from gpt_tui.core.config.settings import ConfigProblem, ConfigWriteError
+from gpt_tui.core.config.types import ConfigProblem, ConfigWriteError
 from gpt_tui.core.domain.conversation import utc_now
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.service.chat import ChatService

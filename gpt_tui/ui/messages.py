@@ -7,7 +7,7 @@ from typing import Literal
 
 from textual.message import Message
 
-from gpt_tui.core.config.settings import Settings
+from gpt_tui.core.config.types import Settings
 from gpt_tui.core.params.fields import ParamsForm
 from gpt_tui.core.service.chat import TurnEvent
 from gpt_tui.core.store.search_index import SearchResults

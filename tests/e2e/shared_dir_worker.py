@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.config.types import ProviderSettings
 from gpt_tui.core.domain.conversation import MessageStatus, Params
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gpt_tui.cli import main
 from gpt_tui.commands import doctor
+from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.model_choice import choose_default_model
+from gpt_tui.core.domain.conversation import ErrorInfo
+from gpt_tui.core.providers.errors import describe_error
 from tests.fake_server import FakeOpenAIServer, LoopbackProxy, ScriptedReply, SilentServer
 
 KEY = "sk-doctor-0123456789abcdefWXYZ"
@@ -51,13 +56,26 @@ def test_good_setup_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert [r.path for r in server.requests] == ["/v1/models"]
 
 
-def test_wrong_key_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_wrong_key_is_explained(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failure reads as the chat would say it: describe_error's words."""
+    described: list[ErrorInfo] = []
+
+    def recording(*args: Any, **kwargs: Any) -> ErrorInfo:
+        described.append(describe_error(*args, **kwargs))
+        return described[-1]
+
+    monkeypatch.setattr(doctor, "describe_error", recording)
     with FakeOpenAIServer(required_key="sk-the-right-one-0123456789") as server:
         env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url}
         code, out = run_doctor(capsys, tmp_path, env)
     assert code == 1
     [failure] = lines_with(out, "✗")
-    assert failure == "✗ authentication: the key was rejected (HTTP 401)"
+    [info] = described
+    assert info.status == 401
+    assert failure == f"✗ GET /models: {info.title}"
+    assert failure.startswith("✗ GET /models: The server rejected the API key (HTTP 401)")
     assert "fix: set OPENAI_API_KEY, or provider.api_key" in out
     assert "1 problem found" in out
 
@@ -271,3 +289,44 @@ def test_failing_ad_token_cmd(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "az: please run az login" in out
     assert "profiles.az.ad_token_cmd" in out
     assert requests == []
+
+
+LOCAL_PROFILE = """\
+default_profile = "local"
+
+[profiles.local]
+kind = "compatible"
+base_url = "{url}"
+models = ["llama3.2"]
+"""
+
+
+def test_doctor_checks_the_model_the_app_starts_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A profile's first model is what new chats use, and what doctor checks."""
+    with FakeOpenAIServer() as server:
+        write_config(tmp_path, LOCAL_PROFILE.format(url=server.base_url))
+        _, out = run_doctor(capsys, tmp_path, {})
+    settings, problems = load_settings(tmp_path / "config.toml", {})
+    assert problems == []
+    assert choose_default_model(None, settings) == "llama3.2"
+    assert "✓ model llama3.2 (first of profiles.local.models): chat model" in out
+
+
+def test_doctor_prices_the_model_of_the_profile_it_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Groq's price applies only at Groq's URL: checking the local profile with --profile
+    must not borrow the default profile's URL to price its model."""
+    model = "llama-3.3-70b-versatile"
+    with FakeOpenAIServer() as server:
+        write_config(
+            tmp_path,
+            'default_profile = "groq"\n\n[profiles.groq]\n'
+            'base_url = "https://api.groq.com/openai/v1"\napi_key = "gsk-0123456789abcdef"\n\n'
+            f'[profiles.local]\nbase_url = "{server.base_url}"\nmodels = ["{model}"]\n',
+        )
+        _, out = run_doctor(capsys, tmp_path, {}, "--profile", "local")
+    assert f"model {model} (first of profiles.local.models)" in out
+    assert f"! price data loads, but has no price for {model}" in out

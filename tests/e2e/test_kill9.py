@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.config.types import ProviderSettings
 from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from gpt_tui.core.config.settings import Settings, load_settings
+from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.types import Settings
 from gpt_tui.core.domain.conversation import Message, MessageStatus, Params
 from gpt_tui.core.planning.request_builder import ExtraParams, build_request
 from gpt_tui.core.providers.base import (

@@ -11,7 +11,7 @@ import pytest
 
 from gpt_tui import logs
 from gpt_tui.commands import conversations, doctor
-from gpt_tui.core.config.settings import save_setup
+from gpt_tui.core.config.writing import save_setup
 from gpt_tui.ui.screens.setup import SetupScreen
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 from tests.fakes import make_app, paths_in

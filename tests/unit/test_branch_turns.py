@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.config.types import ProviderSettings
 from gpt_tui.core.domain.conversation import Conversation, MessageStatus, Params, Usage
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.config.settings import Defaults, ProviderSettings, Settings, TitleSettings
+from gpt_tui.core.config.model_choice import choose_default_model
+from gpt_tui.core.config.types import Defaults, ProviderSettings, Settings, TitleSettings
 from gpt_tui.core.domain.conversation import ErrorInfo, MessageStatus, Params, Usage
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook
@@ -23,7 +24,6 @@ from gpt_tui.core.service.chat import (
     TurnEvent,
     TurnRefused,
     TurnStarted,
-    choose_default_model,
 )
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
@@ -211,7 +211,7 @@ async def test_fast_streams_reach_the_ui_as_few_events_with_nothing_lost(tmp_pat
 
 
 def test_secrets_cover_every_profile(tmp_path: Path) -> None:
-    from gpt_tui.core.config.settings import load_settings
+    from gpt_tui.core.config.loading import load_settings
 
     config = tmp_path / "config.toml"
     config.write_text(

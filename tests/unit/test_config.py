@@ -12,17 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt_tui.core.config.settings import (
+from gpt_tui.core.config.checks import base_url_problem
+from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.types import (
     ConfigProblem,
     ConfigWriteError,
     Defaults,
     ModelOverride,
     ProviderSettings,
     Settings,
-    base_url_problem,
-    load_settings,
-    save_setup,
 )
+from gpt_tui.core.config.writing import save_setup
 
 KEY = "sk-proj-abcdefghijklmnopqrstuvwxyz0123456789"
 

@@ -26,7 +26,7 @@ def test_core_imports_without_textual_or_rich() -> None:
         """
         import sys
         import gpt_tui.core.service.chat, gpt_tui.core.store.conversations
-        import gpt_tui.core.config.settings
+        import gpt_tui.core.config.loading
         import gpt_tui.core.providers.registry, gpt_tui.core.providers.openai_client
         print(sorted(m for m in ("textual", "rich") if m in sys.modules))
         """

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.presets import (
     PresetError,
     preset_from_params,
     preset_from_role_file,
     save_preset,
 )
-from gpt_tui.core.config.settings import load_settings
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.params.extra import ExtraParams
 

@@ -11,16 +11,16 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.proxies import environment_proxy, mask_url, proxy_url_problem
 from gpt_tui.core.config.secretcmd import SecretCommandError, run_secret_command
-from gpt_tui.core.config.settings import (
+from gpt_tui.core.config.types import (
     DEFAULT_AZURE_API_VERSION,
     ConfigProblem,
     Defaults,
     ProfileNotFound,
     ProviderSettings,
     Settings,
-    load_settings,
     select_profile,
 )
 

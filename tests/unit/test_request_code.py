@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
-from gpt_tui.core.config.settings import ProviderSettings
+from gpt_tui.core.config.types import ProviderSettings
 from gpt_tui.core.domain.conversation import Message, Params
 from gpt_tui.core.params.extra import ExtraParams
 from gpt_tui.core.planning.request_builder import build_request

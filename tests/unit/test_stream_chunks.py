@@ -59,7 +59,7 @@ async def test_the_client_is_built_off_the_event_loop_once(monkeypatch: Any) -> 
     """Building the client imports the SDK (about a second): never on the UI's loop."""
     import threading
 
-    from gpt_tui.core.config.settings import ProviderSettings
+    from gpt_tui.core.config.types import ProviderSettings
     from gpt_tui.core.providers.openai_client import OpenAIProvider
 
     settings = ProviderSettings(base_url="http://127.0.0.1:9/v1", api_key="sk-x", key_source="test")

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.config.settings import TitleSettings, load_settings
+from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.types import TitleSettings
 from gpt_tui.core.domain.conversation import Conversation, ErrorInfo, Message, Params, Usage
 from gpt_tui.core.service.chat import ChatService, TitleChanged, TurnEvent
 from gpt_tui.core.service.titles import (

@@ -1,3 +1,4 @@
-"""config.toml: the settings types, loading and profile resolution, checks with file and line, and
-writing; presets, proxies and key commands.
+"""config.toml: the settings types, loading, profile and key resolution, value checks with
+file and line, the line scanner and the first-run writer; presets, proxies, key commands,
+and which model new chats start on.
 """

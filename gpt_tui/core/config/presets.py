@@ -24,11 +24,10 @@ conversation had before. The model and profile stay unless the preset names them
 from __future__ import annotations
 
 import json
-import math
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, cast
@@ -36,27 +35,17 @@ from typing import Any, cast
 import tomli_w
 
 from gpt_tui.core.domain.conversation import Params
-from gpt_tui.core.params.extra import EXTRA_FIELDS, ExtraParams, ParamError
-from gpt_tui.core.params.fields import FIELD_PARSERS
+from gpt_tui.core.params.error import ParamError
+from gpt_tui.core.params.extra import EXTRA_FIELDS
+from gpt_tui.core.params.fields import params_with
+from gpt_tui.core.params.rolefile import read_role_params
+from gpt_tui.core.params.spec import check_value, keys_for
 from gpt_tui.core.store.fsutil import atomic_write_text
 
 PRESETS_FILE = "presets.toml"
 """The file next to ``config.toml`` that presets saved from the app go to."""
-PRESET_KEYS: tuple[str, ...] = (
-    "system_prompt",
-    "model",
-    "profile",
-    "temperature",
-    "top_p",
-    "max_tokens",
-    *EXTRA_FIELDS,
-    "context",
-    "context_turns",
-)
+PRESET_KEYS: tuple[str, ...] = keys_for("preset")
 """The keys a ``[presets.NAME]`` table takes, in the order they are written."""
-_NUMBERS = ("temperature", "top_p", "presence_penalty", "frequency_penalty")
-_WHOLE = ("max_tokens", "seed", "context_turns")
-_CHOICES = ("response_format", "reasoning_effort")
 _NAME_RE = re.compile(r"[^\x00-\x1f\x7f]{1,60}")
 _HEADER = """\
 # Presets saved from gpt-tui ("Save settings as a preset"). Same layout as [presets.NAME]
@@ -84,13 +73,8 @@ class Preset:
     def apply(self, params: Params, defaults: Params) -> Params:
         """``params`` with this preset: ``defaults`` overridden by the preset's values;
         model and profile stay unless the preset names them."""
-        base = {spec.name: getattr(defaults, spec.name) for spec in fields(Params)}
-        base.update(model=params.model, profile=params.profile)
-        extra = {k: v for k, v in self.values.items() if k in EXTRA_FIELDS}
-        plain = {k: v for k, v in self.values.items() if k not in EXTRA_FIELDS}
-        base.update(plain)
-        base["extra"] = replace(defaults.extra, **extra)
-        return Params(**base)
+        base = params_with(defaults, {"model": params.model, "profile": params.profile})
+        return params_with(base, self.values)
 
     def to_table(self) -> dict[str, Any]:
         """The TOML table (``stop`` as a list), keys in :data:`PRESET_KEYS` order."""
@@ -149,36 +133,8 @@ def preset_from_table(
         try:
             values[key] = check_value(key, value)
         except ParamError as exc:
-            report(key, str(exc))
+            report(key, exc.reason)
     return Preset(name, MappingProxyType(values), source)
-
-
-def check_value(key: str, value: object) -> Any:
-    """The clean value of one preset key (one of :data:`PRESET_KEYS`), or
-    :class:`ParamError` saying what is expected."""
-    strings = ("system_prompt", "model", "profile", "context", *_CHOICES)
-    if key in strings and not isinstance(value, str):
-        raise ParamError(f"{key} must be a string")
-    if key == "system_prompt":
-        return value
-    if key == "profile":
-        return cast(str, value).strip() or None
-    if key in _NUMBERS:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ParamError(f"{key} must be a number")
-        if not math.isfinite(value):
-            raise ParamError(f"{key} must be a finite number")
-        return FIELD_PARSERS[key](repr(float(value)))
-    if key in _WHOLE:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ParamError(f"{key} must be a whole number")
-        return FIELD_PARSERS[key](str(value))
-    if key == "stop":
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
-            raise ParamError("stop must be a string or a list of strings")
-        return ExtraParams(stop=tuple(cast(list[str], items))).stop
-    return FIELD_PARSERS[key](cast(str, value))
 
 
 def presets_file_for(config_file: Path) -> Path:
@@ -210,9 +166,6 @@ def save_preset(path: Path, preset: Preset) -> None:
         raise PresetError(f"Cannot write {path} ({reason}); nothing was saved.") from exc
 
 
-_ROLE_KEYS = ("model", "temperature", "top_p", "max_tokens", *EXTRA_FIELDS)
-
-
 def preset_from_role_file(path: Path) -> tuple[Preset, list[str]]:
     """A preset named after ``path``'s stem from a role JSON file, and notes on what was
     left out (unknown keys, bad values, non-system messages).
@@ -226,11 +179,7 @@ def preset_from_role_file(path: Path) -> tuple[Preset, list[str]]:
     if not isinstance(raw, dict):
         raise PresetError(f"{path} is not a JSON object with model and messages.")
     data = cast(dict[str, object], raw)
-    notes: list[str] = []
-    table: dict[str, object] = {k: v for k, v in data.items() if k in _ROLE_KEYS}
-    left_out = sorted(k for k in data if k not in (*_ROLE_KEYS, "messages"))
-    if left_out:
-        notes.append(f"not used: {', '.join(left_out)}")
+    values, notes = read_role_params(data)
     messages = data.get("messages", [])
     if isinstance(messages, list):
         system = [
@@ -242,12 +191,7 @@ def preset_from_role_file(path: Path) -> tuple[Preset, list[str]]:
         ]
         others = len(messages) - len(system)
         if system:
-            table["system_prompt"] = "\n\n".join(system)
+            values["system_prompt"] = "\n\n".join(system)
         if others:
             notes.append(f"{others} non-system message(s) not used")
-    name = path.stem
-
-    def report(key: str, message: str) -> None:
-        notes.append(f"{key}: {message}")
-
-    return preset_from_table(name, table, report, path), notes
+    return Preset(path.stem, MappingProxyType(values), path), notes

@@ -17,6 +17,7 @@ from typing import Any, Literal, cast
 
 from gpt_tui.core.domain.message_tree import MessageTree
 from gpt_tui.core.params.extra import EXTRA_FIELDS, ExtraParams, ParamError
+from gpt_tui.core.params.spec import CONTEXT_STRATEGIES, ContextStrategy, spec_for
 
 SCHEMA_VERSION = 2
 """Version written into every conversation file; bumped when the layout changes.
@@ -30,10 +31,6 @@ DEMO_MODEL = "demo"
 """The built-in offline model: needs no key and streams canned Markdown."""
 
 Role = Literal["system", "user", "assistant"]
-
-ContextStrategy = Literal["all", "last_turns", "fit"]
-"""Which history the next request sends: everything, the last N turns, or what fits."""
-CONTEXT_STRATEGIES: tuple[ContextStrategy, ...] = ("all", "last_turns", "fit")
 
 
 class SchemaError(ValueError):
@@ -175,33 +172,18 @@ class Params:
         return replace(self, **changes)
 
 
-_EXTRA_KINDS: dict[str, type | tuple[type, ...]] = {
-    "presence_penalty": (int, float),
-    "frequency_penalty": (int, float),
-    "stop": list,
-    "seed": int,
-    "response_format": str,
-    "reasoning_effort": str,
-}
-
-
 def _extra_params(data: dict[str, Any], where: str) -> ExtraParams:
     """The optional parameters stored next to the others; each one is checked on its own so
     the error names the field."""
     values: dict[str, Any] = {}
     for name in EXTRA_FIELDS:
-        value = _opt(data, name, _EXTRA_KINDS[name], where)
+        value = _opt(data, name, spec_for(name).json_types, where)
         if value is None:
             continue
-        if name == "stop":
-            value = tuple(cast(list[object], value))
-        elif name.endswith("_penalty"):
-            value = float(value)
         try:
-            ExtraParams(**{name: value})
+            values[name] = spec_for(name).check(value)
         except ParamError as exc:
             raise SchemaError(f"{where}.{name}", str(exc)) from None
-        values[name] = value
     return ExtraParams(**values)
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import json
 import math
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import PurePath
@@ -46,6 +45,8 @@ from gpt_tui.core.domain.conversation import (
 )
 from gpt_tui.core.domain.message_tree import MessageTree
 from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION, clean_text
+from gpt_tui.core.params.fields import params_with
+from gpt_tui.core.params.rolefile import read_role_params
 from gpt_tui.core.store.conversations import is_valid_id
 
 IMPORTED_MODEL = "imported"
@@ -608,29 +609,6 @@ def _import_message_list(items: list[object], source: str, now: datetime) -> Imp
     return result
 
 
-_ParamCheck = Callable[[object], bool]
-
-
-def _is_number(low: float, high: float) -> _ParamCheck:
-    def check(value: object) -> bool:
-        return (
-            isinstance(value, int | float) and not isinstance(value, bool) and low <= value <= high
-        )
-
-    return check
-
-
-def _is_positive_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-_ROLE_FILE_PARAMS: dict[str, tuple[_ParamCheck, str]] = {
-    "temperature": (_is_number(0.0, 2.0), "a number from 0 to 2"),
-    "top_p": (_is_number(0.0, 1.0), "a number from 0 to 1"),
-    "max_tokens": (_is_positive_int, "a whole number of at least 1"),
-}
-
-
 def _import_role_file(document: dict[str, Any], source: str, now: datetime) -> ImportResult:
     result = ImportResult([], format="role file")
     raw_messages = document.get("messages")
@@ -639,19 +617,9 @@ def _import_role_file(document: dict[str, Any], source: str, now: datetime) -> I
             f'{source}: \'messages\' should be a list of {{"role", "content"}} objects, '
             f"got {_type_name(raw_messages)}"
         )
-    model = document.get("model")
-    if model is not None and not (isinstance(model, str) and model.strip()):
-        result.skipped.append(f"model {model!r} ignored: expected a model name")
-    model_name = model.strip() if isinstance(model, str) and model.strip() else None
-    settings: dict[str, Any] = {}
-    for key, (check, expected) in _ROLE_FILE_PARAMS.items():
-        value = document.get(key)
-        if value is None:
-            continue
-        if check(value):
-            settings[key] = float(value) if key != "max_tokens" else value
-        else:
-            result.skipped.append(f"{key} {value!r} ignored: expected {expected}")
+    values, notes = read_role_params(document, also=("messages", "title"))
+    result.skipped.extend(notes)
+    model_name: str | None = values.pop("model", None)
     parsed = _parse_messages(cast(list[object], raw_messages), now, model_name)
     result.skipped.extend(parsed.skipped)
     if not parsed.messages and not parsed.system_prompt:
@@ -660,10 +628,9 @@ def _import_role_file(document: dict[str, Any], source: str, now: datetime) -> I
     title = document.get("title")
     result.conversations.append(
         Conversation(
-            params=Params(
-                model=model_name or IMPORTED_MODEL,
-                system_prompt=parsed.system_prompt,
-                **settings,
+            params=params_with(
+                Params(model=model_name or IMPORTED_MODEL, system_prompt=parsed.system_prompt),
+                values,
             ),
             title=_clean_title(title) if isinstance(title, str) and title.strip() else "",
             created_at=now,

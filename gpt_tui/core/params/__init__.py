@@ -1,3 +1,3 @@
-"""The request parameters: what each one is, which models take it, and how typed text becomes a
-value.
+"""The request parameters: their one spec (names, rules, hints, keys), the value types
+below the domain, which models take them, role files' parameters, and the panel's form.
 """

@@ -2,7 +2,7 @@
 
 Sources, first match wins per field:
 
-1. ``[models."name"]`` in ``config.toml`` (:class:`~gpt_tui.core.config.settings.ModelOverride`);
+1. ``[models."name"]`` in ``config.toml`` (:class:`~gpt_tui.core.config.types.ModelOverride`);
 2. the price data bundled in `genai-prices <https://github.com/pydantic/genai-prices>`_:
    prices per million tokens (tiers, cached-input prices, conditional prices by date) and
    context windows for many models; it has no maximum-output data;
@@ -38,7 +38,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
-from gpt_tui.core.config.settings import KEY_SOURCE_FILE, ModelOverride
+from gpt_tui.core.config.types import KEY_SOURCE_FILE, ModelOverride
 from gpt_tui.core.domain.conversation import DEMO_MODEL, Usage
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gpt_tui.core.config.proxies import mask_url
-from gpt_tui.core.config.settings import OPENAI_BASE_URL, ProviderSettings
+from gpt_tui.core.config.types import OPENAI_BASE_URL, ProviderSettings
 from gpt_tui.core.providers.base import ChatRequest
 
 AZURE_KEY_ENV = "AZURE_OPENAI_API_KEY"

@@ -24,7 +24,7 @@ from gpt_tui.core.providers.openai_client import OpenAIProvider
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
 
-    from gpt_tui.core.config.settings import ProviderSettings
+    from gpt_tui.core.config.types import ProviderSettings
 
 TOKEN_REFRESH_MARGIN = 300.0
 """Seconds before a token's expiry at which the command is run again."""

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from gpt_tui.core.domain.conversation import ErrorInfo
 
 if TYPE_CHECKING:
-    from gpt_tui.core.config.settings import ProviderSettings
+    from gpt_tui.core.config.types import ProviderSettings
 
 KEY_HINT = "Check the key: set OPENAI_API_KEY, or press F4 to paste one (saved to config.toml)."
 _TAGS = re.compile(r"<(script|style)[^>]*>.*?</\1>|<[^>]+>", re.S | re.I)
@@ -43,6 +43,13 @@ def describe_error(
         status=info.status,
         request_id=info.request_id,
     )
+
+
+def is_timeout(exc: BaseException) -> bool:
+    """Whether ``exc`` is a request that got no answer in time (the connection was made)."""
+    import openai as sdk
+
+    return isinstance(exc, sdk.APITimeoutError)
 
 
 def _describe(exc: BaseException, base_url: str) -> ErrorInfo:
@@ -125,7 +132,7 @@ def _describe_status(exc: object, base_url: str) -> ErrorInfo:
 
 def key_fix(profile: ProviderSettings) -> str:
     """Where to set or check the key of ``profile``, naming the variable or config key."""
-    from gpt_tui.core.config.settings import ENV_API_KEY, ENV_AZURE_API_KEY
+    from gpt_tui.core.config.types import ENV_API_KEY, ENV_AZURE_API_KEY
 
     source = profile.key_source
     table = profile.table
@@ -147,7 +154,7 @@ def key_fix(profile: ProviderSettings) -> str:
 
 def url_key(profile: ProviderSettings) -> str:
     """The config key (or variable) that says where ``profile`` sends requests."""
-    from gpt_tui.core.config.settings import ENV_AZURE_ENDPOINT, ENV_BASE_URL
+    from gpt_tui.core.config.types import ENV_AZURE_ENDPOINT, ENV_BASE_URL
 
     if profile.effective_kind == "azure":
         return f"{profile.table}.endpoint (or ${ENV_AZURE_ENDPOINT})"

@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from gpt_tui.core.config.settings import OPENAI_BASE_URL
+from gpt_tui.core.config.types import OPENAI_BASE_URL
 from gpt_tui.core.domain.conversation import ErrorInfo, Usage
 from gpt_tui.core.params.capabilities import SystemRole, adapt_system_messages, capabilities_for
 from gpt_tui.core.providers.base import (
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import httpx2
     from openai import AsyncOpenAI
 
-    from gpt_tui.core.config.settings import ProviderSettings
+    from gpt_tui.core.config.types import ProviderSettings
 
 DEFAULT_BASE_URL = OPENAI_BASE_URL
 NO_KEY = "no-key"

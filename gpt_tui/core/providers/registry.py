@@ -16,7 +16,7 @@ from gpt_tui.core.providers.demo import DemoProvider
 from gpt_tui.core.providers.openai_client import DEFAULT_BASE_URL, OpenAIProvider
 
 if TYPE_CHECKING:
-    from gpt_tui.core.config.settings import ProviderSettings, Settings
+    from gpt_tui.core.config.types import ProviderSettings, Settings
 
 __all__ = ["DEFAULT_BASE_URL", "NOT_CONFIGURED", "ProviderRegistry", "make_provider"]
 
@@ -111,7 +111,7 @@ class ProviderRegistry:
         try:
             return self._profiles[name]
         except KeyError:
-            from gpt_tui.core.config.settings import ProfileNotFound
+            from gpt_tui.core.config.types import ProfileNotFound
 
             message = str(ProfileNotFound(name, self.profile_names))
             raise ProviderError(ErrorInfo(f"No profile named '{name}'", message)) from None
@@ -186,7 +186,7 @@ class ProviderRegistry:
         use; a :class:`Settings` replaces every profile. Providers of changed or removed
         profiles are closed; learned parameter rejections of unchanged ones are kept.
         """
-        from gpt_tui.core.config.settings import ProviderSettings as _ProviderSettings
+        from gpt_tui.core.config.types import ProviderSettings as _ProviderSettings
 
         if isinstance(settings, _ProviderSettings):
             profiles = {**self._profiles, settings.name: settings}

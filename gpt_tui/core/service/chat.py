@@ -26,6 +26,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal, cast
 
+from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.presets import (
     Preset,
     PresetError,
@@ -34,13 +36,8 @@ from gpt_tui.core.config.presets import (
     preset_name_problem,
     save_preset,
 )
-from gpt_tui.core.config.settings import (
-    Defaults,
-    Settings,
-    TitleSettings,
-    load_settings,
-    save_setup,
-)
+from gpt_tui.core.config.types import Defaults, Settings, TitleSettings
+from gpt_tui.core.config.writing import save_setup
 from gpt_tui.core.domain.conversation import (
     DEMO_MODEL,
     Conversation,
@@ -86,19 +83,6 @@ DEFAULT_IDLE_TIMEOUT = 60.0
 
 TITLE_TIMEOUT = 30.0
 """Seconds a generated title may take before the automatic one is kept."""
-
-FALLBACK_MODEL = "gpt-4o-mini"
-"""The model of new conversations when a server is set up but no model is named."""
-
-
-def choose_default_model(cli_model: str | None, settings: Settings) -> str:
-    """``--model``, else config's ``model``, else a common model, else the offline demo."""
-    if cli_model:
-        return cli_model
-    if settings.model:
-        return settings.model
-    return FALLBACK_MODEL if settings.provider.configured else DEMO_MODEL
-
 
 TurnKind = Literal["send", "retry", "edit", "regenerate", "continue"]
 
@@ -672,7 +656,7 @@ class ChatService:
 
         Blocking — reading runs each profile's ``api_key_cmd`` (up to 10 s): call it from a
         worker thread, then hand the result to :meth:`use_settings` on the event loop.
-        Raises :class:`~gpt_tui.core.config.settings.ConfigWriteError` (the file is left as it was)
+        Raises :class:`~gpt_tui.core.config.types.ConfigWriteError` (the file is left as it was)
         when the existing file cannot be safely updated.
         """
         save_setup(config_file, api_key=api_key, base_url=base_url)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from gpt_tui.core.config.settings import TitleSettings
+from gpt_tui.core.config.types import TitleSettings
 from gpt_tui.core.domain.conversation import Conversation, Message, Params, title_from_prompt
 
 TITLE_INSTRUCTIONS = (

@@ -21,33 +21,29 @@ from textual.widgets.select import InvalidSelectValueError
 
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.params.capabilities import Capabilities, capabilities_for
-from gpt_tui.core.params.fields import FIELD_PARAMS_HINTS, ParamsForm
+from gpt_tui.core.params.fields import ParamsForm
+from gpt_tui.core.params.spec import SPECS, ParamSpec, spec_for
 from gpt_tui.ui.messages import ParamsEdited, PresetChosen, PresetSaveRequested
 from gpt_tui.ui.widgets.usage_panel import UsagePanel
 
-CONTEXT_CHOICES = [
-    ("send everything", "all"),
-    ("last N turns", "last_turns"),
-    ("fit the context window", "fit"),
-]
-RESPONSE_FORMAT_CHOICES = [("text", "text"), ("JSON object", "json_object")]
-
-_FIELDS = ("model", "temperature", "top_p", "max_tokens")
-_ADVANCED = ("presence_penalty", "frequency_penalty", "seed", "stop")
+_FORM = tuple(spec for spec in SPECS if "form" in spec.where)
+_CONTEXT_ROW = ("context", "context_turns")
+_FIELDS = tuple(
+    s.name
+    for s in _FORM
+    if not s.advanced and s.kind in ("model", "number", "whole") and s.name not in _CONTEXT_ROW
+)
+_ADVANCED = tuple(s.name for s in _FORM if s.advanced and s.kind != "choice")
 _ALL_INPUTS = (*_FIELDS, "context_turns", *_ADVANCED)
-_SELECTS = ("response_format", "reasoning_effort")
+_SELECTS = tuple(s.name for s in _FORM if s.advanced and s.kind == "choice")
 _CHECKED = (*_FIELDS, "system_prompt", *_ADVANCED, *_SELECTS)
 """The fields whose support depends on the model (each has a note line under it)."""
-_LABELS = {
-    "presence_penalty": "presence penalty",
-    "frequency_penalty": "frequency penalty",
-    "response_format": "response format",
-    "reasoning_effort": "reasoning effort",
-}
-STOP_HELP = (
-    "Up to 4 stop sequences, separated by |. Escapes: \\n new line, \\t tab, "
-    "\\s space (kept at the ends), \\| a bar, \\\\ a backslash."
-)
+
+
+def _choices(spec: ParamSpec) -> list[tuple[str, str]]:
+    """A select's (label, value) pairs, as the spec names them."""
+    labels = spec.choice_labels or spec.choices
+    return list(zip(labels, spec.choices, strict=True))
 
 
 class ParamPanel(VerticalScroll, can_focus=False):
@@ -81,50 +77,58 @@ class ParamPanel(VerticalScroll, can_focus=False):
         yield Static("", id="provider-line", markup=False)
         for name in _FIELDS:
             yield from self._input_field(name)
-        yield Label("system prompt", classes="field-label")
+        yield Label(spec_for("system_prompt").label, classes="field-label")
         yield TextArea(
             id="param-system_prompt",
             soft_wrap=True,
             compact=True,
             tab_behavior="focus",
             highlight_cursor_line=False,
-            placeholder=FIELD_PARAMS_HINTS["system_prompt"],
+            placeholder=spec_for("system_prompt").placeholder,
         )
         yield Static("", id="note-system_prompt", classes="field-note", markup=False)
-        yield Label("history sent", classes="field-label")
+        context, turns = spec_for("context"), spec_for("context_turns")
+        yield Label(context.label, classes="field-label")
         with Horizontal(id="context-row"):
             yield Select(
-                CONTEXT_CHOICES, value="all", allow_blank=False, compact=True, id="param-context"
+                _choices(context),
+                value=context.empty,
+                allow_blank=False,
+                compact=True,
+                id=context.field_id,
             )
             yield Input(
-                id="param-context_turns",
-                placeholder=FIELD_PARAMS_HINTS["context_turns"],
+                id=turns.field_id,
+                placeholder=turns.placeholder,
                 compact=True,
                 select_on_focus=False,
-                tooltip="How many recent turns 'last N turns' keeps",
+                tooltip=turns.tooltip,
             )
         yield Static("", id="error-context_turns", classes="field-error", markup=False)
         with Collapsible(title="Advanced", id="advanced"):
             for name in _ADVANCED:
                 yield from self._input_field(name)
             for name in _SELECTS:
-                yield Label(_LABELS[name], classes="field-label")
+                spec = spec_for(name)
+                yield Label(spec.label, classes="field-label")
                 yield Select[str](
-                    RESPONSE_FORMAT_CHOICES if name == "response_format" else [],
-                    prompt="server default" if name == "response_format" else "model default",
+                    # The model decides which reasoning efforts are offered.
+                    [] if name == "reasoning_effort" else _choices(spec),
+                    prompt=spec.placeholder,
                     compact=True,
-                    id=f"param-{name}",
+                    id=spec.field_id,
                 )
                 yield Static("", id=f"note-{name}", classes="field-note", markup=False)
 
     def _input_field(self, name: str):  # type: ignore[no-untyped-def]
-        yield Label(_LABELS.get(name, name), classes="field-label")
+        spec = spec_for(name)
+        yield Label(spec.label, classes="field-label")
         yield Input(
-            id=f"param-{name}",
-            placeholder=FIELD_PARAMS_HINTS[name],
+            id=spec.field_id,
+            placeholder=spec.placeholder,
             compact=True,
             select_on_focus=False,
-            tooltip=STOP_HELP if name == "stop" else None,
+            tooltip=spec.tooltip,
         )
         yield Static("", id=f"error-{name}", classes="field-error", markup=False)
         yield Static("", id=f"note-{name}", classes="field-note", markup=False)
