@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -14,6 +15,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
+from gpt_tui import crashes
 from gpt_tui.core.config.settings import ConfigProblem, ConfigWriteError
 from gpt_tui.core.domain.conversation import utc_now
 from gpt_tui.core.domain.text import printable
@@ -154,14 +156,32 @@ class GptTuiApp(App[None]):
     ) -> None:
         """Toasts show text literally: file names, server errors and titles may hold "[…]"
         or control characters, which must neither be parsed as markup nor reach the terminal.
+
+        ``markup`` is accepted for Textual's signature and ignored: ``Widget.notify`` passes
+        ``markup=True`` by default, and no toast of gpt-tui is markup.
         """
         super().notify(
             printable(message),
             title=printable(title),
             severity=severity,
             timeout=timeout,
-            markup=markup,
+            markup=False,
         )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An uncaught exception: recorded in the log (types and frames, see
+        :mod:`gpt_tui.crashes`); the terminal is told where, instead of Textual's traceback,
+        whose messages and local variables may quote titles and messages."""
+        log_file = crashes.record(error)
+        shown = len(self._exit_renderables)
+        super()._handle_exception(error)
+        del self._exit_renderables[shown:]
+        self._exit_renderables.append(Text(crashes.notice(error, log_file)))
+
+    def _fatal_error(self) -> None:
+        """Exit without rendering Textual's traceback (see :meth:`_handle_exception`)."""
+        self.bell()
+        self._close_messages_no_wait()
 
     def copy_text(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard and say what was copied.
