@@ -105,6 +105,7 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
+from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, check_value, preset_from_table, presets_file_for
 from gpt_tui.core.params.extra import EXTRA_FIELDS, ParamError
 from gpt_tui.core.store.fsutil import atomic_write_text
@@ -604,6 +605,9 @@ def _keymap(check: _Checker, data: Mapping[str, object]) -> Mapping[str, str]:
     keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if isinstance(keys, str) and keys.strip():
+            if (problem := key_problem(keys)) is not None:
+                check.report((_KEYMAP, binding_id), problem)
+                continue
             keymap[binding_id] = keys.strip()
         else:
             check.report(
@@ -1230,6 +1234,15 @@ _DOTTED = rf"(?:{_PART})(?:\s*\.\s*(?:{_PART}))*"
 _PART_RE = re.compile(_PART)
 _HEADER_RE = re.compile(rf"\s*\[\[?\s*({_DOTTED})\s*\]")
 _ASSIGN_RE = re.compile(rf"\s*({_DOTTED})\s*=")
+
+
+def line_in_file(path: Path, where: tuple[str, ...]) -> int | None:
+    """The line of ``path`` defining the dotted key ``where``: for problems found after
+    loading (the UI checks ``[keymap]`` binding ids against its widgets)."""
+    try:
+        return _find_line(path.read_text(encoding="utf-8"), where)
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _find_line(text: str, where: tuple[str, ...]) -> int | None:
