@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.timer import Timer
 from textual.widgets import TextArea
 
+from gpt_tui.ui.keymap import prompt_placeholder
 from gpt_tui.ui.messages import PromptSubmitted
 
 BLINK_SECONDS = 10.0
@@ -47,7 +48,7 @@ class PromptInput(TextArea):
             tab_behavior="focus",
             compact=True,
             highlight_cursor_line=False,
-            placeholder="Message… (Enter sends, ctrl+j adds a line)",
+            placeholder=prompt_placeholder(self.app),
         )
         self._blink_timer: Timer | None = None
         self._last_activity = 0.0
