@@ -94,8 +94,9 @@ async def search_hits(app: GptTuiApp, pilot: Pilot[None], query: str) -> list[st
     assert isinstance(search, SearchScreen)
     search.query_one(Input).value = query
     await pilot.pause(0.3)
-    async with asyncio.timeout(10):
-        await app.workers.wait_for_complete()
+    async with asyncio.timeout(10):  # a newer query cancels the one before: wait for all
+        while any(worker.is_running for worker in app.workers):
+            await pilot.pause(0.05)
     await pilot.pause()
     hits = search.query_one(OptionList)
     found = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]

@@ -21,7 +21,7 @@ from tests.ui.helpers import (
     type_and_send,
     wait_idle,
 )
-from tests.ui.test_hostile_content import REMOTE, screen_text
+from tests.ui.test_hostile_content import PALETTE_FIX_ELSEWHERE, REMOTE, screen_text
 
 LOOKS_LIKE_MARKUP = [
     "[b]x[/b]",
@@ -72,13 +72,6 @@ async def test_markup_looking_text_is_literal_everywhere(tmp_path: Path, hostile
         hits = await search_hits(app, pilot, hostile)
         assert any(hostile in hit for hit in hits), hits
         assert app.is_running  # no [@click=app.quit] ran
-
-
-PALETTE_FIX_ELSEWHERE = pytest.mark.xfail(
-    reason="the palette's providers (ui/commands.py) are rebuilt with literal titles on the "
-    "chat-screen branch; remove this mark once merged",
-    strict=False,
-)
 
 
 @PALETTE_FIX_ELSEWHERE
