@@ -33,7 +33,7 @@ LIMIT = 50
 """Hits shown at most (the newest)."""
 MAX_QUERY = 500
 """Characters of the field that are searched for: more find nothing more, and a 100,000-character
-paste matched against a long message kept the search index busy for most of a minute."""
+query matched against a long message keeps the search index busy for most of a minute."""
 RETRY_WHILE_INDEXING = 0.5
 """While the index is being built, the query runs again this often."""
 
