@@ -8,6 +8,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.screen import Screen
 
+from gpt_tui.core.config.keys import key_problem
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.keymap import check_keymap, known_bindings
 from gpt_tui.ui.screens.help import HelpScreen
@@ -155,3 +156,9 @@ async def test_default_help_intro_names_the_default_keys(tmp_path: Path) -> None
         intro = str(app.screen.query_one("#help-intro").render())
         assert intro.startswith("Enter sends, ctrl+j adds a line, Esc stops a reply. ctrl+p")
         assert "j/k move between messages, e edits, g regenerates" in intro
+
+
+def test_every_default_key_passes_the_key_name_check() -> None:
+    """The check refuses no key gpt-tui itself binds (so it is not stricter than Textual)."""
+    problems = {bid: key_problem(kb.binding.key) for bid, kb in known_bindings().items()}
+    assert {bid: p for bid, p in problems.items() if p} == {}

@@ -9,7 +9,7 @@ import pytest
 from textual._keyboard_protocol import FUNCTIONAL_KEYS
 from textual.keys import KEY_ALIASES, Keys, _character_to_key
 
-from gpt_tui.core.config.keys import NAMED_KEYS, key_problem
+from gpt_tui.core.config.keys import NAMED_KEYS, _character_name, key_problem
 from gpt_tui.core.config.settings import load_settings
 
 
@@ -24,6 +24,11 @@ def textual_key_names() -> set[str]:
 
 def test_the_core_knows_exactly_the_key_names_textual_reports() -> None:
     assert set(NAMED_KEYS) == textual_key_names()
+
+
+def test_the_core_names_characters_as_textual_does() -> None:
+    for character in string.punctuation + "é€🍌":
+        assert _character_name(character) == _character_to_key(character), character
 
 
 @pytest.mark.parametrize(
@@ -42,6 +47,9 @@ def test_the_core_knows_exactly_the_key_names_textual_reports() -> None:
         "left_square_bracket",
         "super+f12",
         "pageup",
+        "ctrl+slash",
+        "alt+1",
+        "ctrl+shift+a",
     ],
 )
 def test_keys_textual_can_receive_pass(keys: str) -> None:
@@ -61,6 +69,8 @@ def test_keys_textual_can_receive_pass(keys: str) -> None:
         ("ctrl+ctrl+s", "repeats a modifier"),
         ("ctrl+", "the plus key is written 'plus'"),
         ("ctrl+s,,f5", "empty key"),
+        ("ctrl+/", "write it as 'ctrl+slash'"),
+        ("ctrl+A", "write it as 'ctrl+shift+a'"),
         ("  ", "has no key"),
     ],
 )

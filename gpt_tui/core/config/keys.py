@@ -13,6 +13,7 @@ character ("a", "A", "/", "é") or a name ("enter", "f5", "pageup", "slash").
 from __future__ import annotations
 
 import difflib
+import unicodedata
 
 MODIFIERS = ("alt", "ctrl", "hyper", "meta", "shift", "super")
 """In the order Textual writes them in a key name ("ctrl+shift+up", never "shift+ctrl+up")."""
@@ -78,7 +79,16 @@ def _one_key_problem(key: str) -> str | None:
     ordered = sorted(modifiers, key=MODIFIERS.index)
     if modifiers != ordered:
         return f"'{key}' is never reported; write it as '{'+'.join([*ordered, name])}'"
-    if (len(name) == 1 and name.isprintable()) or name in NAMED_KEYS:
+    if len(name) == 1 and name.isprintable():
+        if not modifiers:
+            return None
+        spelled = name.lower() if name.isalpha() else _character_name(name)
+        shift = ["shift"] if name.isupper() and "shift" not in modifiers else []
+        canonical = "+".join([*sorted([*modifiers, *shift], key=MODIFIERS.index), spelled])
+        if canonical == key:
+            return None
+        return f"'{key}' is never reported; write it as '{canonical}'"
+    if name in NAMED_KEYS:
         return None
     close = difflib.get_close_matches(name.lower(), NAMED_KEYS, n=1)
     hint = f"did you mean '{'+'.join([*modifiers, close[0]])}'? " if close else ""
@@ -86,3 +96,25 @@ def _one_key_problem(key: str) -> str | None:
         f"'{key}' is not a key name ({hint}a key is one character such as 'z' or '/', "
         "or a name such as 'enter', 'escape', 'f5', 'pageup' or 'slash')"
     )
+
+
+_RENAMED = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+"""Textual's short names for some characters (its ``KEY_NAME_REPLACEMENTS``)."""
+
+
+def _character_name(character: str) -> str:
+    """The name Textual gives a character key when a modifier is held ("/" is "slash")."""
+    if character.isalnum():
+        return character
+    try:
+        name = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+    except ValueError:
+        return character
+    return _RENAMED.get(name, name)
