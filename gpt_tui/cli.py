@@ -295,9 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         initial_prompt=args.prompt,
         settle_heap=gc.freeze,
     )
-    from gpt_tui import logs
+    from gpt_tui import crashes, logs
 
     logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())
+    crashes.install_hook()
     app.run()
     if app.return_code:
         return app.return_code

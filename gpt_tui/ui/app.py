@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -15,20 +16,20 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Input, TextArea
 
+from gpt_tui import crashes
+from gpt_tui.core.config.tomllines import line_in_file
 from gpt_tui.core.config.types import ConfigProblem, ConfigWriteError
 from gpt_tui.core.domain.conversation import utc_now
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.service.chat import ChatService
 from gpt_tui.paths import display_path
 from gpt_tui.ui.commands import ConversationCommands, PresetCommands
-from gpt_tui.ui.keymap import bindings_with_ids, check_keymap
+from gpt_tui.ui.keymap import KnownBinding, check_keymap, known_bindings
 from gpt_tui.ui.messages import ModelDataLoaded, SetupSaved
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.screens.help import HelpScreen, help_rows
 from gpt_tui.ui.screens.message_dialogs import CopiedText, clipboard_caveat
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
-from gpt_tui.ui.widgets.message_list import MessageList
-from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.reply_body import prepare_highlighters
 
 
@@ -78,7 +79,9 @@ class GptTuiApp(App[None]):
         super().__init__()
         self._settle_heap = settle_heap
         self._initial_prompt = initial_prompt
-        self._keymap = dict(keymap or {})
+        self._config_keymap = dict(keymap or {})
+        self.remapped_keys: dict[str, str] = {}
+        """Binding id → keys, for the ``[keymap]`` entries in use (see :mod:`gpt_tui.ui.keymap`)."""
         self._cursor_blink = cursor_blink
         self.service = service
         self._config_file = config_file
@@ -105,18 +108,23 @@ class GptTuiApp(App[None]):
         return screen
 
     @staticmethod
-    def known_bindings() -> dict[str, Binding]:
+    def known_bindings() -> dict[str, KnownBinding]:
         """Every remappable binding, by id."""
-        return bindings_with_ids(GptTuiApp, ChatScreen, PromptInput, MessageList)
+        return known_bindings()
 
     def on_mount(self) -> None:
         self._restore_theme()
-        usable, keymap_problems = check_keymap(self._keymap, self.known_bindings())
+        usable, keymap_problems = check_keymap(self._config_keymap, self.known_bindings())
+        self.remapped_keys = usable
         self.set_keymap(usable)
         self.install_screen(ChatScreen(self.service), name="chat")
         self.push_screen("chat")
-        for message in keymap_problems:
-            self.notify(message, title="Problem in config.toml", severity="warning", timeout=15)
+        for keymap_problem in keymap_problems:
+            where = ("keymap", keymap_problem.binding_id)
+            line = line_in_file(self._config_file, where)
+            self._config_problems.append(
+                ConfigProblem(self._config_file, line, ".".join(where), keymap_problem.message)
+            )
         for problem in self._config_problems:
             self.notify(
                 str(problem), title="Problem in config.toml", severity="warning", timeout=15
@@ -165,14 +173,32 @@ class GptTuiApp(App[None]):
     ) -> None:
         """Toasts show text literally: file names, server errors and titles may hold "[…]"
         or control characters, which must neither be parsed as markup nor reach the terminal.
+
+        ``markup`` is accepted for Textual's signature and ignored: ``Widget.notify`` passes
+        ``markup=True`` by default, and no toast of gpt-tui is markup.
         """
         super().notify(
             printable(message),
             title=printable(title),
             severity=severity,
             timeout=timeout,
-            markup=markup,
+            markup=False,
         )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An uncaught exception: recorded in the log (types and frames, see
+        :mod:`gpt_tui.crashes`); the terminal is told where, instead of Textual's traceback,
+        whose messages and local variables may quote titles and messages."""
+        log_file = crashes.record(error)
+        shown = len(self._exit_renderables)
+        super()._handle_exception(error)
+        del self._exit_renderables[shown:]
+        self._exit_renderables.append(Text(crashes.notice(error, log_file)))
+
+    def _fatal_error(self) -> None:
+        """Exit without rendering Textual's traceback (see :meth:`_handle_exception`)."""
+        self.bell()
+        self._close_messages_no_wait()
 
     def copy_text(self, text: str, what: str) -> None:
         """Put ``text`` on the clipboard and say what was copied.

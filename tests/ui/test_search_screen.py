@@ -118,3 +118,19 @@ async def test_a_match_on_another_branch_switches_to_it(tmp_path: Path) -> None:
         assert [m.id for m in chat_screen.conversation.messages] == ["c0-m0", "c0-alt"]
         chat = chat_screen.query_one(MessageList)
         assert chat.cursor == "c0-alt"
+
+
+async def test_a_huge_pasted_query_is_answered_quickly(tmp_path: Path) -> None:
+    """Only the first MAX_QUERY characters are searched: a 100,000-character query against a
+    100,000-character message took the index most of a minute."""
+    huge = "[b]" + "x" * 100_000
+    write_chats(tmp_path)
+    ConversationStore(paths_in(tmp_path).data_dir).save(make_chat("huge", huge, "a reply"))
+    app = make_app(tmp_path, clock=FrozenClock())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        started = asyncio.get_running_loop().time()
+        search = await search_for(pilot, huge)
+        elapsed = asyncio.get_running_loop().time() - started
+        assert search.query_one(OptionList).option_count == 1
+        assert elapsed < 5, elapsed

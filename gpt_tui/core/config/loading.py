@@ -64,6 +64,7 @@ from gpt_tui.core.config.checks import (
     parse_toml,
     read_text,
 )
+from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
 from gpt_tui.core.config.tomllines import toml_key
@@ -191,6 +192,9 @@ def _keymap(check: Checker, data: Mapping[str, object]) -> Mapping[str, str]:
     keymap: dict[str, str] = {}
     for binding_id, keys in table.items():
         if isinstance(keys, str) and keys.strip():
+            if (problem := key_problem(keys)) is not None:
+                check.report((KEYMAP, binding_id), problem)
+                continue
             keymap[binding_id] = keys.strip()
         else:
             check.report(

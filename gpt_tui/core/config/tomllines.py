@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from pathlib import Path
 
 
 def toml_key(name: str) -> str:
@@ -64,3 +65,12 @@ def _unquote(part: str) -> str:
         except (ValueError, StopIteration):
             return part[1:-1]
     return part
+
+
+def line_in_file(path: Path, where: tuple[str, ...]) -> int | None:
+    """The line of ``path`` defining the dotted key ``where``: for problems found after
+    loading (the UI checks ``[keymap]`` binding ids against its widgets)."""
+    try:
+        return find_line(path.read_text(encoding="utf-8"), where)
+    except (OSError, UnicodeDecodeError):
+        return None

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import partial
+from typing import Any, ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -11,6 +12,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Label, Static
+
+from gpt_tui.ui.keymap import key_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,21 @@ def help_rows(screen: Screen[object]) -> list[HelpRow]:
     return rows
 
 
+def intro(app: App[Any]) -> str:
+    """The paragraph above the table, naming the keys as they are mapped now."""
+    key = partial(key_of, app)
+    return (
+        f"{key('prompt.send')} sends, {key('prompt.newline')} adds a line, "
+        f"{key('chat.stop')} stops a reply. {key('app.commands')} searches every "
+        f"command, {key('chat.search')} every message of every chat. Keys can be remapped in "
+        "config.toml under [keymap] by their id. "
+        f"In the chat (Tab, or click a message): {key('message.next', last=True)}/"
+        f"{key('message.previous', last=True)} move between messages, {key('message.edit')} "
+        f"edits, {key('message.regenerate')} regenerates, ← → switch branches. Drag with the "
+        "mouse to select text in a message; ctrl+c copies it."
+    )
+
+
 class HelpScreen(ModalScreen[None]):
     """A table of keys; Esc, F1 or q closes it."""
 
@@ -70,18 +88,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-dialog"):
             yield Label("Keys", id="help-title")
-            yield Static(
-                Content(
-                    "Enter sends, ctrl+j adds a line, Esc stops a reply. ctrl+p searches every "
-                    "command, ctrl+f every message of every chat. Keys can be remapped in "
-                    "config.toml under [keymap] by their id. "
-                    "In the chat (Tab, or click a message): j/k move between messages, e edits, "
-                    "g regenerates, ← → switch branches. Drag with the mouse to select text in "
-                    "a message; ctrl+c copies it."
-                ),
-                id="help-intro",
-                markup=False,
-            )
+            yield Static(Content(intro(self.app)), id="help-intro", markup=False)
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:

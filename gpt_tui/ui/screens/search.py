@@ -31,6 +31,9 @@ DEBOUNCE = 0.15
 """Seconds after the last key before a query runs."""
 LIMIT = 50
 """Hits shown at most (the newest)."""
+MAX_QUERY = 500
+"""Characters of the field that are searched for: more find nothing more, and a 100,000-character
+query matched against a long message keeps the search index busy for most of a minute."""
 RETRY_WHILE_INDEXING = 0.5
 """While the index is being built, the query runs again this often."""
 
@@ -124,7 +127,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         self._debounce = self.set_timer(DEBOUNCE, self._run_query)
 
     def _run_query(self) -> None:
-        query = self.query_one(Input).value
+        query = self.query_one(Input).value[:MAX_QUERY]
         if not query.strip():
             self._show(SearchResults(query, []))
             return
@@ -136,7 +139,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
 
     @on(SearchAnswered)
     def _answered(self, message: SearchAnswered) -> None:
-        if message.results.query == self.query_one(Input).value:
+        if message.results.query == self.query_one(Input).value[:MAX_QUERY]:
             self._show(message.results)
 
     def _show(self, results: SearchResults) -> None:

@@ -17,6 +17,7 @@ from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 from gpt_tui.core.domain.text import pasted
+from gpt_tui.ui.keymap import prompt_placeholder
 from gpt_tui.ui.messages import PromptSubmitted
 
 BLINK_SECONDS = 10.0
@@ -60,7 +61,7 @@ class PromptInput(TextArea):
             tab_behavior="focus",
             compact=True,
             highlight_cursor_line=False,
-            placeholder="Message… (Enter sends, ctrl+j adds a line)",
+            placeholder=prompt_placeholder(self.app),
         )
         self._blink_timer: Timer | None = None
         self._last_activity = 0.0
