@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import Static
+from textual.widgets import Select, Static
 
 from gpt_tui.ui.widgets.chat_view import ReplyView
 from gpt_tui.ui.widgets.sidebar import ConversationList
@@ -92,3 +92,32 @@ async def test_palette_lists_markup_looking_titles_literally(tmp_path: Path, hos
         await pilot.press("escape")
         await pilot.pause()
         assert app.is_running
+
+
+@pytest.mark.parametrize("hostile", LOOKS_LIKE_MARKUP)
+async def test_profile_and_preset_names_are_literal_in_the_panel(
+    tmp_path: Path, hostile: str
+) -> None:
+    """Profile and preset names come from config.toml: the panel's selects show them as
+    written (a select reads a plain string prompt as markup)."""
+    config = tmp_path / "config" / "config.toml"
+    config.parent.mkdir(parents=True)
+    name = hostile.replace('"', "")
+    config.write_text(
+        'profile = "main"\n'
+        '[profiles.main]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "sk-x"\n'
+        f'[profiles."{name}"]\nbase_url = "http://127.0.0.1:9/v1"\napi_key = "sk-y"\n'
+        f'[presets."{name}"]\nsystem_prompt = "be brief"\n',
+        encoding="utf-8",
+    )
+    app = make_app(tmp_path, provider=RecordingProvider([]), model="gpt-4o-mini")
+    async with app.run_test(size=(200, 50)) as pilot:
+        await wait_idle(pilot)
+        for select_id in ("#param-profile", "#param-preset"):
+            select = app.screen.query_one(select_id, Select)
+            select.focus()
+            select.expanded = True
+            await wait_idle(pilot)
+            assert name[:24] in screen_text(app), select_id  # the panel is narrow
+            select.expanded = False
+            await wait_idle(pilot)

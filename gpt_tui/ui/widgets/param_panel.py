@@ -152,7 +152,10 @@ class ParamPanel(VerticalScroll, can_focus=False):
         select = self.query_one("#param-profile", Select)
         with self.prevent(Select.Changed):
             select.set_options(
-                [(f"{name} (default)" if name == default else name, name) for name in names]
+                [
+                    (Content(f"{name} (default)" if name == default else name), name)
+                    for name in names
+                ]
             )
         many = len(names) > 1
         select.display = many
@@ -164,7 +167,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
         button always shows)."""
         select = self.query_one("#param-preset", Select)
         with self.prevent(Select.Changed):
-            select.set_options([(name, name) for name in names])
+            select.set_options([(Content(name), name) for name in names])
         select.display = bool(names)
 
     def suggest_models(self, models: list[str]) -> None:
