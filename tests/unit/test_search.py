@@ -12,7 +12,13 @@ import pytest
 
 from gpt_tui.core.domain.conversation import Conversation, Message, Params
 from gpt_tui.core.store.conversations import ConversationStore
-from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex, fts_phrase, snippet
+from gpt_tui.core.store.search_index import (
+    FILE_NAME,
+    MAX_QUERY,
+    SearchIndex,
+    fts_phrase,
+    snippet,
+)
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -293,3 +299,16 @@ def test_options_before_a_subcommand_still_run_the_subcommand(
     ConversationStore(data).save(chat("abcdef123456", "plain", "parquet files"))
     assert main(["--data-dir", str(tmp_path), "search", "parquet"]) == 0
     assert "parquet files" in capsys.readouterr().out
+
+
+def test_a_huge_query_is_cut_to_its_first_characters(tmp_path: Path) -> None:
+    """Every caller (the search screen, ``gpt-tui search``) gets the same cut: a pasted
+    100,000-character query against a long message answers at once instead of after a minute."""
+    store, index = setup(tmp_path)
+    store.save(chat("c1", "abc " * 50_000))
+    sync(store, index)
+    started = time.monotonic()
+    results = index.search("abc " * 25_000)
+    assert time.monotonic() - started < 5
+    assert results.query == ("abc " * 25_000)[:MAX_QUERY]
+    assert [hit.conversation_id for hit in results.hits] == ["c1"]

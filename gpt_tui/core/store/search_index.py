@@ -53,6 +53,10 @@ FILE_NAME = "search.sqlite3"
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 """What SQLite keeps next to the database file."""
 
+MAX_QUERY = 500
+"""Characters of a query that are searched for: more find nothing more, and a 100,000-character
+query matched against a long message keeps SQLite busy for most of a minute."""
+
 SHORT_SCAN = 300_000
 """When every word of a query is shorter than 3 characters, how many of the newest
 messages are scanned (the trigram index cannot help; this keeps a query under a second)."""
@@ -349,7 +353,9 @@ class SearchIndex:
     # Querying --------------------------------------------------------------------------
 
     def search(self, query: str, limit: int = 50) -> SearchResults:
-        """Messages and titles holding every word of ``query``, newest first."""
+        """Messages and titles holding every word of ``query`` (its first
+        :data:`MAX_QUERY` characters), newest first."""
+        query = query[:MAX_QUERY]
         words = _words(query)
         if not words:
             return SearchResults(query, [], self._progress)

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.service.chat import ChatService
-from gpt_tui.core.store.search_index import SearchHit, SearchResults
+from gpt_tui.core.store.search_index import MAX_QUERY, SearchHit, SearchResults
 from gpt_tui.ui.messages import SearchAnswered, SearchIndexReady
 from gpt_tui.ui.widgets.sidebar import relative_time
 
@@ -31,9 +31,6 @@ DEBOUNCE = 0.15
 """Seconds after the last key before a query runs."""
 LIMIT = 50
 """Hits shown at most (the newest)."""
-MAX_QUERY = 500
-"""Characters of the field that are searched for: more find nothing more, and a 100,000-character
-query matched against a long message keeps the search index busy for most of a minute."""
 RETRY_WHILE_INDEXING = 0.5
 """While the index is being built, the query runs again this often."""
 
