@@ -1,4 +1,4 @@
-"""Command line and composition root: arguments → settings → store, providers, service → App.
+"""Command line and composition root: arguments → settings → store, providers, services → App.
 
 :func:`build_app` is the one factory the entry point, the tests, the screenshot script
 and the benchmarks all use, so what they run is what users run.
@@ -104,6 +104,7 @@ def build_app(
         ChatService,
         choose_default_model,
     )
+    from gpt_tui.core.service.services import build_services
     from gpt_tui.core.store.conversations import ConversationStore
     from gpt_tui.core.store.ledger import UsageLedger
     from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
@@ -125,26 +126,26 @@ def build_app(
     search_index = SearchIndex(paths.data_dir / FILE_NAME)
     store = ConversationStore(paths.data_dir, search_index=search_index)
     default_model = choose_default_model(model, settings)
-    service = ChatService(
+    services = build_services(
         store,
         providers,
         RequestPlanner(TokenCounter(), PriceBook(settings.models)),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=UsageLedger(paths.data_dir / "totals.json"),
+        search_index=search_index,
+        presets=settings.presets,
+        presets_file=presets_file_for(paths.config_file),
+        titles=settings.titles,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(
             (t for t in (idle_timeout, settings.idle_timeout) if t is not None),
             DEFAULT_IDLE_TIMEOUT,
         ),
-        presets=settings.presets,
-        presets_file=presets_file_for(paths.config_file),
-        titles=settings.titles,
-        search_index=search_index,
     )
-    offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
+    offer_setup = not settings.provider.configured and not services.state.get("setup_dismissed")
     return GptTuiApp(
-        service,
+        services,
         config_file=paths.config_file,
         env=env,
         config_problems=problems,
@@ -209,7 +210,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from gpt_tui import logs
 
-    logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())
+    logs.configure(paths.log_file, debug=args.debug, secrets=app.services.connections.secrets())
     app.run()
     if app.return_code:
         return app.return_code
