@@ -3,7 +3,8 @@ title, every preset.
 
 Titles, model names and preset summaries are text from users, models and files: hits are
 built as :class:`~textual.content.Content` (never parsed as markup) and highlighted from
-the fuzzy matcher's offsets; help lines, which the palette always parses, are escaped.
+the fuzzy matcher's offsets; help lines, which the palette always parses as markup, are
+escaped (:func:`help_markup`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
-from textual.markup import escape
 
 from gpt_tui.ui.widgets.message_list import MessageActionKind
 from gpt_tui.ui.widgets.sidebar import Sidebar
@@ -137,6 +137,12 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
     return commands
 
 
+def help_markup(text: str) -> str:
+    """Markup that shows ``text`` literally: every "[" escaped (``textual.markup.escape``
+    leaves some tag-like text, "[$x]" for one, to be parsed)."""
+    return text.replace("[", "\\[")
+
+
 def highlighted(matcher: Matcher, text: str) -> Content:
     """``text`` as plain content, its fuzzy-matched characters styled as the palette does."""
     content = Content(text)
@@ -174,7 +180,7 @@ class _ChatScreenCommands(Provider):
                 Content(command.title),
                 command.callback,
                 text=command.title,
-                help=escape(command.help),
+                help=help_markup(command.help),
             )
 
     async def search(self, query: str) -> Hits:
@@ -190,7 +196,7 @@ class _ChatScreenCommands(Provider):
                     highlighted(matcher, command.title),
                     command.callback,
                     text=command.title,
-                    help=escape(command.help),
+                    help=help_markup(command.help),
                 )
 
 
@@ -199,6 +205,9 @@ class ChatCommands(_ChatScreenCommands):
 
     def entries(self, screen: ChatScreen) -> Iterable[PaletteCommand]:
         return chat_commands(screen)
+
+    def discovered(self, screen: ChatScreen) -> Iterable[PaletteCommand]:
+        return sorted(chat_commands(screen), key=lambda command: command.title)
 
 
 class ConversationCommands(_ChatScreenCommands):
