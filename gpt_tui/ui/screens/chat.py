@@ -4,16 +4,16 @@ The open conversation is one reactive, :attr:`ChatScreen.conversation`: assignin
 assigning it again after it changed underneath) is all it takes to show it, because its
 watcher redraws every widget that follows it. The screen's work is split into named pieces
 (:mod:`gpt_tui.ui.chat`): :class:`TurnRunner` runs turns in workers and shows their
-progress, :class:`Drafts` keeps unsent text, :class:`ConversationActions` and
-:class:`MessageActions` carry out what the user asks, and the palette's commands come from
-:mod:`gpt_tui.ui.chat.palette`. Data changes go through the services the app was handed.
+progress, :class:`Drafts` keeps unsent text, :class:`ConversationActions`,
+:class:`MessageActions` and :class:`PresetActions` carry out what the user asks, and the
+palette's commands come from :mod:`gpt_tui.ui.chat.palette`. Data changes go through the
+services the app was handed.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -28,20 +28,18 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Collapsible, Footer, Select, Static, TextArea
 
-from gpt_tui.core.config.presets import PresetError
 from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.params.fields import ParamError
 from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.service.services import Services
 from gpt_tui.core.store.conversations import StoreError
-from gpt_tui.paths import display_path
 from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
+from gpt_tui.ui.chat.presets import PresetActions
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, PromptSubmitted, TurnProgressed
-from gpt_tui.ui.screens.dialogs import AskText
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
 from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
@@ -156,6 +154,7 @@ class ChatScreen(Screen[None]):
         self.turns = TurnRunner(self)
         self.message_actions = MessageActions(self)
         self.conversation_actions = ConversationActions(self)
+        self.presets = PresetActions(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self._width = 0
         self._estimate_timer: Timer | None = None
@@ -222,7 +221,7 @@ class ChatScreen(Screen[None]):
         connections = self.services.connections
         panel.show_profiles(connections.profile_names(), connections.default_profile)
         panel.show_presets(self.services.presets.names())
-        panel.load(conversation.params, self._provider_label())
+        panel.load(conversation.params, self.provider_label())
         self._list_models(conversation.params.profile)
         self.show_title()
         self.turns.show_status()
@@ -541,7 +540,7 @@ class ChatScreen(Screen[None]):
 
     # Parameters and presets ----------------------------------------------------------
 
-    def _provider_label(self) -> str:
+    def provider_label(self) -> str:
         params = self.conversation.params
         return self.services.connections.label(params.model, params.profile)
 
@@ -559,12 +558,12 @@ class ChatScreen(Screen[None]):
         self._chat.update_params(self.conversation, params)
         if profile_changed:
             self._list_models(params.profile)
-        self._after_params_changed()
+        self.after_params_changed()
 
-    def _after_params_changed(self) -> None:
+    def after_params_changed(self) -> None:
         params = self.conversation.params
         self.show_title()
-        self.query_one(ParamPanel).show_provider(self._provider_label())
+        self.query_one(ParamPanel).show_provider(self.provider_label())
         self._ensure_model_data(params.model)
         self.refresh_estimate()
 
@@ -574,54 +573,19 @@ class ChatScreen(Screen[None]):
 
     def apply_preset(self, name: str) -> None:
         """Give the open conversation the preset's system prompt and parameters."""
-        try:
-            params = self.services.presets.params(name, self.conversation.params)
-        except KeyError:
-            self.notify(f"There is no preset named '{name}' any more.", severity="warning")
-            return
-        self._chat.update_params(self.conversation, params)
-        self.query_one(ParamPanel).load(params, self._provider_label())
-        self._after_params_changed()
-        self.notify(f"Applied the preset '{name}'.", title="Preset")
+        self.presets.apply(name)
 
     def new_chat_from_preset(self, name: str) -> None:
         """Start a new conversation with the preset applied."""
         if self.conversation.messages:
             self.conversation = self._chat.new_conversation()
-        self.apply_preset(name)
+        self.presets.apply(name)
         self.action_focus_prompt()
 
     @on(ParamPanel.PresetSaveRequested)
     def action_save_preset(self) -> None:
         """Ask for a name, then save the open conversation's settings as a preset."""
-        errors = self.query_one(ParamPanel).form().errors()
-        if errors:
-            self.notify("\n".join(errors.values()), title="Fix the parameters first")
-            return
-        self.app.push_screen(AskText("Save these settings as the preset named:", ""), self._save)
-
-    def _save(self, name: str | None) -> None:
-        if not name or not name.strip():
-            return
-        try:
-            path = self.services.presets.save(name, self.conversation.params)
-        except PresetError as exc:
-            self.notify(str(exc), title="Preset not saved", severity="error", timeout=10)
-            return
-        self.query_one(ParamPanel).show_presets(self.services.presets.names())
-        self.notify(f"Saved the preset '{name.strip()}' to {display_path(path)}.", title="Preset")
+        self.presets.ask_save()
 
     def action_import_role(self) -> None:
-        self.app.push_screen(AskText("Path of the role JSON file:", ""), self._import_role)
-
-    def _import_role(self, path: str | None) -> None:
-        if not path or not path.strip():
-            return
-        try:
-            preset, notes = self.services.presets.import_role_file(Path(path.strip()).expanduser())
-        except PresetError as exc:
-            self.notify(str(exc), title="Role not imported", severity="error", timeout=10)
-            return
-        self.query_one(ParamPanel).show_presets(self.services.presets.names())
-        extra = f" ({'; '.join(notes)})" if notes else ""
-        self.notify(f"Imported the preset '{preset.name}'{extra}.", title="Preset")
+        self.presets.ask_import_role()
