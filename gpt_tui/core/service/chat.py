@@ -12,13 +12,13 @@ sending the last one again, sending an edited past prompt (a new branch beside t
 one), asking for another reply (an alternative beside the old reply) and continuing a
 stopped reply (its text grows in place). Nothing a turn replaces is overwritten: old
 prompts and replies stay on their branches (:mod:`gpt_tui.core.domain.message_tree`).
-What a turn would send is worked out by :mod:`.turn_planning`; drafts and UI state,
-presets, search, titles, profiles and totals are services of their own beside this one.
+What a turn would send is worked out by :mod:`.turn_planning` and its reply streamed by
+:mod:`.turn_engine`; drafts and UI state, presets, search, titles, profiles and totals
+are services of their own beside this one (:mod:`.services`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -35,42 +35,25 @@ from gpt_tui.core.domain.conversation import (
     Message,
     MessageStatus,
     Params,
-    Timing,
-    Usage,
     new_id,
-    title_from_prompt,
     utc_now,
 )
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
-from gpt_tui.core.providers.base import (
-    ChatRequest,
-    ProviderError,
-    ProviderNotice,
-    TextDelta,
-    UsageReported,
-)
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import (
     EventSink,
     ExternalChanges,
-    ReplyFinished,
     TitleChanged,
     TurnPlan,
     TurnRefused,
-    TurnStarted,
 )
 from gpt_tui.core.service.streaming import (
     DELTA_INTERVAL,
-    YIELD_INTERVAL,
-    DeltaBatcher,
-    Earlier,
-    failed_status,
-    guarded,
-    log_outcome,
 )
 from gpt_tui.core.service.titles import TitleService, has_automatic_title
-from gpt_tui.core.service.turn_planning import TurnPlanning, anchor
+from gpt_tui.core.service.turn_engine import TurnEngine
+from gpt_tui.core.service.turn_planning import TurnPlanning
 from gpt_tui.core.service.usage import UsageAccounts
 from gpt_tui.core.store.conversations import ConversationStore, StoreError
 from gpt_tui.core.store.fsutil import atomic_write_text
@@ -130,6 +113,18 @@ class ChatService:
         self._live: dict[str, list[str]] = {}
         self._notices: list[str] = []
         self._planning = TurnPlanning(connections, self._streaming)
+        self._engine = TurnEngine(
+            connections,
+            self._planning,
+            self._usage,
+            self._save,
+            self._live,
+            now=now,
+            timer=timer,
+            save_interval=save_interval,
+            idle_timeout=idle_timeout,
+            delta_interval=delta_interval,
+        )
 
     @staticmethod
     def params_from_defaults(model: str, defaults: Defaults) -> Params:
@@ -312,7 +307,7 @@ class ChatService:
         self._open[conversation.id] = conversation
         try:
             with self._store.turn_lock(conversation.id):
-                reply = await self._run_turn(conversation, plan, emit)
+                reply = await self._engine.stream(conversation, plan, emit)
         finally:
             self._streaming.discard(conversation.id)
         if self._titles is not None and self._titles.wanted(conversation, reply):
@@ -329,167 +324,7 @@ class ChatService:
         self._save(conversation, update_index=True)
         emit(TitleChanged(conversation.id, title))
 
-    def _begin_turn(
-        self, conversation: Conversation, plan: TurnPlan, emit: EventSink
-    ) -> tuple[ChatRequest, Message, Earlier | None]:
-        """Put the prompt and the reply in place, save both, and build the request.
-
-        A new prompt goes at the end of the shown branch ("send") or beside the prompt it
-        replaces ("edit"); a new, empty reply follows it (or the prompt being answered
-        again). "continue" reuses the reply and remembers what it had before.
-        """
-        params = conversation.params
-        tree = conversation.tree
-        prompt_message: Message | None = None
-        earlier: Earlier | None = None
-        if plan.prompt is not None:
-            prompt_message = Message(role="user", content=plan.prompt, created_at=self._time())
-            if plan.kind == "edit" and plan.target is not None:
-                tree.add(prompt_message, tree.parent_id(plan.target))
-            else:
-                conversation.append(prompt_message)
-            if not conversation.title:
-                conversation.title = title_from_prompt(plan.prompt)
-        if prompt_message is not None:
-            history = tree.path_to(prompt_message.id)
-        else:
-            history = self._planning.history(conversation, plan)
-        request = self._planning.request(params, history)
-        existing = tree.get(plan.target or "") if plan.kind == "continue" else None
-        if existing is not None:
-            reply = existing
-            earlier = Earlier(reply.status, reply.usage, reply.cost, reply.timing)
-            reply.status = MessageStatus.STREAMING
-            reply.error = None
-            tree.select(reply.id)
-        else:
-            reply = Message(
-                role="assistant",
-                content="",
-                status=MessageStatus.STREAMING,
-                model=params.model,
-                created_at=self._time(),
-            )
-            target = tree.get(plan.target or "")
-            if plan.kind == "regenerate" and target is not None:
-                tree.add(reply, anchor(conversation, target))
-            else:
-                conversation.append(reply)
-        conversation.updated_at = self._time()
-        self._save(conversation, update_index=True)
-        emit(TurnStarted(conversation.id, prompt_message, reply, plan.kind))
-        log.info(
-            "turn started: conversation=%s model=%s messages_sent=%d kind=%s",
-            conversation.id,
-            params.model,
-            len(request.messages),
-            plan.kind,
-        )
-        return request, reply, earlier
-
-    async def _run_turn(
-        self, conversation: Conversation, plan: TurnPlan, emit: EventSink
-    ) -> Message:
-        params = conversation.params
-        request, reply, earlier = self._begin_turn(conversation, plan, emit)
-        parts: list[str] = [reply.content] if reply.content else []
-        kept = len(parts)
-        self._live[reply.id] = parts
-        started = last_save = self._timer()
-        first_token: float | None = None
-        usage: Usage | None = None
-        batcher = DeltaBatcher(
-            conversation.id, reply.id, emit, self._delta_interval, start=len(reply.content)
-        )
-        loop = asyncio.get_running_loop()
-        next_yield = loop.time() + YIELD_INTERVAL
-        try:
-            provider = self._connections.provider_for(params)
-            stream = guarded(
-                provider.stream(request), lambda: len(parts) > kept, self._idle_timeout
-            )
-            async for event in stream:
-                if loop.time() >= next_yield:
-                    # Chunks of a fast server are all buffered, so reading them never waits:
-                    # step aside now and then, or the screen and the keyboard would stall.
-                    await asyncio.sleep(0)
-                    next_yield = loop.time() + YIELD_INTERVAL
-                if isinstance(event, TextDelta):
-                    if first_token is None:
-                        first_token = self._timer() - started
-                    parts.append(event.text)
-                    batcher.add(event.text)
-                    if self._timer() - last_save >= self._save_interval:
-                        reply.content = "".join(parts)
-                        self._save(conversation, update_index=False)
-                        last_save = self._timer()
-                elif isinstance(event, UsageReported):
-                    usage = event.usage
-                elif isinstance(event, ProviderNotice):
-                    reply.notices.append(event.text)
-            reply.status = MessageStatus.COMPLETE
-        except asyncio.CancelledError:
-            reply.status = MessageStatus.STOPPED
-            raise
-        except ProviderError as exc:
-            reply.status = failed_status(parts, kept, earlier)
-            reply.error = exc.info
-        except Exception as exc:  # a bug must not lose the reply or kill the app
-            log.exception("turn failed")
-            reply.status = failed_status(parts, kept, earlier)
-            reply.error = ErrorInfo(
-                f"Unexpected error: {type(exc).__name__}",
-                "Press ctrl+r to try again. If it persists, please report it.",
-            )
-        finally:  # stopped, failed or complete: save what came and say how it ended
-            reply.timing = Timing(first_token, self._timer() - started)
-            batcher.flush()
-            self._finish(
-                conversation,
-                request,
-                reply,
-                parts=parts,
-                kept=kept,
-                usage=usage,
-                earlier=earlier,
-                emit=emit,
-            )
-        return reply
-
-    def _finish(
-        self,
-        conversation: Conversation,
-        request: ChatRequest,
-        reply: Message,
-        *,
-        parts: list[str],
-        kept: int,
-        usage: Usage | None,
-        earlier: Earlier | None,
-        emit: EventSink,
-    ) -> None:
-        """Settle the reply's text, usage and cost, save, record the totals, and tell the UI.
-
-        A continued reply keeps its earlier text and adds this request's usage, cost and
-        time to what it had; the day's totals get only this request's share.
-        """
-        self._live.pop(reply.id, None)
-        reply.content = "".join(parts)
-        new_text = "".join(parts[kept:])
-        if usage is None and new_text:
-            usage = self._planning.estimated_usage(request, new_text)
-        cost = (
-            None if usage is None else self._usage.cost(usage, request.model, conversation.params)
-        )
-        reply.usage, reply.cost = usage, cost
-        if earlier is not None:
-            earlier.merge_into(reply)
-        conversation.updated_at = self._time()
-        self._save(conversation, update_index=True)
-        log_outcome(conversation.id, request.model, reply)
-        if usage is not None:
-            self._usage.record(usage, cost, conversation.updated_at)
-        emit(ReplyFinished(conversation.id, reply))
+    # Branches ------------------------------------------------------------------------
 
     def select_message(self, conversation: Conversation, message_id: str) -> bool:
         """Show the branch that holds ``message_id`` (a search hit on another branch);
