@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Input
 
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.keymap import check_keymap
+from gpt_tui.ui.screens.dialogs import AskText
 from gpt_tui.ui.screens.help import HelpScreen
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from tests.fakes import RecordingProvider, Script, make_app
@@ -169,8 +170,8 @@ def palette_lines(app: GptTuiApp) -> list[str]:
 
 
 async def test_palette_lists_and_finds_titles_with_brackets_as_text(tmp_path: Path) -> None:
-    """A title that looks like markup ("[a=1 b=2]") once ended the app at ctrl+p
-    (MarkupError): the palette shows it literally, finds it, and opens it."""
+    """A title that looks like markup ("[a=1 b=2]"), sent or given by renaming, once ended
+    the app at ctrl+p (MarkupError): the palette shows it literally, finds it, opens it."""
     app = make_app(tmp_path)
     async with app.run_test(size=(160, 48)) as pilot:
         await dismiss_setup(app, pilot)
@@ -181,9 +182,12 @@ async def test_palette_lists_and_finds_titles_with_brackets_as_text(tmp_path: Pa
         await pilot.pause()
         await type_and_send(app, pilot, "second")
         await wait_idle(pilot)
-        second = screen_of(app).conversation
-        app.services.chat.rename(second, "notes [x=1 y=2] [/] [@click=app.quit]")
+        await run_palette_command(pilot, "Rename this chat")
+        assert isinstance(app.screen, AskText)
+        app.screen.query_one(Input).value = "notes [x=1 y=2] [/] [@click=app.quit]"
+        await pilot.press("enter")
         await pilot.pause()
+        assert screen_of(app).conversation.title == "notes [x=1 y=2] [/] [@click=app.quit]"
 
         await pilot.press("ctrl+p")
         await asyncio.sleep(0.3)
