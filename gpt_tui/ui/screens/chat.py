@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -34,6 +34,7 @@ from gpt_tui.core.params.fields import ParamError
 from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.service.services import Services
 from gpt_tui.core.store.conversations import StoreError
+from gpt_tui.ui.chat.background import BackgroundWork
 from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
@@ -155,11 +156,10 @@ class ChatScreen(Screen[None]):
         self.message_actions = MessageActions(self)
         self.conversation_actions = ConversationActions(self)
         self.presets = PresetActions(self)
+        self.background = BackgroundWork(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self._width = 0
         self._estimate_timer: Timer | None = None
-        self._loaded_models: set[str] = set()
-        self._warm = False
 
     @property
     def gpt_app(self) -> GptTuiApp:
@@ -222,7 +222,7 @@ class ChatScreen(Screen[None]):
         panel.show_profiles(connections.profile_names(), connections.default_profile)
         panel.show_presets(self.services.presets.names())
         panel.load(conversation.params, self.provider_label())
-        self._list_models(conversation.params.profile)
+        self.background.list_models(conversation.params.profile)
         self.show_title()
         self.turns.show_status()
         self.refresh_sidebar()
@@ -492,46 +492,16 @@ class ChatScreen(Screen[None]):
             self._estimate_timer.stop()
         self._estimate_timer = self.set_timer(LARGE_DRAFT_DELAY, self.refresh_estimate)
 
-    # Warm-up and model data ----------------------------------------------------------
+    # Background work ---------------------------------------------------------------
 
     def start_warm_up(self) -> None:
         """Start loading encoders and prices (the app calls this after the first frame)."""
-        self._warm = True
-        self._ensure_model_data(self.conversation.params.model)
-        self._list_models(self.conversation.params.profile)
-        self._catch_up_search()
-
-    @work(thread=True, exit_on_error=False, group="search-index")
-    def _catch_up_search(self) -> None:
-        """Index what changed on disk since the last run (everything, the first time) in
-        the background, so ctrl+f answers at once later."""
-        self.services.search.catch_up()
-
-    def _ensure_model_data(self, model: str) -> None:
-        if self._warm and model not in self._loaded_models:
-            self._loaded_models.add(model)
-            self._load_model_data(model)
-
-    @work(thread=True, exit_on_error=False, group="model-data")
-    def _load_model_data(self, model: str) -> None:
-        """Load the encoder and prices off the UI thread; figures are ≈ until then."""
-        self.services.connections.load_model_data(model)
-        self.post_message(ModelDataLoaded(model))
+        self.background.start()
 
     @on(ModelDataLoaded)
     def model_data_loaded(self, message: ModelDataLoaded) -> None:
         if message.model == self.conversation.params.model:
             self.refresh_usage()
-
-    def _list_models(self, profile: str | None) -> None:
-        if self._warm and self.services.connections.is_configured(profile):
-            self._fetch_models(profile)
-
-    @work(exclusive=True, exit_on_error=False, group="models")
-    async def _fetch_models(self, profile: str | None) -> None:
-        """Ask the profile's server which models it has (GET /models), in the background."""
-        models = await self.services.connections.models_for(profile)
-        self.post_message(ModelsListed(profile, models))
 
     @on(ModelsListed)
     def models_listed(self, message: ModelsListed) -> None:
@@ -557,14 +527,14 @@ class ChatScreen(Screen[None]):
         profile_changed = params.profile != self.conversation.params.profile
         self._chat.update_params(self.conversation, params)
         if profile_changed:
-            self._list_models(params.profile)
+            self.background.list_models(params.profile)
         self.after_params_changed()
 
     def after_params_changed(self) -> None:
         params = self.conversation.params
         self.show_title()
         self.query_one(ParamPanel).show_provider(self.provider_label())
-        self._ensure_model_data(params.model)
+        self.background.ensure_model_data(params.model)
         self.refresh_estimate()
 
     @on(ParamPanel.PresetChosen)
