@@ -204,8 +204,10 @@ class ChatScreen(Screen[None]):
 
     # The open conversation -------------------------------------------------------------
 
-    async def watch_conversation(self, conversation: Conversation) -> None:
-        """Show ``conversation`` in every widget that follows it."""
+    async def watch_conversation(self) -> None:
+        """Show the open conversation in every widget that follows it. (Async watchers run
+        after the assignment's handler: the conversation shown is the one open by then.)"""
+        conversation = self.conversation
         prompt = self.query_one(PromptInput)
         draft = self.drafts.switch(conversation.id, prompt.text)
         if draft is not None:
