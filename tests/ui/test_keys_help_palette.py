@@ -215,3 +215,23 @@ def test_palette_help_lines_show_any_text_literally() -> None:
 
     for text in ("[a=1 b=2] x", "[$x]", "[[a=1]]", "\\[x]", "a\\", "[@click=app.quit]q[/]", "["):
         assert Content.from_markup(help_markup(text)).plain == text
+
+
+async def test_toasts_about_a_chat_show_its_bracketed_title_as_text(tmp_path: Path) -> None:
+    """Deleting and restoring a chat says its title in a toast; a title that looks like
+    markup is shown as written instead of being parsed (which raised MarkupError)."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await dismiss_setup(app, pilot)
+        await type_and_send(app, pilot, "crash [a=1 b=2] test")
+        await wait_idle(pilot)
+        await run_palette_command(pilot, "Delete this chat")
+        await pilot.press("y")
+        await pilot.pause()
+        await run_palette_command(pilot, "Undo delete")
+        await pilot.pause(0.3)  # the toasts are drawn
+        await pilot.pause()
+        assert app.is_running
+        toasts = [n.message for n in app._notifications]
+        assert any(t.startswith("Deleted “crash [a=1 b=2] test”.") for t in toasts)
+        assert "Restored “crash [a=1 b=2] test”." in toasts
