@@ -221,13 +221,13 @@ class ChatService:
     def rename(self, conversation: Conversation, title: str) -> None:
         """Give the conversation a title of the user's choosing."""
         conversation.title = " ".join(title.split())[:200] or conversation.title
-        if self.is_saved(conversation):
+        if self._is_saved(conversation):
             self._save(conversation, update_index=True)
 
     def set_pinned(self, conversation: Conversation, pinned: bool) -> None:
         """Pinned conversations stay at the top of the list."""
         conversation.pinned = pinned
-        if self.is_saved(conversation):
+        if self._is_saved(conversation):
             self._save(conversation, update_index=True)
 
     def duplicate(self, conversation: Conversation) -> Conversation:
@@ -255,7 +255,9 @@ class ChatService:
         self._open[conversation_id] = conversation
         return conversation
 
-    def is_saved(self, conversation: Conversation) -> bool:
+    @staticmethod
+    def _is_saved(conversation: Conversation) -> bool:
+        """A conversation is saved from its first prompt on (a blank one never is)."""
         return bool(conversation.messages)
 
     def is_streaming(self, conversation_id: str) -> bool:
@@ -270,7 +272,7 @@ class ChatService:
         if params == conversation.params:
             return
         conversation.params = params
-        if self.is_saved(conversation):
+        if self._is_saved(conversation):
             self._save(conversation, update_index=True)
 
     # Turns ---------------------------------------------------------------------------
@@ -338,8 +340,6 @@ class ChatService:
         conversation.tree.select(message_id)
         self._save(conversation, update_index=True)
         return True
-
-    # Branches ------------------------------------------------------------------------
 
     def switch_branch(self, conversation: Conversation, message_id: str, step: int) -> Message:
         """Show the alternative ``step`` places from ``message_id`` at its fork (and the
