@@ -59,7 +59,7 @@ class MessageActions:
         else:
             await self._switch_branch(message, -1 if action == "branch-previous" else 1)
 
-    def act_on_highlighted(self, role: str, action: MessageActionKind) -> None:
+    async def act_on_highlighted(self, role: str, action: MessageActionKind) -> None:
         """A palette command: act on the highlighted message, or the last fitting one."""
         screen = self._screen
         messages = screen.conversation.messages
@@ -74,7 +74,7 @@ class MessageActions:
         if target is None:
             screen.notify("There is no message for that here yet.")
             return
-        screen.post_message(MessageList.ActionChosen(target.id, action))
+        await self.act(target.id, action)
 
     # Editing -------------------------------------------------------------------------
 

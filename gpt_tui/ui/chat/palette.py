@@ -18,7 +18,6 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from gpt_tui.ui.widgets.message_list import MessageActionKind
-from gpt_tui.ui.widgets.sidebar import Sidebar
 
 if TYPE_CHECKING:
     from gpt_tui.ui.screens.chat import ChatScreen
@@ -218,7 +217,7 @@ class ConversationCommands(_ChatScreenCommands):
             yield PaletteCommand(
                 f"Open: {summary.title or 'New chat'}",
                 f"{summary.message_count} messages · {summary.model}",
-                partial(screen.post_message, Sidebar.Chosen(summary.id)),
+                partial(screen.conversation_actions.open, summary.id),
             )
 
     def discovered(self, screen: ChatScreen) -> Iterable[PaletteCommand]:
@@ -226,7 +225,7 @@ class ConversationCommands(_ChatScreenCommands):
             yield PaletteCommand(
                 f"Open: {summary.title or 'New chat'}",
                 "Switch to this conversation",
-                partial(screen.post_message, Sidebar.Chosen(summary.id)),
+                partial(screen.conversation_actions.open, summary.id),
             )
 
 

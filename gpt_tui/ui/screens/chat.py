@@ -418,9 +418,9 @@ class ChatScreen(Screen[None]):
     async def message_action(self, event: MessageList.ActionChosen) -> None:
         await self.message_actions.act(event.message_id, event.action)
 
-    def act_on_message(self, role: str, action: MessageActionKind) -> None:
+    async def act_on_message(self, role: str, action: MessageActionKind) -> None:
         """A palette command: act on the highlighted message, or the last fitting one."""
-        self.message_actions.act_on_highlighted(role, action)
+        await self.message_actions.act_on_highlighted(role, action)
 
     def action_copy_text(self) -> None:
         """ctrl+c with text selected by mouse in the chat: copy it, and say so."""
@@ -457,13 +457,13 @@ class ChatScreen(Screen[None]):
     async def open_conversation(self, event: Sidebar.Chosen) -> None:
         await self.conversation_actions.open(event.conversation_id)
 
-    def action_list_action(self, kind: str) -> None:
+    async def action_list_action(self, kind: str) -> None:
         """The clickable actions under the list act on the highlighted conversation."""
         target = self.query_one(Sidebar).highlighted_id() or (
             self.conversation.id if self.conversation.messages else None
         )
         if target is not None or kind == "undelete":
-            self.post_message(Sidebar.ActionRequested(kind, target))
+            await self.conversation_actions.request(kind, target)
 
     @on(Sidebar.ActionRequested)
     async def conversation_action(self, event: Sidebar.ActionRequested) -> None:
