@@ -14,8 +14,8 @@ from gpt_tui.core.store.search_index import SearchResults
 
 @dataclass
 class PromptSubmitted(Message):
-    """The user pressed the send key with this text in the prompt (posted by the prompt
-    input, and by the screen for ``gpt-tui "question"``)."""
+    """The user pressed the send key with this text in the prompt (posted by
+    :class:`~gpt_tui.ui.widgets.prompt_input.PromptInput`)."""
 
     text: str
 

@@ -356,12 +356,16 @@ class ChatScreen(Screen[None]):
 
     @on(PromptSubmitted)
     def prompt_submitted(self, event: PromptSubmitted) -> None:
+        self.send(event.text)
+
+    def send(self, text: str) -> None:
+        """Send ``text`` as a new prompt, or in place of the prompt being edited."""
         if not self.params_valid():
             return
         editing = self.message_actions.editing
         if editing is not None and editing not in self.conversation.tree:
             editing = None  # the message was deleted meanwhile: send as a new prompt
-        plan = TurnPlan.send(event.text) if editing is None else TurnPlan.edit(editing, event.text)
+        plan = TurnPlan.send(text) if editing is None else TurnPlan.edit(editing, text)
         reason = self._chat.refusal(self.conversation, plan)
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
@@ -474,9 +478,10 @@ class ChatScreen(Screen[None]):
         self.conversation_actions.export(fmt)
 
     def send_new(self, prompt: str) -> None:
-        """Start a new conversation and send ``prompt`` (``gpt-tui "question"``)."""
+        """Start a new conversation and send ``prompt`` (``gpt-tui "question"``) once it
+        is shown."""
         self.conversation = self._chat.new_conversation()
-        self.post_message(PromptSubmitted(prompt))
+        self.call_next(self.send, prompt)
 
     def adopt_default_model(self) -> None:
         """After setup: a chat with no messages yet switches to the new default model."""
