@@ -153,10 +153,12 @@ class ChatScreen(Screen[None]):
         self.services = services
         self._chat = services.chat
         self.set_reactive(ChatScreen.conversation, services.chat.new_conversation())
+        # The pieces of the screen's work (gpt_tui.ui.chat); each reads the open
+        # conversation from the screen and shows what changed through it.
         self.turns = TurnRunner(self)
         self.message_actions = MessageActions(self)
         self.conversation_actions = ConversationActions(self)
-        self.presets = PresetActions(self)
+        self.preset_actions = PresetActions(self)
         self.background = BackgroundWork(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self._width = 0
@@ -565,19 +567,19 @@ class ChatScreen(Screen[None]):
 
     def apply_preset(self, name: str) -> None:
         """Give the open conversation the preset's system prompt and parameters."""
-        self.presets.apply(name)
+        self.preset_actions.apply(name)
 
     def new_chat_from_preset(self, name: str) -> None:
         """Start a new conversation with the preset applied."""
         if self.conversation.messages:
             self.conversation = self._chat.new_conversation()
-        self.presets.apply(name)
+        self.preset_actions.apply(name)
         self.action_focus_prompt()
 
     @on(ParamPanel.PresetSaveRequested)
     def action_save_preset(self) -> None:
         """Ask for a name, then save the open conversation's settings as a preset."""
-        self.presets.ask_save()
+        self.preset_actions.ask_save()
 
     def action_import_role(self) -> None:
-        self.presets.ask_import_role()
+        self.preset_actions.ask_import_role()
