@@ -1,4 +1,4 @@
-"""Command line and composition root: arguments → settings → store, providers, service → App.
+"""Command line and composition root: arguments → settings → store, providers, services → App.
 
 :func:`build_app` is the one factory the entry point, the tests, the screenshot script
 and the benchmarks all use, so what they run is what users run.
@@ -101,6 +101,7 @@ def build_app(
         DEFAULT_IDLE_TIMEOUT,
         ChatService,
     )
+    from gpt_tui.core.service.services import build_services
     from gpt_tui.core.store.datadir import DataDir
     from gpt_tui.ui.app import GptTuiApp
 
@@ -120,26 +121,26 @@ def build_app(
     data = DataDir.open(paths.data_dir)
     store, search_index = data.store, data.search_index
     default_model = choose_default_model(model, settings)
-    service = ChatService(
+    services = build_services(
         store,
         providers,
         RequestPlanner(TokenCounter(), PriceBook(settings.models)),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=data.ledger,
+        search_index=search_index,
+        presets=settings.presets,
+        presets_file=presets_file_for(paths.config_file),
+        titles=settings.titles,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(
             (t for t in (idle_timeout, settings.idle_timeout) if t is not None),
             DEFAULT_IDLE_TIMEOUT,
         ),
-        presets=settings.presets,
-        presets_file=presets_file_for(paths.config_file),
-        titles=settings.titles,
-        search_index=search_index,
     )
-    offer_setup = not settings.provider.configured and not service.state().get("setup_dismissed")
+    offer_setup = not settings.provider.configured and not services.state.get("setup_dismissed")
     return GptTuiApp(
-        service,
+        services,
         config_file=paths.config_file,
         env=env,
         config_problems=problems,
@@ -297,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     from gpt_tui import crashes, logs
 
-    logs.configure(paths.log_file, debug=args.debug, secrets=app.service.secrets())
+    logs.configure(paths.log_file, debug=args.debug, secrets=app.services.connections.secrets())
     crashes.install_hook()
     app.run()
     if app.return_code:

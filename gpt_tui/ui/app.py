@@ -21,9 +21,9 @@ from gpt_tui.core.config.tomllines import line_in_file
 from gpt_tui.core.config.types import ConfigProblem, ConfigWriteError
 from gpt_tui.core.domain.conversation import utc_now
 from gpt_tui.core.domain.text import printable
-from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.services import Services
 from gpt_tui.paths import display_path
-from gpt_tui.ui.commands import ConversationCommands, PresetCommands
+from gpt_tui.ui.chat.palette import ChatCommands, ConversationCommands, PresetCommands
 from gpt_tui.ui.keymap import KnownBinding, check_keymap, known_bindings
 from gpt_tui.ui.messages import ModelDataLoaded, SetupSaved
 from gpt_tui.ui.screens.chat import ChatScreen
@@ -38,7 +38,7 @@ class GptTuiApp(App[None]):
 
     TITLE = "gpt-tui"
     CSS_PATH = "styles/app.tcss"
-    COMMANDS = App.COMMANDS | {ConversationCommands, PresetCommands}
+    COMMANDS = App.COMMANDS | {ChatCommands, ConversationCommands, PresetCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
             "ctrl+q",
@@ -62,7 +62,7 @@ class GptTuiApp(App[None]):
 
     def __init__(
         self,
-        service: ChatService,
+        services: Services,
         *,
         config_file: Path,
         env: Mapping[str, str],
@@ -83,7 +83,7 @@ class GptTuiApp(App[None]):
         self.remapped_keys: dict[str, str] = {}
         """Binding id → keys, for the ``[keymap]`` entries in use (see :mod:`gpt_tui.ui.keymap`)."""
         self._cursor_blink = cursor_blink
-        self.service = service
+        self.services = services
         self._config_file = config_file
         self._env = env
         self._config_problems = list(config_problems or [])
@@ -117,7 +117,7 @@ class GptTuiApp(App[None]):
         usable, keymap_problems = check_keymap(self._config_keymap, self.known_bindings())
         self.remapped_keys = usable
         self.set_keymap(usable)
-        self.install_screen(ChatScreen(self.service), name="chat")
+        self.install_screen(ChatScreen(self.services), name="chat")
         self.push_screen("chat")
         for keymap_problem in keymap_problems:
             where = ("keymap", keymap_problem.binding_id)
@@ -139,7 +139,7 @@ class GptTuiApp(App[None]):
     def _start_warm_up(self) -> None:
         """After the first frame: load what the first send and the usage panel need."""
         self.chat_screen.start_warm_up()
-        if self.service.providers.settings.configured:
+        if self.services.connections.settings.configured:
             self._preload_sdk()
         self._prepare_highlighters()
 
@@ -230,14 +230,14 @@ class GptTuiApp(App[None]):
                 field.cursor_blink = False
 
     def _restore_theme(self) -> None:
-        theme = self.service.state().get("theme")
+        theme = self.services.state.get("theme")
         if isinstance(theme, str) and theme in self.available_themes:
             self.theme = theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
 
     def _theme_changed(self, theme: object) -> None:
         """Remember the theme the user picked (ctrl+p → theme) for the next launch."""
-        self.service.remember_state(theme=self.theme)
+        self.services.state.remember(theme=self.theme)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
@@ -250,11 +250,9 @@ class GptTuiApp(App[None]):
         yield SystemCommand(
             "Setup: API key or server URL", "Paste a key or point at a server", self.action_setup
         )
-        if isinstance(screen, ChatScreen):
-            yield from screen.palette_commands()
 
     def action_setup(self) -> None:
-        current = self.service.providers.settings
+        current = self.services.connections.settings
         if current.configured:
             where = current.base_url or "api.openai.com"
             summary = f"Now using {where} with key {current.masked_key or '(none)'} "
@@ -265,7 +263,7 @@ class GptTuiApp(App[None]):
 
     def _setup_chosen(self, choice: SetupChoice | None) -> None:
         if choice is None or choice.kind == "demo":
-            self.service.remember_state(setup_dismissed=True)
+            self.services.state.remember(setup_dismissed=True)
             return
         self._save_setup(choice)
 
@@ -274,7 +272,7 @@ class GptTuiApp(App[None]):
         """Save and read the settings back off the UI thread: reading runs each profile's
         ``api_key_cmd``, which may take seconds."""
         try:
-            settings = self.service.save_setup(
+            settings = self.services.save_setup(
                 self._config_file,
                 self._env,
                 api_key=choice.value if choice.kind == "api_key" else None,
@@ -290,18 +288,18 @@ class GptTuiApp(App[None]):
             self.notify(message.error, title="Setup was not saved", severity="error", timeout=15)
             return
         settings = message.settings
-        await self.service.use_settings(settings)
-        self.service.remember_state(setup_dismissed=True)
-        model = self.service.default_params.model
+        await self.services.use_settings(settings)
+        self.services.state.remember(setup_dismissed=True)
+        model = self.services.chat.default_params.model
         self.notify(
             f"Saved to {display_path(self._config_file)}. New chats use {model} via "
             f"{settings.provider.base_url or 'api.openai.com'} (change it in the panel, F3).",
             title="Setup saved",
         )
-        await self.chat_screen.adopt_default_model()
+        self.chat_screen.adopt_default_model()
 
     async def action_quit(self) -> None:
         self.chat_screen.save_drafts()
         await self.chat_screen.stop_all_turns()
-        await self.service.providers.aclose()
+        await self.services.connections.aclose()
         self.exit()

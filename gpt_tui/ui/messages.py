@@ -1,37 +1,23 @@
-"""Events that travel up the widget tree, named for what happened."""
+"""Results that workers post to the screen, named for what happened (a widget's own
+messages are nested in the widget: ``Sidebar.Chosen``, ``ParamPanel.Edited``…)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from textual.message import Message
 
 from gpt_tui.core.config.types import Settings
-from gpt_tui.core.params.fields import ParamsForm
-from gpt_tui.core.service.chat import TurnEvent
+from gpt_tui.core.service.events import TurnEvent
 from gpt_tui.core.store.search_index import SearchResults
 
 
 @dataclass
 class PromptSubmitted(Message):
-    """The user pressed the send key with this text in the prompt."""
+    """The user pressed the send key with this text in the prompt (posted by
+    :class:`~gpt_tui.ui.widgets.prompt_input.PromptInput`)."""
 
     text: str
-
-
-@dataclass
-class ConversationChosen(Message):
-    """The user picked a conversation in the sidebar."""
-
-    conversation_id: str
-
-
-@dataclass
-class ParamsEdited(Message):
-    """A parameter field changed; ``form`` holds every field's text as typed."""
-
-    form: ParamsForm
 
 
 @dataclass
@@ -55,31 +41,11 @@ class ModelDataLoaded(Message):
 
 
 @dataclass
-class ConversationAction(Message):
-    """The user asked to rename, pin, duplicate, delete or undelete a conversation."""
-
-    kind: str
-    conversation_id: str | None
-
-
-@dataclass
 class ModelsListed(Message):
     """Model names a profile offers (configured ones first, then the server's list)."""
 
     profile: str | None
     models: list[str]
-
-
-@dataclass
-class PresetChosen(Message):
-    """The user picked a preset to apply to the open conversation."""
-
-    name: str
-
-
-@dataclass
-class PresetSaveRequested(Message):
-    """The user asked to save the open conversation's parameters as a new preset."""
 
 
 @dataclass
@@ -89,26 +55,6 @@ class SetupSaved(Message):
 
     settings: Settings | None
     error: str = ""
-
-
-MessageActionKind = Literal[
-    "edit",
-    "regenerate",
-    "continue",
-    "delete",
-    "copy",
-    "copy-code",
-    "branch-previous",
-    "branch-next",
-]
-
-
-@dataclass
-class MessageActionChosen(Message):
-    """The user asked to act on one message of the chat (by key, click or palette)."""
-
-    message_id: str
-    action: MessageActionKind
 
 
 @dataclass

@@ -23,7 +23,9 @@ from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.service.chat import ChatService, TurnEvent
+from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.connections import Connections
+from gpt_tui.core.service.events import TurnEvent, TurnPlan
 from gpt_tui.core.store.conversations import ConversationStore
 from tests.fakes import RecordingProvider, Script
 
@@ -42,18 +44,20 @@ async def run(root: Path, name: str, shared_id: str, count: int) -> list[str]:
 
     service = ChatService(
         ConversationStore(root),
-        ProviderRegistry(SETTINGS, make_provider=make),
-        RequestPlanner(TokenCounter(), PriceBook()),
+        Connections(
+            ProviderRegistry(SETTINGS, make_provider=make),
+            RequestPlanner(TokenCounter(), PriceBook()),
+        ),
         default_params=Params(model="gpt-4o-mini"),
     )
     made: list[str] = []
     for i in range(count):
         conversation = service.new_conversation()
-        reply = await service.run_turn(conversation, f"{name} own {i}", ignore)
+        reply = await service.run(conversation, TurnPlan.send(f"{name} own {i}"), ignore)
         assert reply.status is MessageStatus.COMPLETE
         made.append(conversation.id)
         shared = service.open(shared_id)
-        reply = await service.run_turn(shared, f"{name} shared {i}", ignore)
+        reply = await service.run(shared, TurnPlan.send(f"{name} shared {i}"), ignore)
         assert reply.status is MessageStatus.COMPLETE
     return made
 

@@ -152,7 +152,7 @@ async def test_escape_always_stops_a_stalled_stream(
         await type_and_send(app, pilot, "hello")
         for _ in range(100):
             await pilot.pause(0.02)
-            if screen_of(app).service.live_text(screen_of(app).conversation.messages[-1].id):
+            if screen_of(app).services.chat.live_text(screen_of(app).conversation.messages[-1].id):
                 break
         await pilot.press("escape")
         await wait_idle(pilot)

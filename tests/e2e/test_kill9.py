@@ -24,6 +24,7 @@ from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.store.conversations import ConversationStore
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 
@@ -178,8 +179,10 @@ def test_kill_9_mid_stream_keeps_the_prompt_the_text_and_a_draft(tmp_path: Path)
     assert saved_drafts(data_dir)[other.id] == draft
     service = ChatService(
         ConversationStore(data_dir),
-        ProviderRegistry(ProviderSettings(base_url=None, api_key="sk-test", key_source="test")),
-        RequestPlanner(TokenCounter(), PriceBook()),
+        Connections(
+            ProviderRegistry(ProviderSettings(base_url=None, api_key="sk-test", key_source="test")),
+            RequestPlanner(TokenCounter(), PriceBook()),
+        ),
         default_params=Params(model="gpt-4o-mini"),
     )
     reopened = service.open(saved_id)

@@ -207,7 +207,7 @@ async def test_new_chat_from_a_preset_by_the_palette_action(tmp_path: Path) -> N
         await type_and_send(app, pilot, "first chat")
         await wait_idle(pilot)
         first = screen_of(app).conversation.id
-        await screen_of(app).new_chat_from_preset("terse")
+        screen_of(app).new_chat_from_preset("terse")
         await pilot.pause()
         conversation = screen_of(app).conversation
         assert conversation.id != first

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.widgets import Select
 
+from gpt_tui.ui.chat.palette import chat_commands
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 from tests.fakes import make_app, write_config
 from tests.ui.helpers import run_palette_command, screen_of, type_and_send, wait_idle
@@ -78,7 +79,7 @@ async def test_switch_profile_from_the_command_palette(tmp_path: Path) -> None:
         app = make_app(tmp_path, model="gpt-4o-mini")
         async with app.run_test(size=(160, 48)) as pilot:
             await pilot.pause()
-            titles = [c.title for c in screen_of(app).palette_commands()]
+            titles = [c.title for c in chat_commands(screen_of(app))]
             assert {"Profile: office", "Profile: local"} <= set(titles)
             await run_palette_command(pilot, "Profile: local")
             await app.workers.wait_for_complete()

@@ -41,8 +41,7 @@ async def show_advanced(pilot: Pilot[None]) -> None:
     # Exact counts in the usage part below the fold change the panel's scroll height: load
     # the model data here, so the picture does not depend on what earlier tests loaded.
     model = screen.conversation.params.model
-    screen.service.load_prices()
-    screen.service.load_tokenizer(model)
+    screen.services.connections.load_model_data(model)
     screen.post_message(ModelDataLoaded(model))
     await pilot.pause()
     screen.query_one("#advanced", Collapsible).collapsed = False

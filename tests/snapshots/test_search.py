@@ -36,7 +36,7 @@ def test_search_screen_with_results(snap_compare: SnapCompare, tmp_path: Path) -
     async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, GptTuiApp)
-        app.service.ensure_search_index()
+        app.services.search.catch_up()
         await pilot.press("ctrl+f")
         await pilot.pause()
         app.screen.query_one(Input).value = "tea"

@@ -9,11 +9,10 @@ from typing import Any
 
 from gpt_tui.core.domain.conversation import ErrorInfo, MessageStatus, Usage
 from gpt_tui.core.providers.demo import demo_reply
-from gpt_tui.ui.messages import ConversationChosen
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 from gpt_tui.ui.widgets.prompt_input import PromptInput
-from gpt_tui.ui.widgets.sidebar import ConversationList
+from gpt_tui.ui.widgets.sidebar import ConversationList, Sidebar
 from tests.fakes import RecordingProvider, Script, make_app, paths_in
 from tests.ui.helpers import (
     dismiss_setup,
@@ -187,7 +186,7 @@ async def test_switching_conversations_mid_stream_keeps_both(tmp_path: Path) -> 
         await type_and_send(app, pilot, "conversation B")
         await pilot.pause()
         second_id = screen_of(app).conversation.id
-        assert app.service.is_streaming(second_id)
+        assert app.services.chat.is_streaming(second_id)
         # Open A while B streams; the prompt stays usable.
         options = app.screen.query_one(ConversationList)
         options.focus()
@@ -308,7 +307,7 @@ async def test_drafts_are_kept_per_conversation_across_switches_and_restarts(
         await type_and_send(app, pilot, "chat two")
         await wait_idle(pilot)
         prompt.text = "draft for chat two"
-        app.screen.post_message(ConversationChosen(first))
+        app.screen.post_message(Sidebar.Chosen(first))
         await pilot.pause()
         assert prompt.text == "half-written thought for chat one"
         await app.action_quit()
@@ -405,10 +404,10 @@ async def test_sidebar_rename_pin_delete_and_undo(tmp_path: Path) -> None:
         app.screen.query_one(Input).value = "Renamed"
         await pilot.press("enter")
         await pilot.pause()
-        assert app.service.open(first).title == "Renamed"
+        assert app.services.chat.open(first).title == "Renamed"
         await pilot.press("p")
         await pilot.pause()
-        assert app.service.open(first).pinned
+        assert app.services.chat.open(first).pinned
         ids = [options.get_option_at_index(i).id for i in range(options.option_count)]
         assert ids[:2] == [None, first]  # "Pinned" header, then the pinned chat
         options.highlighted = 1
@@ -417,12 +416,12 @@ async def test_sidebar_rename_pin_delete_and_undo(tmp_path: Path) -> None:
         assert isinstance(app.screen, Confirm)
         await pilot.press("y")
         await pilot.pause()
-        assert first not in [s.id for s in app.service.list_conversations()]
+        assert first not in [s.id for s in app.services.chat.list_conversations()]
         assert (tmp_path / "data" / "trash" / f"{first}.json").exists()
         options.focus()
         await pilot.press("u")
         await pilot.pause()
-        assert first in [s.id for s in app.service.list_conversations()]
+        assert first in [s.id for s in app.services.chat.list_conversations()]
         assert screen_of(app).conversation.id == first
 
 

@@ -10,9 +10,9 @@ import pytest
 
 from gpt_tui.core.store import conversations as storage
 from gpt_tui.core.store import fsutil
-from gpt_tui.ui.messages import ConversationChosen
-from gpt_tui.ui.screens.chat import DRAFT_SAVE_DELAY
+from gpt_tui.ui.chat.drafts import DRAFT_SAVE_DELAY
 from gpt_tui.ui.widgets.prompt_input import PromptInput
+from gpt_tui.ui.widgets.sidebar import Sidebar
 from tests.fakes import make_app, paths_in
 from tests.ui.helpers import dismiss_setup, screen_of, type_and_send, wait_idle
 
@@ -57,7 +57,7 @@ async def test_typing_writes_the_draft_once_after_a_pause(
         assert writes.count("state.json") == 1
         new_id = screen_of(app).conversation.id
         await pilot.press("x")
-        app.screen.post_message(ConversationChosen(conversation_id))
+        app.screen.post_message(Sidebar.Chosen(conversation_id))
         await pilot.pause()  # a switch saves at once, without waiting for the pause
 
         assert saved_drafts(tmp_path) == {conversation_id: text, new_id: "x"}

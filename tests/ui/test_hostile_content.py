@@ -230,13 +230,6 @@ def test_any_text_anywhere_is_shown_without_failing(texts: Texts) -> None:
     asyncio.run(show_everywhere(texts))
 
 
-PALETTE_FIX_ELSEWHERE = pytest.mark.xfail(
-    reason="the palette's providers (ui/commands.py) are rebuilt with literal titles on the "
-    "chat-screen branch; remove this mark once merged",
-    strict=False,
-)
-
-
 async def open_palette_over(title: str) -> None:
     """A chat titled ``title``, and the palette listing it (ctrl+p, "Open")."""
     with tempfile.TemporaryDirectory() as root:
@@ -244,7 +237,7 @@ async def open_palette_over(title: str) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             await type_and_send(app, pilot, "first")
             await wait_idle(pilot)
-            app.service.rename(screen_of(app).conversation, title)
+            app.services.chat.rename(screen_of(app).conversation, title)
             await pilot.press("ctrl+p")
             await pilot.pause()
             assert isinstance(app.screen, CommandPalette)
@@ -256,7 +249,6 @@ async def open_palette_over(title: str) -> None:
             await still_responds(app, pilot)
 
 
-@PALETTE_FIX_ELSEWHERE
 @settings(
     max_examples=4,
     deadline=None,

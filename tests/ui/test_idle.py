@@ -61,7 +61,7 @@ async def test_the_heap_is_settled_once_the_warm_up_has_loaded(tmp_path: Path) -
         now=FrozenClock(),
         timer=SteppingTimer(),
         cursor_blink=False,
-        settle_heap=lambda: settled.append(app.service.planner.prices.loaded),
+        settle_heap=lambda: settled.append(app.services.connections.prices_loaded),
     )
     async with app.run_test(size=(120, 36)) as pilot:
         for _ in range(100):

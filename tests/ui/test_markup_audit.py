@@ -21,7 +21,7 @@ from tests.ui.helpers import (
     type_and_send,
     wait_idle,
 )
-from tests.ui.test_hostile_content import PALETTE_FIX_ELSEWHERE, REMOTE, screen_text
+from tests.ui.test_hostile_content import REMOTE, screen_text
 
 LOOKS_LIKE_MARKUP = [
     "[b]x[/b]",
@@ -74,14 +74,13 @@ async def test_markup_looking_text_is_literal_everywhere(tmp_path: Path, hostile
         assert app.is_running  # no [@click=app.quit] ran
 
 
-@PALETTE_FIX_ELSEWHERE
 @pytest.mark.parametrize("hostile", LOOKS_LIKE_MARKUP)
 async def test_palette_lists_markup_looking_titles_literally(tmp_path: Path, hostile: str) -> None:
     app = make_app(tmp_path, env=REMOTE, provider=RecordingProvider([Script(["ok"])]), model="m")
     async with app.run_test(size=(160, 48)) as pilot:
         await type_and_send(app, pilot, "first")
         await wait_idle(pilot)
-        app.service.rename(screen_of(app).conversation, hostile)
+        app.services.chat.rename(screen_of(app).conversation, hostile)
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

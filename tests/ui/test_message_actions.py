@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 
 from gpt_tui.core.domain.conversation import MessageStatus
 from gpt_tui.ui.app import GptTuiApp
+from gpt_tui.ui.chat.palette import chat_commands
 from gpt_tui.ui.screens.dialogs import Confirm
 from gpt_tui.ui.screens.message_dialogs import CopiedText, PickCodeBlock
 from gpt_tui.ui.widgets.chat_view import ReplyView, UserMessageView
@@ -255,7 +256,7 @@ async def test_every_message_action_is_in_the_palette_and_help(tmp_path: Path) -
     async with app.run_test(size=(140, 60)) as pilot:
         await type_and_send(app, pilot, "q1")
         await wait_idle(pilot)
-        titles = [c.title for c in screen_of(app).palette_commands()]
+        titles = [c.title for c in chat_commands(screen_of(app))]
         for title in ("edit and resend", "regenerate", "continue", "copy a code block", "delete"):
             assert any(title in t for t in titles), title
         app.screen.query_one(MessageList).focus()

@@ -9,42 +9,35 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.config.types import ProviderSettings
-from gpt_tui.core.domain.conversation import Conversation, MessageStatus, Params, Usage
-from gpt_tui.core.planning.planner import RequestPlanner
+from gpt_tui.core.domain.conversation import Conversation, MessageStatus, Usage
 from gpt_tui.core.planning.pricing import PriceBook
-from gpt_tui.core.planning.tokens import TokenCounter
-from gpt_tui.core.providers.base import ChatProvider, ChatRequest, TextDelta
+from gpt_tui.core.providers.base import ChatRequest, TextDelta
 from gpt_tui.core.providers.demo import DemoProvider, demo_reply
-from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.service.chat import (
-    ChatService,
+from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.events import (
     ReplyDelta,
     TurnEvent,
     TurnPlan,
     TurnRefused,
     TurnStarted,
 )
+from gpt_tui.core.service.services import Services
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
-from tests.fakes import FrozenClock, RecordingProvider, Script
-from tests.unit.test_chat_service import CONFIGURED
+from tests.fakes import RecordingProvider, Script
+from tests.unit.test_chat_service import make_services as make_all
+
+
+def make_services(root: Path, provider: RecordingProvider) -> Services:
+    """The services with prices loaded and totals kept (costs are under test here)."""
+    prices = PriceBook()
+    prices.load()
+    ledger = UsageLedger(root / "totals.json")
+    return make_all(root, provider, ledger=ledger, prices=prices)
 
 
 def make_service(root: Path, provider: RecordingProvider) -> ChatService:
-    def make(settings: ProviderSettings) -> ChatProvider:
-        return provider
-
-    prices = PriceBook()
-    prices.load()
-    return ChatService(
-        ConversationStore(root),
-        ProviderRegistry(CONFIGURED, make_provider=make),
-        RequestPlanner(TokenCounter(), prices),
-        default_params=Params(model="gpt-4o-mini"),
-        ledger=UsageLedger(root / "totals.json"),
-        now=FrozenClock(),
-    )
+    return make_services(root, provider).chat
 
 
 def sent(request: ChatRequest) -> list[tuple[str, str]]:
@@ -61,8 +54,8 @@ def ignore(event: TurnEvent) -> None:
 
 async def two_turns(service: ChatService) -> Conversation:
     conversation = service.new_conversation()
-    await service.run_turn(conversation, "q1", ignore)
-    await service.run_turn(conversation, "q2", ignore)
+    await service.run(conversation, TurnPlan.send("q1"), ignore)
+    await service.run(conversation, TurnPlan.send("q2"), ignore)
     return conversation
 
 
@@ -87,7 +80,7 @@ async def test_edit_forks_and_sends_only_the_new_branch(tmp_path: Path) -> None:
     service.switch_branch(conversation, started.prompt.id, -1)
     assert texts(conversation) == ["q1", "a1", "q2", "a2"]
     # The next prompt continues the branch shown, and only it is sent.
-    await service.run_turn(conversation, "q3", ignore)
+    await service.run(conversation, TurnPlan.send("q3"), ignore)
     assert sent(provider.requests[-1]) == [
         ("user", "q1"),
         ("assistant", "a1"),
@@ -156,13 +149,14 @@ async def test_totals_count_every_branch(tmp_path: Path) -> None:
     provider = RecordingProvider(
         [Script(["a"], usage=Usage(10, 5)), Script(["b"], usage=Usage(20, 5))]
     )
-    service = make_service(tmp_path, provider)
+    services = make_services(tmp_path, provider)
+    service = services.chat
     conversation = service.new_conversation()
-    reply = await service.run_turn(conversation, "q", ignore)
+    reply = await service.run(conversation, TurnPlan.send("q"), ignore)
     await service.run(conversation, TurnPlan.regenerate(reply.id), ignore)
-    totals = service.conversation_totals(conversation)
+    totals = services.usage.conversation_totals(conversation)
     assert totals.tokens == 40
-    assert service.all_time_totals().tokens == 40
+    assert services.usage.all_time_totals().tokens == 40
 
 
 async def test_continue_appends_to_the_same_reply_and_adds_usage(tmp_path: Path) -> None:
@@ -173,9 +167,10 @@ async def test_continue_appends_to_the_same_reply_and_adds_usage(tmp_path: Path)
             Script(["a time."], usage=Usage(12, 3)),
         ]
     )
-    service = make_service(tmp_path, provider)
+    services = make_services(tmp_path, provider)
+    service = services.chat
     conversation = service.new_conversation()
-    task = asyncio.create_task(service.run_turn(conversation, "tell a story", ignore))
+    task = asyncio.create_task(service.run(conversation, TurnPlan.send("tell a story"), ignore))
     while not service.live_text(conversation.messages[-1].id if conversation.messages else ""):
         await asyncio.sleep(0)
     task.cancel()
@@ -204,7 +199,7 @@ async def test_continue_appends_to_the_same_reply_and_adds_usage(tmp_path: Path)
     assert reply.usage.prompt_tokens == stopped_usage.prompt_tokens + 12
     assert reply.usage.completion_tokens == stopped_usage.completion_tokens + 3
     assert reply.cost is not None and reply.cost > stopped_cost
-    assert service.all_time_totals().tokens == stopped_usage.total_tokens + 15
+    assert services.usage.all_time_totals().tokens == stopped_usage.total_tokens + 15
     assert ConversationStore(tmp_path).load(conversation.id).messages[-1].content == (
         "Once upon a time."
     )
@@ -220,7 +215,7 @@ async def test_a_continue_that_fails_before_new_text_keeps_the_reply_as_it_was(
     )
     service = make_service(tmp_path, provider)
     conversation = service.new_conversation()
-    reply = await service.run_turn(conversation, "q", ignore)
+    reply = await service.run(conversation, TurnPlan.send("q"), ignore)
     await service.run(conversation, TurnPlan.continue_reply(reply.id), ignore)
     assert reply.content == "partial"
     assert reply.status is MessageStatus.COMPLETE
@@ -248,11 +243,11 @@ async def test_refusals_say_why(tmp_path: Path) -> None:
     service = make_service(tmp_path, provider)
     conversation = await two_turns(service)
     _q1, a1, q2, a2 = conversation.messages
-    assert "Only your own" in (service.refusal_for(conversation, TurnPlan.edit(a1.id, "x")) or "")
-    assert "last reply" in (service.refusal_for(conversation, TurnPlan.continue_reply(a1.id)) or "")
-    assert "no longer" in (service.refusal_for(conversation, TurnPlan.regenerate("gone")) or "")
-    assert service.refusal_for(conversation, TurnPlan.continue_reply(a2.id)) is None
-    task = asyncio.create_task(service.run_turn(conversation, "q3", ignore))
+    assert "Only your own" in (service.refusal(conversation, TurnPlan.edit(a1.id, "x")) or "")
+    assert "last reply" in (service.refusal(conversation, TurnPlan.continue_reply(a1.id)) or "")
+    assert "no longer" in (service.refusal(conversation, TurnPlan.regenerate("gone")) or "")
+    assert service.refusal(conversation, TurnPlan.continue_reply(a2.id)) is None
+    task = asyncio.create_task(service.run(conversation, TurnPlan.send("q3"), ignore))
     while not service.is_streaming(conversation.id) or len(provider.requests) < 3:
         await asyncio.sleep(0)
     with pytest.raises(TurnRefused, match="streaming"):
@@ -301,9 +296,9 @@ async def test_the_estimate_while_editing_counts_the_fork(tmp_path: Path) -> Non
 
 def test_cost_of_a_continued_reply_is_unknown_if_either_part_is() -> None:
     from gpt_tui.core.domain.conversation import Message
-    from gpt_tui.core.service.chat import _Earlier
+    from gpt_tui.core.service.streaming import Earlier
 
     reply = Message("assistant", "x", usage=Usage(1, 1), cost=Decimal("0.1"))
-    _Earlier(MessageStatus.STOPPED, Usage(1, 1), None, None).merge_into(reply)
+    Earlier(MessageStatus.STOPPED, Usage(1, 1), None, None).merge_into(reply)
     assert reply.cost is None
     assert reply.usage == Usage(2, 2)

@@ -17,14 +17,17 @@ from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.registry import ProviderRegistry
-from gpt_tui.core.service.chat import (
-    ChatService,
+from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.connections import Connections
+from gpt_tui.core.service.events import (
     ReplyDelta,
     ReplyFinished,
     TurnEvent,
+    TurnPlan,
     TurnRefused,
     TurnStarted,
 )
+from gpt_tui.core.service.services import Services, build_services
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
 from tests.fakes import FrozenClock, RecordingProvider, Script
@@ -40,13 +43,29 @@ def make_service(
     ledger: UsageLedger | None = None,
     titles: TitleSettings | None = None,
 ) -> ChatService:
+    return make_services(
+        root, provider, save_interval=save_interval, ledger=ledger, titles=titles
+    ).chat
+
+
+def make_services(
+    root: Path,
+    provider: RecordingProvider,
+    *,
+    save_interval: float = 1.0,
+    ledger: UsageLedger | None = None,
+    titles: TitleSettings | None = None,
+    prices: PriceBook | None = None,
+) -> Services:
+    """Every service over ``root``, with ``provider`` answering every request."""
+
     def make(settings: ProviderSettings) -> ChatProvider:
         return provider
 
-    return ChatService(
+    return build_services(
         ConversationStore(root),
         ProviderRegistry(CONFIGURED, make_provider=make),
-        RequestPlanner(TokenCounter(), PriceBook()),
+        RequestPlanner(TokenCounter(), prices or PriceBook()),
         default_params=Params(model="gpt-4o-mini"),
         save_interval=save_interval,
         ledger=ledger,
@@ -67,7 +86,7 @@ async def test_turn_events_and_final_state(tmp_path: Path) -> None:
     service = make_service(tmp_path, provider)
     conversation = service.new_conversation()
     events: list[TurnEvent] = []
-    reply = await service.run_turn(conversation, "Hi there", events.append)
+    reply = await service.run(conversation, TurnPlan.send("Hi there"), events.append)
     assert [type(e) for e in events] == [TurnStarted, ReplyDelta, ReplyDelta, ReplyFinished]
     assert reply.content == "Hello"
     assert reply.status is MessageStatus.COMPLETE
@@ -82,7 +101,7 @@ async def test_prompt_is_saved_before_the_request_goes_out(tmp_path: Path) -> No
     provider = RecordingProvider([Script(["partial"], gate=gate)])
     service = make_service(tmp_path, provider, save_interval=0.0)
     conversation = service.new_conversation()
-    task = asyncio.create_task(service.run_turn(conversation, "keep me", lambda e: None))
+    task = asyncio.create_task(service.run(conversation, TurnPlan.send("keep me"), lambda e: None))
     for _ in range(50):
         await asyncio.sleep(0)
         if provider.requests:
@@ -105,7 +124,7 @@ async def test_cancel_marks_stopped_and_keeps_text(tmp_path: Path) -> None:
     service = make_service(tmp_path, RecordingProvider([Script(["so far", "never"], gate=gate)]))
     conversation = service.new_conversation()
     events: list[TurnEvent] = []
-    task = asyncio.create_task(service.run_turn(conversation, "go", events.append))
+    task = asyncio.create_task(service.run(conversation, TurnPlan.send("go"), events.append))
     while not any(isinstance(e, ReplyDelta) for e in events):
         await asyncio.sleep(0)
     task.cancel()
@@ -130,19 +149,19 @@ async def test_failure_keeps_prompt_and_retry_does_not_duplicate_it(tmp_path: Pa
     )
     service = make_service(tmp_path, provider)
     conversation = service.new_conversation()
-    first = await service.run_turn(conversation, "question", lambda e: None)
+    first = await service.run(conversation, TurnPlan.send("question"), lambda e: None)
     assert first.status is MessageStatus.INTERRUPTED
     assert first.content == "half"
     assert first.error == failure
     assert service.can_retry(conversation)
-    second = await service.run_turn(conversation, None, lambda e: None)
+    second = await service.run(conversation, TurnPlan.retry(), lambda e: None)
     assert second.content == "whole"
     assert [m.role for m in conversation.messages] == ["user", "assistant", "assistant"]
     # The interrupted reply stays visible but is not sent back to the model.
     assert provider.requests[1].messages == [{"role": "user", "content": "question"}]
     assert not service.can_retry(conversation)
     with pytest.raises(TurnRefused):
-        await service.run_turn(conversation, None, lambda e: None)
+        await service.run(conversation, TurnPlan.retry(), lambda e: None)
 
 
 async def test_reopening_after_a_crash_marks_streaming_reply_interrupted(tmp_path: Path) -> None:
@@ -150,7 +169,7 @@ async def test_reopening_after_a_crash_marks_streaming_reply_interrupted(tmp_pat
     provider = RecordingProvider([Script(["cut here"], gate=gate)])
     service = make_service(tmp_path, provider, save_interval=0.0)
     conversation = service.new_conversation()
-    task = asyncio.create_task(service.run_turn(conversation, "q", lambda e: None))
+    task = asyncio.create_task(service.run(conversation, TurnPlan.send("q"), lambda e: None))
     while not provider.requests:
         await asyncio.sleep(0)
     while saved_messages(tmp_path)[-1]["content"] != "cut here":
@@ -174,7 +193,7 @@ async def test_params_update_is_saved_only_for_saved_conversations(tmp_path: Pat
     blank = service.new_conversation()
     service.update_params(blank, blank.params.with_changes(temperature=0.5))
     assert not (tmp_path / "conversations").exists()
-    await service.run_turn(blank, "hi", lambda e: None)
+    await service.run(blank, TurnPlan.send("hi"), lambda e: None)
     service.update_params(blank, blank.params.with_changes(top_p=0.5))
     reopened = make_service(tmp_path, RecordingProvider()).open(blank.id)
     assert reopened.params.temperature == 0.5
@@ -199,7 +218,7 @@ async def test_fast_streams_reach_the_ui_as_few_events_with_nothing_lost(tmp_pat
     service = make_service(tmp_path, RecordingProvider([Script(pieces)]))
     conversation = service.new_conversation()
     events: list[TurnEvent] = []
-    reply = await service.run_turn(conversation, "go", events.append)
+    reply = await service.run(conversation, TurnPlan.send("go"), events.append)
     deltas = [e for e in events if isinstance(e, ReplyDelta)]
     assert "".join(d.text for d in deltas) == "".join(pieces) == reply.content
     assert sum(d.chunks for d in deltas) == 3000
@@ -224,13 +243,10 @@ def test_secrets_cover_every_profile(tmp_path: Path) -> None:
     config.chmod(0o600)
     settings, problems = load_settings(config, {})
     assert problems == []
-    service = ChatService(
-        ConversationStore(tmp_path / "data"),
-        ProviderRegistry.from_settings(settings),
-        RequestPlanner(TokenCounter(), PriceBook()),
-        default_params=Params(model="m"),
+    connections = Connections(
+        ProviderRegistry.from_settings(settings), RequestPlanner(TokenCounter(), PriceBook())
     )
-    assert set(service.secrets()) == {
+    assert set(connections.secrets()) == {
         "sk-aaaaaaaaaaaaaaaa",
         "sk-bbbbbbbbbbbbbbbb",
         "hdr-secret-value",

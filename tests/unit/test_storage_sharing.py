@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
+from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.store.conversations import ConversationStore
 from tests.unit.test_storage import make_conversation
 
@@ -168,7 +169,7 @@ async def test_service_sees_the_other_process_and_leaves_its_live_reply_alone(
     a = make_service(root, RecordingProvider([Script(["Hel", "lo"], gate=gate)]))
     b = make_service(root, RecordingProvider())
     conversation = a.new_conversation()
-    turn = asyncio.create_task(a.run_turn(conversation, "hi", lambda event: None))
+    turn = asyncio.create_task(a.run(conversation, TurnPlan.send("hi"), lambda event: None))
     while not a.is_streaming(conversation.id) or not a.live_text(conversation.messages[-1].id):
         await asyncio.sleep(0.01)
 
@@ -188,14 +189,13 @@ async def test_service_sees_the_other_process_and_leaves_its_live_reply_alone(
 
 
 def test_drafts_from_two_processes_are_kept_per_conversation(root: Path) -> None:
-    from tests.fakes import RecordingProvider
-    from tests.unit.test_chat_service import make_service
+    from gpt_tui.core.service.state import UiState
 
-    a = make_service(root, RecordingProvider())
-    b = make_service(root, RecordingProvider())
+    a = UiState(ConversationStore(root))
+    b = UiState(ConversationStore(root))
     a.remember_drafts({"c1": "draft in a", "c2": "to be cleared"}, keep=10)
     b.remember_drafts({"c3": "draft in b"}, keep=10)
     a.remember_drafts({"c2": ""}, keep=10)
-    assert a.state()["drafts"] == {"c1": "draft in a", "c3": "draft in b"}
+    assert a.get("drafts") == {"c1": "draft in a", "c3": "draft in b"}
     b.remember_drafts({"c4": "newest"}, keep=2)
-    assert b.state()["drafts"] == {"c3": "draft in b", "c4": "newest"}
+    assert b.get("drafts") == {"c3": "draft in b", "c4": "newest"}

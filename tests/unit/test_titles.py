@@ -10,7 +10,9 @@ import pytest
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.types import TitleSettings
 from gpt_tui.core.domain.conversation import Conversation, ErrorInfo, Message, Params, Usage
-from gpt_tui.core.service.chat import ChatService, TitleChanged, TurnEvent
+from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.events import TitleChanged, TurnEvent, TurnPlan
+from gpt_tui.core.service.services import Services
 from gpt_tui.core.service.titles import (
     TITLE_INSTRUCTIONS,
     clean_title,
@@ -20,7 +22,7 @@ from gpt_tui.core.service.titles import (
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
 from tests.fakes import RecordingProvider, Script
-from tests.unit.test_chat_service import make_service
+from tests.unit.test_chat_service import make_services
 
 
 @pytest.mark.parametrize(
@@ -70,9 +72,13 @@ def ignore(event: TurnEvent) -> None:
     """Events are not under test here."""
 
 
-def service_with(root: Path, provider: RecordingProvider, titles: TitleSettings) -> ChatService:
+def services_with(root: Path, provider: RecordingProvider, titles: TitleSettings) -> Services:
     ledger = UsageLedger(root / "totals.json")
-    return make_service(root, provider, ledger=ledger, titles=titles)
+    return make_services(root, provider, ledger=ledger, titles=titles)
+
+
+def service_with(root: Path, provider: RecordingProvider, titles: TitleSettings) -> ChatService:
+    return services_with(root, provider, titles).chat
 
 
 async def test_after_the_first_reply_the_model_names_the_conversation(tmp_path: Path) -> None:
@@ -81,10 +87,13 @@ async def test_after_the_first_reply_the_model_names_the_conversation(tmp_path: 
     provider = RecordingProvider(
         [Script(["A monad is…"], reply_usage), Script(['"Monads', ' explained."'], title_usage)]
     )
-    service = service_with(tmp_path, provider, TitleSettings(generate=True))
+    services = services_with(tmp_path, provider, TitleSettings(generate=True))
+    service = services.chat
     conversation = service.new_conversation()
     events: list[TurnEvent] = []
-    await service.run_turn(conversation, "What is a monad, in plain words?", events.append)
+    await service.run(
+        conversation, TurnPlan.send("What is a monad, in plain words?"), events.append
+    )
 
     assert conversation.title == "Monads explained"
     assert events[-1] == TitleChanged(conversation.id, "Monads explained")
@@ -93,9 +102,9 @@ async def test_after_the_first_reply_the_model_names_the_conversation(tmp_path: 
     assert "What is a monad, in plain words?" in str(request.messages[1]["content"])
     reloaded = ConversationStore(tmp_path)
     assert [s.title for s in reloaded.list_summaries()] == ["Monads explained"]
-    assert service.all_time_totals().tokens == 14 + 65  # the title request is counted too
+    assert services.usage.all_time_totals().tokens == 14 + 65  # the title request is counted too
 
-    await service.run_turn(conversation, "And a functor?", events.append)
+    await service.run(conversation, TurnPlan.send("And a functor?"), events.append)
     assert len(provider.requests) == 3  # only the first exchange is named
 
 
@@ -103,7 +112,7 @@ async def test_no_title_request_unless_enabled(tmp_path: Path) -> None:
     provider = RecordingProvider([Script(["A monad is…"])])
     service = service_with(tmp_path, provider, TitleSettings())
     conversation = service.new_conversation()
-    await service.run_turn(conversation, "What is a monad?", ignore)
+    await service.run(conversation, TurnPlan.send("What is a monad?"), ignore)
     assert len(provider.requests) == 1
     assert conversation.title == "What is a monad?"
 
@@ -114,7 +123,7 @@ async def test_a_failed_title_request_keeps_the_automatic_title(tmp_path: Path) 
     service = service_with(tmp_path, provider, TitleSettings(generate=True))
     conversation = service.new_conversation()
     events: list[TurnEvent] = []
-    await service.run_turn(conversation, "What is a monad?", events.append)
+    await service.run(conversation, TurnPlan.send("What is a monad?"), events.append)
     assert conversation.title == "What is a monad?"
     assert not any(isinstance(e, TitleChanged) for e in events)
 
@@ -124,7 +133,7 @@ async def test_a_rename_during_the_title_request_wins(tmp_path: Path) -> None:
     provider = RecordingProvider([Script(["A monad is…"]), Script(["Monads", " 101"], gate=gate)])
     service = service_with(tmp_path, provider, TitleSettings(generate=True))
     conversation = service.new_conversation()
-    turn = asyncio.create_task(service.run_turn(conversation, "What is a monad?", ignore))
+    turn = asyncio.create_task(service.run(conversation, TurnPlan.send("What is a monad?"), ignore))
     while len(provider.requests) < 2:
         await asyncio.sleep(0)
     service.rename(conversation, "My monad notes")

@@ -62,7 +62,7 @@ class ProviderSettings:
 
     Only the first three fields are required (the others default to "not set"), so
     ``ProviderSettings(base_url, api_key, key_source)`` describes a plain OpenAI-compatible
-    server. :data:`ProfileSettings` is the same type.
+    server. A profile is one of these (the ``[provider]`` table is the profile "default").
     """
 
     base_url: str | None
@@ -149,10 +149,6 @@ class ProviderSettings:
             f"max_retries={self.max_retries!r}, proxy={proxy!r}, "
             f"headers={sorted(self.headers)!r}, models={self.models!r})"
         )
-
-
-ProfileSettings = ProviderSettings
-"""A profile is a :class:`ProviderSettings` (the ``[provider]`` table is the profile "default")."""
 
 
 def mask_secret(secret: str | None) -> str:

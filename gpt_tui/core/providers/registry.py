@@ -38,9 +38,6 @@ def make_provider(settings: ProviderSettings) -> ChatProvider:
     return OpenAIProvider(settings)
 
 
-_make_openai = make_provider  # the old name
-
-
 def _not_configured(settings: ProviderSettings) -> ErrorInfo:
     if settings.table == "provider":
         return NOT_CONFIGURED

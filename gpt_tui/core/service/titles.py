@@ -9,10 +9,28 @@ conversation, which is why it is off by default.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 
 from gpt_tui.core.config.types import TitleSettings
-from gpt_tui.core.domain.conversation import Conversation, Message, Params, title_from_prompt
+from gpt_tui.core.domain.conversation import (
+    Conversation,
+    Message,
+    MessageStatus,
+    Params,
+    Usage,
+    title_from_prompt,
+)
+from gpt_tui.core.params.capabilities import capabilities_for
+from gpt_tui.core.providers.base import TextDelta, UsageReported
+from gpt_tui.core.service.connections import Connections
+from gpt_tui.core.service.usage import UsageAccounts
+
+log = logging.getLogger(__name__)
+
+TITLE_TIMEOUT = 30.0
+"""Seconds a generated title may take before the automatic one is kept."""
 
 TITLE_INSTRUCTIONS = (
     "You name conversations. Reply with a title of at most six words for the conversation "
@@ -81,3 +99,53 @@ def clean_title(text: str) -> str | None:
     if len(line) > MAX_TITLE_CHARS:
         line = line[: MAX_TITLE_CHARS - 1].rstrip() + "…"
     return line
+
+
+class TitleService:
+    """Asks the model to name a conversation after its first reply, when the settings say
+    so; the usage of that request is counted like a reply's."""
+
+    def __init__(
+        self,
+        connections: Connections,
+        usage: UsageAccounts,
+        settings: TitleSettings | None = None,
+    ) -> None:
+        self._connections = connections
+        self._usage = usage
+        self.settings = settings or TitleSettings()
+        """``[titles]`` from config.toml (replaced when the settings are read again)."""
+
+    def wanted(self, conversation: Conversation, reply: Message) -> bool:
+        """Whether this reply's turn should be followed by a title request."""
+        return (
+            self.settings.generate
+            and reply.status is MessageStatus.COMPLETE
+            and wants_title(conversation)
+        )
+
+    async def generate(self, conversation: Conversation) -> str | None:
+        """A short title from the model, or None (failures only leave a log line). The
+        caller uses it unless the user renamed the conversation meanwhile."""
+        settings = self.settings
+        reasoning = capabilities_for(settings.model or conversation.params.model).reasoning
+        params = title_params(conversation.params, settings, reasoning=reasoning)
+        planner = self._connections.planner
+        base_url = self._connections.base_url_for(params)
+        request, _ = planner.request(params, title_history(conversation), base_url)
+        parts: list[str] = []
+        usage: Usage | None = None
+        try:
+            provider = self._connections.provider_for(params)
+            async with asyncio.timeout(TITLE_TIMEOUT):
+                async for event in provider.stream(request):
+                    if isinstance(event, TextDelta):
+                        parts.append(event.text)
+                    elif isinstance(event, UsageReported):
+                        usage = event.usage
+        except Exception as exc:  # the automatic title stays; never fail the turn for this
+            log.info("no generated title: %s", type(exc).__name__)
+            return None
+        if usage is not None:
+            self._usage.record(usage, self._usage.cost(usage, params.model, params))
+        return clean_title("".join(parts))

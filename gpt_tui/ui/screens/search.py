@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gpt_tui.core.domain.text import printable
-from gpt_tui.core.service.chat import ChatService
+from gpt_tui.core.service.search import SearchService
 from gpt_tui.core.store.search_index import MAX_QUERY, SearchHit, SearchResults
 from gpt_tui.ui.messages import SearchAnswered, SearchIndexReady
 from gpt_tui.ui.widgets.sidebar import relative_time
@@ -83,9 +83,9 @@ class SearchScreen(ModalScreen[SearchHit | None]):
         ),
     ]
 
-    def __init__(self, service: ChatService, now: datetime) -> None:
+    def __init__(self, search: SearchService, now: datetime) -> None:
         super().__init__(classes="dialog")
-        self.service = service
+        self._search_service = search
         self._now = now
         self._hits: list[SearchHit] = []
         self._debounce: Timer | None = None
@@ -109,7 +109,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
     @work(thread=True, exit_on_error=False, group="search-index")
     def _catch_up(self) -> None:
         """Index what is missing (returns at once when a build already runs elsewhere)."""
-        self.service.ensure_search_index()
+        self._search_service.catch_up()
         self.post_message(SearchIndexReady())
 
     @on(SearchIndexReady)
@@ -132,7 +132,7 @@ class SearchScreen(ModalScreen[SearchHit | None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="search")
     def _search(self, query: str) -> None:
-        self.post_message(SearchAnswered(self.service.search(query, LIMIT)))
+        self.post_message(SearchAnswered(self._search_service.search(query, LIMIT)))
 
     @on(SearchAnswered)
     def _answered(self, message: SearchAnswered) -> None:

@@ -6,7 +6,7 @@ act on the highlighted one. Under it a :class:`MessageBar` offers the same actio
 mouse. Every message that has alternatives (an edited prompt, a regenerated reply) shows a
 ``‹ 1/2 ›`` control, always, so other branches are never out of sight.
 
-The widgets only say what the user asked for (:class:`~gpt_tui.ui.messages.MessageActionChosen`);
+The widgets only say what the user asked for (:class:`MessageList.ActionChosen`);
 the screen decides and the chat service changes the conversation. Which messages have
 alternatives is handed down by the screen (:meth:`MessageList.set_branches`).
 """
@@ -14,21 +14,34 @@ alternatives is handed down by the screen (:meth:`MessageList.set_branches`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import ClassVar, Literal
 
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.message import Message as TextualMessage
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Static
 
 from gpt_tui.core.domain.code_blocks import code_blocks
 from gpt_tui.core.domain.conversation import Message, MessageStatus
-from gpt_tui.ui.messages import MessageActionChosen, MessageActionKind
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
+
+MessageActionKind = Literal[
+    "edit",
+    "regenerate",
+    "continue",
+    "delete",
+    "copy",
+    "copy-code",
+    "branch-previous",
+    "branch-next",
+]
+"""What the user can ask to do with one message."""
 
 _ACTION_LABELS: dict[MessageActionKind, str] = {
     "edit": "edit",
@@ -65,7 +78,7 @@ class BarLink(Static):
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.post_message(MessageActionChosen(self.message_id, self.action))
+        self.post_message(MessageList.ActionChosen(self.message_id, self.action))
 
 
 class MessageBar(Horizontal):
@@ -139,6 +152,13 @@ class MessageList(ChatView):
     | c | Copy one code block of it. |
     | d | Delete the message and what follows it (asks first). |
     """
+
+    @dataclass
+    class ActionChosen(TextualMessage):
+        """The user asked to act on one message of the chat (by key, click or palette)."""
+
+        message_id: str
+        action: MessageActionKind
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -374,7 +394,7 @@ class MessageList(ChatView):
 
     def action_act(self, action: MessageActionKind) -> None:
         if self.cursor is not None:
-            self.post_message(MessageActionChosen(self.cursor, action))
+            self.post_message(self.ActionChosen(self.cursor, action))
 
     def _highlight(self, message_id: str | None, on: bool) -> None:
         view = self.view_of(message_id) if message_id is not None else None

@@ -11,9 +11,11 @@ ones stay on top at 80×24.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.suggester import SuggestFromList
 from textual.widget import Widget
 from textual.widgets import Button, Collapsible, Input, Label, Select, Static, TextArea
@@ -23,7 +25,6 @@ from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.params.capabilities import Capabilities, capabilities_for
 from gpt_tui.core.params.fields import ParamsForm
 from gpt_tui.core.params.spec import SPECS, ParamSpec, spec_for
-from gpt_tui.ui.messages import ParamsEdited, PresetChosen, PresetSaveRequested
 from gpt_tui.ui.widgets.usage_panel import UsagePanel
 
 _FORM = tuple(spec for spec in SPECS if "form" in spec.where)
@@ -47,8 +48,23 @@ def _choices(spec: ParamSpec) -> list[tuple[str, str]]:
 
 
 class ParamPanel(VerticalScroll, can_focus=False):
-    """Edits the open conversation's parameters; posts :class:`ParamsEdited`,
+    """Edits the open conversation's parameters; posts :class:`Edited`,
     :class:`PresetChosen` and :class:`PresetSaveRequested`."""
+
+    @dataclass
+    class Edited(Message):
+        """A parameter field changed; ``form`` holds every field's text as typed."""
+
+        form: ParamsForm
+
+    @dataclass
+    class PresetChosen(Message):
+        """The user picked a preset to apply to the open conversation."""
+
+        name: str
+
+    class PresetSaveRequested(Message):
+        """The user asked to save the open conversation's parameters as a new preset."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -280,7 +296,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
         event.stop()
         if event.select.id == "param-preset":
             if isinstance(event.value, str):
-                self.post_message(PresetChosen(event.value))
+                self.post_message(self.PresetChosen(event.value))
                 with self.prevent(Select.Changed):
                     event.select.clear()
             return
@@ -291,7 +307,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save-preset":
             event.stop()
-            self.post_message(PresetSaveRequested())
+            self.post_message(self.PresetSaveRequested())
 
     def _show_turns_field(self, context: str) -> None:
         self._inputs["context_turns"].display = context == "last_turns"
@@ -300,4 +316,4 @@ class ParamPanel(VerticalScroll, can_focus=False):
         form = self.form()
         self.show_capabilities(form.model)
         self.show_errors(form.errors())
-        self.post_message(ParamsEdited(form))
+        self.post_message(self.Edited(form))

@@ -6,18 +6,19 @@ posted up as messages; the chat screen carries them out through the chat service
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gpt_tui.core.domain.conversation import ConversationSummary
 from gpt_tui.core.domain.text import printable
-from gpt_tui.ui.messages import ConversationAction, ConversationChosen
 
 
 def relative_time(then: datetime, now: datetime) -> str:
@@ -105,7 +106,7 @@ class ConversationList(OptionList):
         option = self.highlighted_option
         target = option.id if option is not None else None
         if target is not None or kind == "undelete":
-            self.post_message(ConversationAction(kind, target))
+            self.post_message(Sidebar.ActionRequested(kind, target))
 
     def action_filter(self) -> None:
         self.screen.query_one("#sidebar-filter", Input).focus()
@@ -120,7 +121,21 @@ ACTIONS_MARKUP = (
 
 
 class Sidebar(Vertical):
-    """Saved conversations. Enter or a click opens one (posts :class:`ConversationChosen`)."""
+    """Saved conversations. Enter or a click opens one (posts :class:`Chosen`); the list's
+    keys and links ask to rename, pin, duplicate, delete or undelete (:class:`ActionRequested`)."""
+
+    @dataclass
+    class Chosen(Message):
+        """The user picked a conversation in the list."""
+
+        conversation_id: str
+
+    @dataclass
+    class ActionRequested(Message):
+        """The user asked to rename, pin, duplicate, delete or undelete a conversation."""
+
+        kind: str
+        conversation_id: str | None
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -190,7 +205,7 @@ class Sidebar(Vertical):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id is not None:
-            self.post_message(ConversationChosen(event.option.id))
+            self.post_message(self.Chosen(event.option.id))
 
 
 def _option(summary: ConversationSummary, current: bool, now: datetime, width: int) -> Option:
