@@ -299,7 +299,15 @@ class GptTuiApp(App[None]):
         self.chat_screen.adopt_default_model()
 
     async def action_quit(self) -> None:
+        """Quit: streaming replies are stopped and saved first; conversations that could
+        not be saved are offered for export before anything is lost."""
         self.chat_screen.save_drafts()
         await self.chat_screen.stop_all_turns()
+        self.chat_screen.unsaved_work.confirm_quit(self._quit_now)
+
+    def _quit_now(self) -> None:
+        self.run_worker(self._close_and_exit(), group="quit")
+
+    async def _close_and_exit(self) -> None:
         await self.services.connections.aclose()
         self.exit()

@@ -57,7 +57,6 @@ from gpt_tui.core.service.turn_engine import TurnEngine
 from gpt_tui.core.service.turn_planning import TurnPlanning
 from gpt_tui.core.service.usage import UsageAccounts
 from gpt_tui.core.store.conversations import ConversationStore, StoreError
-from gpt_tui.core.store.fsutil import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +97,8 @@ class ChatService:
         self._streaming: set[str] = set()
         self._live: dict[str, list[str]] = {}
         self._notices: list[str] = []
+        self._unsaved: dict[str, Conversation] = {}
+        """Conversations whose last save failed, by id: kept in memory until a save works."""
         self._planning = TurnPlanning(connections, self._streaming)
         self._engine = TurnEngine(
             connections,
@@ -142,6 +143,18 @@ class ChatService:
         notices = [*self._store.take_notices(), *self._usage.take_notices(), *self._notices]
         self._notices = []
         return notices
+
+    def store_problem(self) -> str | None:
+        """Why conversations cannot be saved right now (None: they can). Cheap: asked at
+        launch and before each turn, so nothing is sent that would then be lost."""
+        return self._store.writable()
+
+    def unsaved(self) -> list[Conversation]:
+        """Conversations with changes that could not be saved, after trying each once more
+        (the folder may have been fixed meanwhile)."""
+        for conversation in list(self._unsaved.values()):
+            self._save(conversation, update_index=True)
+        return list(self._unsaved.values())
 
     def new_conversation(self) -> Conversation:
         """A blank conversation with the default parameters; saved at its first prompt."""
@@ -193,16 +206,20 @@ class ChatService:
         return ExternalChanges(self._store.index_changed(), tuple(changed))
 
     def export(self, conversation: Conversation, fmt: str, directory: Path) -> Path:
-        """Write the conversation to ``directory`` as Markdown ("md") or JSON; returns the file.
+        """Write the conversation to ``directory`` as Markdown ("md") or JSON; returns the
+        file. An existing file is never replaced (the new one gets a ``-2`` suffix).
 
         Raises :class:`OSError` when the file cannot be written.
         """
-        from gpt_tui.core.interchange.exporting import export_filename, to_json, to_markdown
+        from gpt_tui.core.interchange.exporting import (
+            export_filename,
+            to_json,
+            to_markdown,
+            write_export,
+        )
 
         text = to_markdown(conversation) if fmt == "md" else to_json(conversation)
-        path = directory / export_filename(conversation, fmt)
-        atomic_write_text(path, text, mode=0o600)
-        return path
+        return write_export(directory, export_filename(conversation, fmt), text)
 
     def rename(self, conversation: Conversation, title: str) -> None:
         """Give the conversation a title of the user's choosing."""
@@ -371,6 +388,9 @@ class ChatService:
         except StoreError as exc:
             # The conversation stays in memory and the next save tries again.
             log.warning("could not save conversation %s: %s", conversation.id, exc)
+            self._unsaved[conversation.id] = conversation
             notice = f"Could not save this conversation: {exc}"
             if notice not in self._notices:
                 self._notices.append(notice)
+        else:
+            self._unsaved.pop(conversation.id, None)

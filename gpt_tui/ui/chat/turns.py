@@ -159,6 +159,7 @@ class TurnRunner:
         screen.refresh_bindings()
         for notice in self._chat.take_notices():
             screen.notify(notice, severity="error", timeout=10)
+        screen.unsaved_work.check()
 
     async def _show_started(self, event: TurnStarted) -> None:
         """Show a turn that began: new messages at the end, or a new branch from its fork,

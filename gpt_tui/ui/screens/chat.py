@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
@@ -41,6 +42,7 @@ from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
 from gpt_tui.ui.chat.presets import PresetActions
 from gpt_tui.ui.chat.turns import TurnRunner
+from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, PromptSubmitted, TurnProgressed
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
@@ -161,6 +163,7 @@ class ChatScreen(Screen[None]):
         self.preset_actions = PresetActions(self)
         self.background = BackgroundWork(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
+        self.unsaved_work = UnsavedWork(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -189,6 +192,7 @@ class ChatScreen(Screen[None]):
         with Horizontal(id="body"):
             yield Sidebar(id="sidebar")
             with Vertical(id="chat-pane"):
+                yield self.unsaved_work.banner()
                 yield Static("", id="chat-title", markup=False)
                 yield MessageList(id="chat")
                 yield LiveText(id="status-line")
@@ -206,6 +210,7 @@ class ChatScreen(Screen[None]):
                 conversation = self._chat.open(last)
         self.conversation = conversation
         self.action_focus_prompt()
+        self.unsaved_work.check()
         for notice in self._chat.take_notices():
             self.notify(notice, severity="warning", timeout=10)
         self.set_interval(ELSEWHERE_CHECK_S, self._check_elsewhere)
@@ -372,6 +377,8 @@ class ChatScreen(Screen[None]):
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
             return
+        if not self.unsaved_work.may_send(partial(self.send, text)):
+            return  # asked first; the prompt keeps its text meanwhile
         self.query_one(PromptInput).clear()
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
@@ -394,7 +401,8 @@ class ChatScreen(Screen[None]):
         if reason is not None:
             self.notify(reason, title="Nothing re-sent")
             return
-        self.turns.start(TurnPlan.retry())
+        if self.unsaved_work.may_send(self.action_retry):
+            self.turns.start(TurnPlan.retry())
 
     def action_stop(self) -> None:
         if self.turns.stop(self.conversation.id):

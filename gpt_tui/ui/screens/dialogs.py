@@ -1,9 +1,11 @@
-"""Small modal dialogs: ask for a line of text, or confirm an action."""
+"""Small modal dialogs: ask for a line of text, confirm an action, or pick one of a few
+answers."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -66,3 +68,42 @@ class Confirm(ModalScreen[bool]):
 
     def action_answer(self, answer: bool) -> None:
         self.dismiss(answer)
+
+
+class Choose(ModalScreen[str]):
+    """A question with a few answers, each a button with its own key; Esc answers
+    ``"cancel"``."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer('cancel')", "Cancel", tooltip="Go back.", id="dialog.cancel"),
+    ]
+
+    def __init__(self, question: str, answers: tuple[tuple[str, str, str], ...]) -> None:
+        """``answers``: (value, button label, key) of each, the first one focused."""
+        super().__init__(classes="dialog")
+        self._question = question
+        self._answers = answers
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(Content(self._question), classes="dialog-question", markup=False)
+            with Horizontal(classes="dialog-buttons"):
+                for value, label, key in self._answers:
+                    yield Button(f"{label} ({key})", id=f"answer-{value}")
+
+    def on_mount(self) -> None:
+        self.query(Button).first().focus()
+
+    def on_key(self, event: events.Key) -> None:
+        for value, _label, key in self._answers:
+            if event.key == key:
+                event.stop()
+                self.dismiss(value)
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss((event.button.id or "").removeprefix("answer-") or "cancel")
+
+    def action_answer(self, value: str) -> None:
+        self.dismiss(value)
