@@ -25,7 +25,8 @@ from gpt_tui.core.interchange.exporting import (
     to_markdown,
     write_export,
 )
-from gpt_tui.core.interchange.importing import ImportFailed, ImportResult, import_data
+from gpt_tui.core.interchange.imported import ImportFailed, ImportResult
+from gpt_tui.core.interchange.importing import import_data
 from gpt_tui.core.interchange.sources import (
     DEFAULT_MAX_BYTES,
     SourceTooLarge,

@@ -13,12 +13,8 @@ from hypothesis import strategies as st
 
 from gpt_tui.core.domain.conversation import Conversation, MessageStatus
 from gpt_tui.core.interchange.exporting import to_json, to_json_all
-from gpt_tui.core.interchange.importing import (
-    IMPORTED_MODEL,
-    ImportFailed,
-    ImportResult,
-    import_data,
-)
+from gpt_tui.core.interchange.imported import IMPORTED_MODEL, ImportFailed, ImportResult
+from gpt_tui.core.interchange.importing import import_data
 from gpt_tui.core.store.conversations import is_valid_id
 from tests.unit.test_exporting import full_conversation, small_conversation
 

@@ -27,10 +27,9 @@ shape, raises :class:`ImportFailed`.
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import PurePath
 from typing import Any, cast
 
@@ -43,14 +42,20 @@ from gpt_tui.core.domain.conversation import (
     new_id,
     title_from_prompt,
 )
-from gpt_tui.core.domain.message_tree import MessageTree
-from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION, clean_text
+from gpt_tui.core.interchange.chatgpt import import_chatgpt
+from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION
+from gpt_tui.core.interchange.imported import (
+    IMPORTED_MODEL,
+    ImportFailed,
+    ImportResult,
+    clean_title,
+    count_of,
+    entry_label,
+    type_name,
+)
 from gpt_tui.core.params.fields import params_with
 from gpt_tui.core.params.rolefile import read_role_params
 from gpt_tui.core.store.conversations import is_valid_id
-
-IMPORTED_MODEL = "imported"
-"""The model of an imported conversation whose data names none."""
 
 EXPECTED_SHAPES = (
     'a gpt-tui export ({"format": "gpt-tui", ...}), a ChatGPT export (conversations.json), '
@@ -67,24 +72,6 @@ _ROLE_ALIASES: dict[str, Role] = {
 }
 
 
-class ImportFailed(Exception):
-    """The input could not be imported at all; the message says why, for the user."""
-
-
-@dataclass(slots=True)
-class ImportResult:
-    """What an import produced and what it left out (one short reason per entry)."""
-
-    conversations: list[Conversation]
-    skipped: list[str] = field(default_factory=list)
-    format: str = ""
-    """Which format was recognised, in words ("gpt-tui export", "ChatGPT export", …)."""
-
-    @property
-    def message_count(self) -> int:
-        return sum(len(c.messages) for c in self.conversations)
-
-
 def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult:
     """Parse ``raw`` (the bytes or text of a file named ``source``) into conversations.
 
@@ -97,7 +84,7 @@ def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult
         if "format" in document:
             return _import_gpt_tui(document, source)
         if "mapping" in document:
-            return _import_chatgpt([document], now, single=True)
+            return import_chatgpt([document], now, single=True)
         if "schema_version" in document and "params" in document:
             return _import_gpt_tui({"conversation": document}, source)
         if "messages" in document:
@@ -112,11 +99,11 @@ def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult
         first = next((item for item in items if isinstance(item, dict)), None)
         if first is None and items:
             raise ImportFailed(
-                f"{source}: a JSON list of {_type_name(items[0])}s is not something gpt-tui "
+                f"{source}: a JSON list of {type_name(items[0])}s is not something gpt-tui "
                 f"can import; expected {EXPECTED_SHAPES}"
             )
         if first is not None and "mapping" in first:
-            return _import_chatgpt(items, now, single=False)
+            return import_chatgpt(items, now, single=False)
         if first is not None and not any(
             isinstance(item, dict) and ("role" in item or "content" in item) for item in items
         ):
@@ -127,7 +114,7 @@ def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult
             )
         return _import_message_list(items, source, now)
     raise ImportFailed(
-        f"{source}: a JSON {_type_name(data)} is not something gpt-tui can import; "
+        f"{source}: a JSON {type_name(data)} is not something gpt-tui can import; "
         f"expected {EXPECTED_SHAPES}"
     )
 
@@ -163,34 +150,6 @@ def _parse_json(raw: bytes | str, source: str) -> object:
         raise ImportFailed(f"{source}: not valid JSON: {exc}") from exc
 
 
-def _type_name(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    return type(value).__name__
-
-
-def _label(number: int, title: object) -> str:
-    """``conversation 3 ('Title')`` for skipped-entry messages."""
-    if isinstance(title, str) and title.strip():
-        short = title_from_prompt(clean_text(title))
-        return f"conversation {number} ({short!r})"
-    return f"conversation {number}"
-
-
-def _clean_title(title: str) -> str:
-    return " ".join(clean_text(title).split())
-
-
 # --- gpt-tui's own format ----------------------------------------------------------------------
 
 
@@ -212,7 +171,7 @@ def _import_gpt_tui(document: dict[str, Any], source: str) -> ImportResult:
         entries = document["conversations"]
         if not isinstance(entries, list):
             raise ImportFailed(
-                f"{source}: 'conversations' should be a list, got {_type_name(entries)}"
+                f"{source}: 'conversations' should be a list, got {type_name(entries)}"
             )
     elif "conversation" in document:
         entries = [document["conversation"]]
@@ -221,9 +180,9 @@ def _import_gpt_tui(document: dict[str, Any], source: str) -> ImportResult:
     result = ImportResult([], format="gpt-tui export")
     for number, entry in enumerate(cast(list[object], entries), start=1):
         title = cast(dict[str, Any], entry).get("title") if isinstance(entry, dict) else None
-        label = _label(number, title)
+        label = entry_label(number, title)
         if not isinstance(entry, dict):
-            result.skipped.append(f"{label}: expected an object, got {_type_name(entry)}")
+            result.skipped.append(f"{label}: expected an object, got {type_name(entry)}")
             continue
         try:
             conversation = Conversation.from_dict(entry, "conversation")
@@ -241,247 +200,6 @@ def _import_gpt_tui(document: dict[str, Any], source: str) -> ImportResult:
             conversation.id = new_id()
         result.conversations.append(conversation)
     return result
-
-
-# --- ChatGPT's data export ---------------------------------------------------------------------
-
-
-def _epoch(value: object) -> datetime | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC) if math.isfinite(value) else None
-    except (OverflowError, OSError, ValueError):  # out of range, or an int too big for a float
-        return None
-
-
-def _import_chatgpt(items: list[object], now: datetime, *, single: bool) -> ImportResult:
-    result = ImportResult([], format="ChatGPT export")
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            result.skipped.append(
-                f"conversation {number}: expected an object, got {_type_name(item)}"
-            )
-            continue
-        data = cast(dict[str, Any], item)
-        label = _label(number, data.get("title"))
-        conversation, notes = _chatgpt_conversation(data, label, now)
-        result.skipped.extend(notes)
-        if conversation is not None:
-            result.conversations.append(conversation)
-    if single:
-        result.format = "ChatGPT conversation"
-    return result
-
-
-def _chatgpt_branch(mapping: dict[str, Any], current: object) -> list[str]:
-    """The node ids from the root to ``current`` (or, without a valid ``current_node``, to
-    the newest leaf), each visited once even if the parents form a loop."""
-    if not isinstance(current, str) or not isinstance(mapping.get(current), dict):
-        current = _newest_leaf(mapping)
-    branch: list[str] = []
-    seen: set[str] = set()
-    node_id = current
-    while isinstance(node_id, str) and node_id not in seen:
-        node = mapping.get(node_id)
-        if not isinstance(node, dict):
-            break
-        seen.add(node_id)
-        branch.append(node_id)
-        node_id = cast(dict[str, Any], node).get("parent")
-    branch.reverse()
-    return branch
-
-
-def _newest_leaf(mapping: dict[str, Any]) -> str | None:
-    best: tuple[float, str] | None = None
-    for node_id, node in mapping.items():
-        if not isinstance(node, dict) or node.get("children"):
-            continue
-        message = node.get("message")
-        created = _epoch(message.get("create_time")) if isinstance(message, dict) else None
-        stamp = created.timestamp() if created is not None else 0.0
-        if best is None or stamp >= best[0]:
-            best = (stamp, node_id)
-    return None if best is None else best[1]
-
-
-@dataclass(slots=True)
-class _ChatGPTNotes:
-    """What one ChatGPT conversation left out: per-message notes and per-kind counts."""
-
-    label: str
-    notes: list[str] = field(default_factory=list)
-    left_out: Counter[str] = field(default_factory=Counter)
-
-    def lines(self) -> list[str]:
-        counted = [
-            f"{self.label}: {_count(n, kind)} left out (not supported)"
-            for kind, n in sorted(self.left_out.items())
-        ]
-        return self.notes + counted
-
-
-def _chatgpt_message(
-    message: dict[str, Any], position: int, created: datetime, notes: _ChatGPTNotes
-) -> Message | None:
-    """One visible user or assistant message of a ChatGPT tree, or None (noting why when
-    the user would miss it; system, hidden and empty messages are left out silently)."""
-    author = message.get("author")
-    role = author.get("role") if isinstance(author, dict) else None
-    metadata = message.get("metadata")
-    meta = cast(dict[str, Any], metadata) if isinstance(metadata, dict) else {}
-    if role == "system" or meta.get("is_visually_hidden_from_conversation"):
-        return None
-    if role not in ("user", "assistant"):
-        notes.left_out[
-            f"{role} message" if isinstance(role, str) else "message without a role"
-        ] += 1
-        return None
-    recipient = message.get("recipient")
-    if isinstance(recipient, str) and recipient != "all":
-        notes.left_out["tool call"] += 1  # the assistant addressing a tool, not the user
-        return None
-    content = message.get("content")
-    text, dropped = _chatgpt_text(content)
-    if dropped:
-        what = ", ".join(_count(n, kind) for kind, n in sorted(dropped.items()))
-        if text is None or not text.strip():
-            notes.notes.append(f"{notes.label}: a {role} message with only {what} left out")
-            return None
-        notes.notes.append(
-            f"{notes.label}, message {position}: {what} left out (only text is imported)"
-        )
-    if text is None:
-        kind = content.get("content_type") if isinstance(content, dict) else None
-        notes.left_out[f"{kind} message" if isinstance(kind, str) else "message without text"] += 1
-        return None
-    if not text.strip():
-        return None  # empty placeholders are part of how ChatGPT stores a turn
-    model = meta.get("model_slug")
-    return Message(
-        role=cast(Role, role),
-        content=text,
-        created_at=_epoch(message.get("create_time")) or created,
-        model=model if role == "assistant" and isinstance(model, str) and model else None,
-    )
-
-
-def _chatgpt_conversation(
-    data: dict[str, Any], label: str, now: datetime
-) -> tuple[Conversation | None, list[str]]:
-    mapping = data.get("mapping")
-    if not isinstance(mapping, dict):
-        return None, [f"{label}: 'mapping' should be an object, got {_type_name(mapping)}"]
-    created = _epoch(data.get("create_time")) or now
-    updated = _epoch(data.get("update_time")) or created
-    notes = _ChatGPTNotes(label)
-    tree, current = _chatgpt_tree(
-        cast(dict[str, Any], mapping), data.get("current_node"), created, notes
-    )
-    if current is not None:
-        tree.select(current)
-    messages = list(tree.path)
-    if not messages:
-        return None, [*notes.lines(), f"{label}: no messages"]
-    default_model = data.get("default_model_slug")
-    models = [m.model for m in messages if m.model]
-    model = models[-1] if models else default_model if isinstance(default_model, str) else None
-    title = data.get("title")
-    title = _clean_title(title) if isinstance(title, str) else ""
-    first_prompt = next((m.content for m in messages if m.role == "user"), messages[0].content)
-    conversation = Conversation(
-        params=Params(model=model or IMPORTED_MODEL),
-        title=title or title_from_prompt(first_prompt),
-        created_at=created,
-        updated_at=max(updated, created),
-    )
-    conversation.tree = tree
-    return conversation, notes.lines()
-
-
-def _chatgpt_tree(
-    mapping: dict[str, Any], current: object, created: datetime, notes: _ChatGPTNotes
-) -> tuple[MessageTree, str | None]:
-    """Every visible message of a ChatGPT tree, on every branch (an edited prompt or a
-    regenerated reply is a fork there as here), and the id of the last one on the branch
-    ``current_node`` ends at. A message left out (system, tool, hidden) passes its place to
-    its children; nodes are visited once even if the parents form a loop."""
-    tree = MessageTree()
-    kept: dict[str, str | None] = {}
-    """Node id → id of the message it or its nearest kept ancestor became (None: none)."""
-
-    def visit(node_id: str, parent: str | None) -> None:
-        node = cast(dict[str, Any], mapping[node_id])
-        raw = node.get("message")
-        message = (
-            _chatgpt_message(cast(dict[str, Any], raw), len(tree) + 1, created, notes)
-            if isinstance(raw, dict)
-            else None  # the root of every tree has no message
-        )
-        if message is not None:
-            tree.add(message, parent)
-        kept[node_id] = message.id if message is not None else parent
-
-    def is_node(node_id: object) -> bool:
-        return isinstance(node_id, str) and isinstance(mapping.get(node_id), dict)
-
-    roots = [
-        node_id
-        for node_id, node in mapping.items()
-        if is_node(node_id) and not is_node(cast(dict[str, Any], node).get("parent"))
-    ]
-    stack: list[tuple[str, str | None]] = [(root, None) for root in reversed(roots)]
-    while stack:
-        node_id, parent = stack.pop()
-        if node_id in kept:
-            continue
-        visit(node_id, parent)
-        children = cast(dict[str, Any], mapping[node_id]).get("children")
-        if isinstance(children, list):
-            for child in reversed(cast(list[object], children)):
-                if is_node(child) and cast(str, child) not in kept:
-                    stack.append((cast(str, child), kept[node_id]))
-    last: str | None = None
-    for node_id in _chatgpt_branch(mapping, current):
-        if node_id not in kept:  # not reachable from a root: a loop in the parents
-            visit(node_id, last)
-        last = kept[node_id] or last
-    return tree, last
-
-
-def _chatgpt_text(content: object) -> tuple[str | None, Counter[str]]:
-    """The text of a ChatGPT message content, and what non-text parts it dropped.
-
-    None when the content has no ``parts`` (code, browsing results, reasoning…).
-    """
-    dropped: Counter[str] = Counter()
-    if not isinstance(content, dict):
-        return None, dropped
-    parts = content.get("parts")
-    if not isinstance(parts, list):
-        text = content.get("text")
-        if content.get("content_type") == "text" and isinstance(text, str):
-            return text, dropped
-        return None, dropped
-    texts: list[str] = []
-    for part in cast(list[object], parts):
-        if isinstance(part, str):
-            if part:
-                texts.append(part)
-            continue
-        kind = cast(dict[str, Any], part).get("content_type") if isinstance(part, dict) else None
-        if kind == "image_asset_pointer":
-            dropped["image"] += 1
-        elif isinstance(kind, str):
-            dropped[f"{kind} part"] += 1
-        else:
-            dropped[f"{_type_name(part)} part"] += 1
-    return "\n\n".join(texts), dropped
-
-
-def _count(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
 
 
 # --- plain message lists and role files --------------------------------------------------------
@@ -503,7 +221,7 @@ def _parse_messages(items: list[object], now: datetime, model: str | None) -> _M
         where = f"item {number}"
         if not isinstance(item, dict):
             parsed.skipped.append(
-                f'{where}: expected an object with "role" and "content", got {_type_name(item)}'
+                f'{where}: expected an object with "role" and "content", got {type_name(item)}'
             )
             continue
         data = cast(dict[str, Any], item)
@@ -512,7 +230,7 @@ def _parse_messages(items: list[object], now: datetime, model: str | None) -> _M
             parsed.skipped.append(f"{where}: no role")
             continue
         if not isinstance(raw_role, str):
-            parsed.skipped.append(f"{where}: role should be a string, got {_type_name(raw_role)}")
+            parsed.skipped.append(f"{where}: role should be a string, got {type_name(raw_role)}")
             continue
         role = _ROLE_ALIASES.get(raw_role)
         if role is None:
@@ -558,7 +276,7 @@ def _message_text(content: object) -> tuple[str | None, str]:
     if content is None:
         return None, "no content"
     if not isinstance(content, list):
-        return None, f"content should be text, got {_type_name(content)}"
+        return None, f"content should be text, got {type_name(content)}"
     texts: list[str] = []
     dropped: Counter[str] = Counter()
     for part in cast(list[object], content):
@@ -572,8 +290,8 @@ def _message_text(content: object) -> tuple[str | None, str]:
         elif kind in ("image_url", "input_image", "image"):
             dropped["image"] += 1
         else:
-            dropped[f"{kind if isinstance(kind, str) else _type_name(part)} part"] += 1
-    note = ", ".join(_count(n, kind) for kind, n in sorted(dropped.items()))
+            dropped[f"{kind if isinstance(kind, str) else type_name(part)} part"] += 1
+    note = ", ".join(count_of(n, kind) for kind, n in sorted(dropped.items()))
     note = f"{note} left out (only text is imported)" if note else ""
     if not texts:
         return None, note or "empty content"
@@ -584,7 +302,7 @@ def _fallback_title(messages: list[Message], system_prompt: str, source: str) ->
     first_prompt = next((m.content for m in messages if m.role == "user"), None)
     if first_prompt is not None:
         return title_from_prompt(first_prompt)
-    stem = _clean_title(PurePath(source).stem) if source else ""
+    stem = clean_title(PurePath(source).stem) if source else ""
     if stem and stem != "-":
         return stem
     return title_from_prompt(messages[0].content if messages else system_prompt)
@@ -615,7 +333,7 @@ def _import_role_file(document: dict[str, Any], source: str, now: datetime) -> I
     if not isinstance(raw_messages, list):
         raise ImportFailed(
             f'{source}: \'messages\' should be a list of {{"role", "content"}} objects, '
-            f"got {_type_name(raw_messages)}"
+            f"got {type_name(raw_messages)}"
         )
     values, notes = read_role_params(document, also=("messages", "title"))
     result.skipped.extend(notes)
@@ -632,7 +350,7 @@ def _import_role_file(document: dict[str, Any], source: str, now: datetime) -> I
                 Params(model=model_name or IMPORTED_MODEL, system_prompt=parsed.system_prompt),
                 values,
             ),
-            title=_clean_title(title) if isinstance(title, str) and title.strip() else "",
+            title=clean_title(title) if isinstance(title, str) and title.strip() else "",
             created_at=now,
             updated_at=now,
             messages=parsed.messages,
