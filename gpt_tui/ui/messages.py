@@ -13,14 +13,6 @@ from gpt_tui.core.store.search_index import SearchResults
 
 
 @dataclass
-class PromptSubmitted(Message):
-    """The user pressed the send key with this text in the prompt (posted by
-    :class:`~gpt_tui.ui.widgets.prompt_input.PromptInput`)."""
-
-    text: str
-
-
-@dataclass
 class TurnProgressed(Message):
     """The chat service reported progress of a turn (posted by the turn worker).
 

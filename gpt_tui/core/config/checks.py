@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
-from gpt_tui.core.config.tomllines import find_line
+from gpt_tui.core.config.tomllines import find_line, toml_key
 from gpt_tui.core.config.types import (
     PROVIDER_KINDS,
     ConfigProblem,
@@ -205,6 +205,23 @@ class Checker:
         if known:
             self.unknown_keys(table, (name,))
         return table
+
+    def named_tables(
+        self, data: Mapping[str, object], section: str, example: str
+    ) -> dict[str, dict[str, object]]:
+        """The ``[section.NAME]`` tables, by name. One that is not a table, or has a blank
+        name, is reported (``example``: a name to suggest, e.g. "work") and left out."""
+        tables: dict[str, dict[str, object]] = {}
+        for name, raw in self.table(data, section, known=False).items():
+            where = (section, name)
+            if not isinstance(raw, dict):
+                written = f"[{section}.{toml_key(name)}]"
+                self.report(where, f"must be a table, written {written} (got {describe_type(raw)})")
+            elif not name.strip():
+                self.report(where, f"a {section[:-1]} needs a name, e.g. [{section}.{example}]")
+            else:
+                tables[name] = cast(dict[str, object], raw)
+        return tables
 
     def unknown_keys(
         self, table: Mapping[str, object], where: tuple[str, ...], section: str | None = None

@@ -67,7 +67,6 @@ from gpt_tui.core.config.checks import (
 from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
-from gpt_tui.core.config.tomllines import toml_key
 from gpt_tui.core.config.types import (
     ConfigProblem,
     Defaults,
@@ -143,24 +142,12 @@ def _titles(check: Checker, data: Mapping[str, object]) -> TitleSettings:
 
 def _presets(check: Checker, data: Mapping[str, object]) -> dict[str, Preset]:
     """The ``[presets.NAME]`` tables of one file; each bad value is reported on its line."""
-    found = check.table(data, PRESETS, known=False)
     presets: dict[str, Preset] = {}
-    for name, raw in found.items():
-        where = (PRESETS, name)
-        if not isinstance(raw, dict):
-            message = (
-                f"must be a table, written [presets.{toml_key(name)}] (got {describe_type(raw)})"
-            )
-            check.report(where, message)
-            continue
-        if not name.strip():
-            check.report(where, "a preset needs a name, e.g. [presets.engineer]")
-            continue
+    for name, table in check.named_tables(data, PRESETS, "engineer").items():
 
-        def report(key: str, message: str, where: tuple[str, ...] = where) -> None:
+        def report(key: str, message: str, where: tuple[str, ...] = (PRESETS, name)) -> None:
             check.report((*where, key), message)
 
-        table = cast(dict[str, object], raw)
         presets[name] = preset_from_table(name, table, report, check.path)
     return presets
 

@@ -48,7 +48,7 @@ profile. SOCKS proxies need the ``socksio`` package (a dependency of gpt-tui).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from gpt_tui.core.config import checks
 from gpt_tui.core.config.checks import (
@@ -62,7 +62,6 @@ from gpt_tui.core.config.checks import (
     check_permissions,
     holds_key,
 )
-from gpt_tui.core.config.tomllines import toml_key
 from gpt_tui.core.config.types import (
     AZURE_ENV_PROFILE,
     DEFAULT_AZURE_API_VERSION,
@@ -82,7 +81,6 @@ from gpt_tui.core.config.types import (
     is_openai_url,
     no_strings,
 )
-from gpt_tui.core.params.spec import describe_type
 
 T = TypeVar("T")
 
@@ -149,20 +147,9 @@ def resolve_profiles(
 
 def _profile_tables(check: Checker, data: Mapping[str, object]) -> dict[str, dict[str, object]]:
     """The ``[profiles.NAME]`` tables that are tables, without their unknown keys."""
-    found = check.table(data, PROFILES, known=False)
     tables: dict[str, dict[str, object]] = {}
-    for name, raw in found.items():
+    for name, table in check.named_tables(data, PROFILES, "work").items():
         where = (PROFILES, name)
-        if not isinstance(raw, dict):
-            message = (
-                f"must be a table, written [profiles.{toml_key(name)}] (got {describe_type(raw)})"
-            )
-            check.report(where, message)
-            continue
-        if not name.strip():
-            check.report(where, "a profile needs a name, e.g. [profiles.work]")
-            continue
-        table = cast(dict[str, object], raw)
         for key, value in table.items():
             if isinstance(value, dict) and key not in PROFILE_TABLES:
                 dotted = f"{name}.{key}"

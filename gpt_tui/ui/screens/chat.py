@@ -43,7 +43,7 @@ from gpt_tui.ui.chat.message_actions import MessageActions
 from gpt_tui.ui.chat.presets import PresetActions
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
-from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, PromptSubmitted, TurnProgressed
+from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
 from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
@@ -361,8 +361,8 @@ class ChatScreen(Screen[None]):
 
     # Turns ---------------------------------------------------------------------------
 
-    @on(PromptSubmitted)
-    def prompt_submitted(self, event: PromptSubmitted) -> None:
+    @on(PromptInput.Submitted)
+    def prompt_submitted(self, event: PromptInput.Submitted) -> None:
         self.send(event.text)
 
     def send(self, text: str) -> None:

@@ -7,18 +7,19 @@ re-wraps the edited line on each edit, which made every key cost as much as the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from time import monotonic
 from typing import ClassVar
 
 from textual import events
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 from gpt_tui.core.domain.text import pasted
 from gpt_tui.ui.keymap import prompt_placeholder
-from gpt_tui.ui.messages import PromptSubmitted
 
 BLINK_SECONDS = 10.0
 """The cursor blinks this long after the last key, then stays solid: an idle app uses no CPU."""
@@ -38,6 +39,12 @@ class PromptInput(TextArea):
     | enter | Send the prompt. |
     | ctrl+j, alt+enter, shift+enter | Insert a new line (ctrl+j works in tmux too). |
     """
+
+    @dataclass
+    class Submitted(Message):
+        """The user pressed the send key with this text in the prompt."""
+
+        text: str
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -134,7 +141,7 @@ class PromptInput(TextArea):
     def _send_now(self) -> None:
         text = self.text
         if text.strip():
-            self.post_message(PromptSubmitted(text))
+            self.post_message(self.Submitted(text))
 
     def action_newline(self) -> None:
         self.call_later(self.insert, "\n")
