@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
-from textual.notifications import SeverityLevel
 from textual.reactive import reactive, var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -173,20 +172,6 @@ class ChatScreen(Screen[None]):
 
         assert isinstance(self.app, GptTuiApp)
         return self.app
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = False,
-    ) -> None:
-        """Toasts from this screen and its pieces show text literally, as the app's do:
-        titles, file names and server errors may hold "[…]" (Textual's widgets parse a
-        toast as markup unless told not to)."""
-        self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
