@@ -4,9 +4,6 @@ file. (The rest of these commands: test_conversation_commands.py.)"""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,7 +17,8 @@ from gpt_tui.core.interchange.sources import (
     parse_size,
     read_capped,
 )
-from tests.unit.test_conversation_commands import FIXTURES, ROOT, call, home
+from tests.cli import run_gpt_tui
+from tests.unit.test_conversation_commands import FIXTURES, call, home
 
 __all__ = ["home"]  # the fixture, shared with test_conversation_commands
 
@@ -109,16 +107,7 @@ def test_importing_dev_zero_stops_at_the_cap(tmp_path: Path) -> None:
     """``gpt-tui import /dev/zero`` used to read until the memory ran out (8.7 GB seen)."""
     if not Path("/dev/zero").exists():
         pytest.skip("no /dev/zero here")
-    env = {k: v for k, v in os.environ.items() if k != "GPT_TUI_HOME"}
-    result = subprocess.run(
-        [sys.executable, "-m", "gpt_tui", "import", "/dev/zero", "--max-size", "8M"],
-        env={**env, "GPT_TUI_HOME": str(tmp_path)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_gpt_tui(tmp_path, ["import", "/dev/zero", "--max-size", "8M"])
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (

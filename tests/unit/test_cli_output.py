@@ -4,13 +4,12 @@ device: one line on stderr (or nothing, for a closed pipe), never a traceback.""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from gpt_tui.core.store.conversations import ConversationStore
+from tests.cli import run_gpt_tui
 from tests.unit.test_exporting import full_conversation
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,30 +34,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def gpt_tui(home: Path, args: list[str], stdout: int) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
-    env.update(GPT_TUI_HOME=str(home), PYTHONIOENCODING="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "gpt_tui", *args],
-        stdin=subprocess.DEVNULL,
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_a_closed_pipe_ends_the_command_quietly_with_status_0(home: Path, name: str) -> None:
     """``gpt-tui doctor | head -1``: the reader has gone; like other Unix tools, stop."""
     read_end, write_end = os.pipe()
     os.close(read_end)  # every write now fails with EPIPE
     try:
-        result = gpt_tui(home, COMMANDS[name], write_end)
+        result = run_gpt_tui(home, COMMANDS[name], write_end)
     finally:
         os.close(write_end)
     assert "Traceback" not in result.stderr
@@ -73,7 +55,7 @@ def test_a_full_device_is_one_line_and_status_1(home: Path, name: str) -> None:
     if not full_device.exists():
         pytest.skip("no /dev/full here")
     with full_device.open("w") as full:
-        result = gpt_tui(home, COMMANDS[name], full.fileno())
+        result = run_gpt_tui(home, COMMANDS[name], full.fileno())
     assert "Traceback" not in result.stderr
     assert "Exception ignored" not in result.stderr
     assert result.returncode == 1

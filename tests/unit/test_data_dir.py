@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -17,6 +15,7 @@ from gpt_tui.core.store.datadir import DataDir
 from gpt_tui.core.store.fsutil import make_private_dir
 from gpt_tui.core.store.ledger import Totals, totals_by_day
 from gpt_tui.logs import configure
+from tests.cli import run_gpt_tui
 from tests.ui.test_data_dir_health import not_private
 from tests.unit.test_search import chat
 
@@ -162,19 +161,8 @@ def test_every_subcommand_leaves_the_data_dir_private(tmp_path: Path) -> None:
         ["export", "--all", "--format", "md", "--out", str(tmp_path / "out")],
         ["doctor"],
     ]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
-    env.update(GPT_TUI_HOME=str(home), PYTHONIOENCODING="utf-8")
     for args in steps:
-        result = subprocess.run(
-            [sys.executable, "-m", "gpt_tui", *args],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            env=env,
-            timeout=120,
-            check=False,
-        )
+        result = run_gpt_tui(home, args)
         assert "Traceback" not in result.stderr
         assert not_private(home) == {}, args
     assert (home / "data" / "search.sqlite3").exists()

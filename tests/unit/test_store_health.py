@@ -6,8 +6,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -15,7 +13,8 @@ import pytest
 
 from gpt_tui.commands.conversations import run
 from gpt_tui.core.store.conversations import ConversationStore, StoreError
-from tests.unit.test_conversation_commands import ROOT, call, home
+from tests.cli import run_gpt_tui
+from tests.unit.test_conversation_commands import call, home
 from tests.unit.test_exporting import full_conversation
 from tests.unit.test_search import chat
 
@@ -108,16 +107,7 @@ def test_commands_with_a_file_for_a_conversations_folder_exit_1(
     data = tmp_path / "data"
     data.mkdir()
     (data / "conversations").write_text("oops")
-    env = {k: v for k, v in os.environ.items() if k != "GPT_TUI_HOME"}
-    result = subprocess.run(
-        [sys.executable, "-m", "gpt_tui", *args],
-        env={**env, "GPT_TUI_HOME": str(tmp_path)},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_gpt_tui(tmp_path, [*args])
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr == (
