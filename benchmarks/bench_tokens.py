@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from gpt_tui.core.domain.conversation import Message, Params  # noqa: E402
+from gpt_tui.core.domain.conversation import Params  # noqa: E402
+from gpt_tui.core.domain.message import Message  # noqa: E402
 from gpt_tui.core.planning.planner import RequestPlanner  # noqa: E402
 from gpt_tui.core.planning.pricing import PriceBook  # noqa: E402
 from gpt_tui.core.planning.tokens import (  # noqa: E402

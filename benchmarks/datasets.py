@@ -28,7 +28,8 @@ def data_dir(home: Path) -> Path:
 
 def _conversation(number: int, turns: int, reply_tokens: int) -> Conversation:
     """A conversation of ``turns`` prompt/reply pairs with Markdown replies."""
-    from gpt_tui.core.domain.conversation import Conversation, Message, Params
+    from gpt_tui.core.domain.conversation import Conversation, Params
+    from gpt_tui.core.domain.message import Message
 
     start = _START + timedelta(minutes=number)
     messages: list[Message] = []
@@ -101,7 +102,8 @@ def write_search_corpus(home: Path, conversations: int, messages: int) -> None:
     """``conversations`` conversations holding ``messages`` messages in all: English and
     Chinese text of 8 to 30 words each, written with the app's store (no index.json yet;
     the first listing rebuilds it, as after an upgrade)."""
-    from gpt_tui.core.domain.conversation import Conversation, Message, Params
+    from gpt_tui.core.domain.conversation import Conversation, Params
+    from gpt_tui.core.domain.message import Message
     from gpt_tui.core.store.conversations import ConversationStore
 
     rng = random.Random(42)

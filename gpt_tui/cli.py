@@ -91,7 +91,7 @@ def build_app(
     from gpt_tui.core.config.model_choice import choose_default_model
     from gpt_tui.core.config.presets import presets_file_for
     from gpt_tui.core.config.types import ConfigProblem, ProfileNotFound, select_profile
-    from gpt_tui.core.domain.conversation import utc_now
+    from gpt_tui.core.domain.schema import utc_now
     from gpt_tui.core.planning.planner import RequestPlanner
     from gpt_tui.core.planning.pricing import PriceBook
     from gpt_tui.core.planning.tokens import TokenCounter

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 
 from gpt_tui.cli import build_app
 from gpt_tui.core.config.types import ProviderSettings
-from gpt_tui.core.domain.conversation import Usage
+from gpt_tui.core.domain.message import Usage
 from gpt_tui.core.providers.base import ChatProvider
 from gpt_tui.core.providers.demo import demo_reply, split_pieces
 from gpt_tui.paths import Paths

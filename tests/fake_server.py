@@ -128,6 +128,14 @@ class ScriptedReply:
     server stops or the client disconnects."""
     malformed_after_chunks: int | None = None
     """Send the line ``data: {not json`` after this many content chunks, then carry on."""
+    finish_reason: str = "stop"
+    """The ``finish_reason`` of the last chunk (and of a non-streamed reply): ``length``,
+    ``content_filter``, ``tool_calls``…"""
+    deltas: list[dict[str, Any]] | None = None
+    """Raw ``delta`` objects to stream, one chunk each, instead of ``text`` cut into pieces:
+    for reasoning fields, ``tool_calls`` split across chunks and the like. A ``logprobs`` key
+    in one of them is moved out to its chunk's choice, where OpenAI sends it. The
+    non-streamed reply's message is all of them merged (strings concatenated)."""
 
     def __post_init__(self) -> None:
         if self.chunk_size < 1:
@@ -135,6 +143,8 @@ class ScriptedReply:
 
     def chunks(self) -> list[str]:
         """The content pieces the text is streamed as (at least one, possibly empty)."""
+        if self.deltas is not None:
+            return [str(d.get("content") or "") for d in self.deltas] or [""]
         size = self.chunk_size
         pieces = [self.text[i : i + size] for i in range(0, len(self.text), size)]
         return pieces or [""]
@@ -373,9 +383,9 @@ class _Handler(BaseHTTPRequestHandler):
             "choices": [
                 {
                     "index": 0,
-                    "message": {"role": "assistant", "content": reply.text, "refusal": None},
+                    "message": _whole_message(reply),
                     "logprobs": None,
-                    "finish_reason": "stop",
+                    "finish_reason": reply.finish_reason,
                 }
             ],
         }
@@ -423,13 +433,16 @@ class _Handler(BaseHTTPRequestHandler):
             if sent:
                 self._sleep(reply.delay)
             delta: dict[str, Any] = {"content": pieces[sent]}
+            if reply.deltas is not None:
+                delta = dict(reply.deltas[sent]) if reply.deltas else {"content": ""}
+            logprobs = delta.pop("logprobs", None)
             if sent == 0:
-                delta = {"role": "assistant", "content": pieces[0], "refusal": None}
+                delta = {"role": "assistant", "refusal": None, **delta}
             choice = {
                 "index": 0,
                 "delta": delta,
-                "logprobs": None,
-                "finish_reason": "stop" if sent == len(pieces) - 1 else None,
+                "logprobs": logprobs,
+                "finish_reason": reply.finish_reason if sent == len(pieces) - 1 else None,
             }
             self._write_chunk(_frame({**base, "choices": [choice]}))
             self.server.fake.streamed.append((time.monotonic(), pieces[sent]))
@@ -439,6 +452,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._write_chunk(_frame({**base, "choices": [], "usage": usage}))
         self._write_chunk(_DONE_FRAME)
         self._write(b"0\r\n\r\n")  # the last chunk: the body is complete
+
+
+def _whole_message(reply: ScriptedReply) -> dict[str, Any]:
+    """The non-streamed ``message``: the text, or every scripted delta merged."""
+    if reply.deltas is None:
+        return {"role": "assistant", "content": reply.text, "refusal": None}
+    message: dict[str, Any] = {"role": "assistant", "content": None, "refusal": None}
+    for delta in reply.deltas:
+        for key, value in delta.items():
+            if key == "logprobs":
+                continue
+            if isinstance(value, str) and isinstance(message.get(key), str):
+                message[key] += value
+            elif key == "tool_calls":
+                message.setdefault("tool_calls", []).extend(value)
+            else:
+                message[key] = value
+    return message
 
 
 def _chat_completions_model(route: str) -> str | None:

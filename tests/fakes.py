@@ -10,7 +10,7 @@ from pathlib import Path
 
 from gpt_tui.cli import build_app
 from gpt_tui.core.config.types import ProviderSettings
-from gpt_tui.core.domain.conversation import ErrorInfo, Usage
+from gpt_tui.core.domain.message import ErrorInfo, Usage
 from gpt_tui.core.providers.base import (
     ChatProvider,
     ChatRequest,

@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from gpt_tui.core.domain.conversation import Conversation, ConversationSummary, new_id, utc_now
+from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
+from gpt_tui.core.domain.schema import new_id, utc_now
 from gpt_tui.core.interchange.exporting import (
     clean_text,
     export_filename,

@@ -19,7 +19,7 @@ from textual.widgets import Input, TextArea
 from gpt_tui import crashes
 from gpt_tui.core.config.tomllines import line_in_file
 from gpt_tui.core.config.types import ConfigProblem, ConfigWriteError
-from gpt_tui.core.domain.conversation import utc_now
+from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.service.services import Services
 from gpt_tui.paths import display_path

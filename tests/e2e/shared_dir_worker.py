@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from gpt_tui.core.config.types import ProviderSettings
-from gpt_tui.core.domain.conversation import MessageStatus, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gpt_tui.core.domain.conversation import MessageStatus
+from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.ui.widgets.chat_view import ReplyView
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 from tests.fakes import make_app, write_config

@@ -12,7 +12,7 @@ from gpt_tui.cli import main
 from gpt_tui.commands import doctor
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.model_choice import choose_default_model
-from gpt_tui.core.domain.conversation import ErrorInfo
+from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.providers.errors import describe_error
 from tests.fake_server import FakeOpenAIServer, LoopbackProxy, ScriptedReply, SilentServer
 

@@ -189,6 +189,34 @@ async def test_delays_are_applied(fake_server: FakeOpenAIServer) -> None:
     assert arrivals[2] < 1.5
 
 
+async def test_scripted_deltas_and_finish_reason_reach_the_sdk(
+    fake_server: FakeOpenAIServer,
+) -> None:
+    logprobs = {"content": [{"token": "Hi", "logprob": -0.1, "bytes": None, "top_logprobs": []}]}
+    deltas: list[dict[str, object]] = [
+        {"reasoning_content": "think"},
+        {"content": "Hi", "logprobs": logprobs},
+    ]
+    fake_server.queue(ScriptedReply(deltas=deltas, finish_reason="length"))
+    async with make_client(fake_server) as client:
+        chunks = [chunk async for chunk in await start_stream(client)]
+
+    choices = [c.choices[0] for c in chunks if c.choices]
+    assert choices[0].delta.model_extra == {"reasoning_content": "think"}
+    assert choices[1].delta.content == "Hi"
+    assert choices[1].logprobs is not None and choices[1].logprobs.content is not None
+    assert choices[1].logprobs.content[0].token == "Hi"
+    assert [c.finish_reason for c in choices] == [None, "length"]
+
+    fake_server.queue(ScriptedReply(deltas=deltas, finish_reason="length"))
+    async with make_client(fake_server) as client:
+        completion = await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        )
+    assert completion.choices[0].message.content == "Hi"
+    assert completion.choices[0].finish_reason == "length"
+
+
 async def test_non_streamed_completion(fake_server: FakeOpenAIServer) -> None:
     fake_server.queue(ScriptedReply(text="Plain 🙂 reply", chunk_size=5))
     async with make_client(fake_server) as client:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import MessageStatus
+from gpt_tui.core.domain.message import MessageStatus
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 from tests.fakes import make_app, write_config
 from tests.ui.helpers import reply_status, screen_of, type_and_send, wait_idle

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from gpt_tui.core.config.types import ProviderSettings
-from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter

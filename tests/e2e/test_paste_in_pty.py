@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import Conversation, Message, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.store.conversations import ConversationStore
 from tests.e2e.test_kill9 import running_app, saved_drafts, wait_until
 

@@ -14,7 +14,8 @@ import tomli_w
 
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.types import Settings
-from gpt_tui.core.domain.conversation import Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.planning.request_builder import ExtraParams, build_request
 from gpt_tui.core.providers.base import (
     ChatProvider,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from gpt_tui.core.domain.conversation import ErrorInfo, MessageStatus, Usage
+from gpt_tui.core.domain.message import ErrorInfo, MessageStatus, Usage
 from gpt_tui.core.providers.demo import demo_reply
 from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
@@ -343,7 +343,8 @@ async def test_a_prompt_on_the_command_line_starts_a_chat_and_sends_it(tmp_path:
 
 
 async def test_long_conversation_opens_with_its_latest_page(tmp_path: Path) -> None:
-    from gpt_tui.core.domain.conversation import Conversation, Message, Params
+    from gpt_tui.core.domain.conversation import Conversation, Params
+    from gpt_tui.core.domain.message import Message
     from gpt_tui.core.store.conversations import ConversationStore
     from gpt_tui.ui.widgets.chat_view import FIRST_PAGE, PAGE
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
-from gpt_tui.core.domain.conversation import MessageStatus
+from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.chat.palette import chat_commands
 from gpt_tui.ui.screens.dialogs import Confirm

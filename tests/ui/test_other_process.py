@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import Conversation, Message, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.ui.screens import chat
 from gpt_tui.ui.widgets.chat_view import UserMessageView

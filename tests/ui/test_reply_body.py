@@ -152,7 +152,7 @@ async def test_a_reply_view_made_from_a_saved_copy_adds_only_what_it_lacks() -> 
     from that copy must not show the overlapping text twice."""
     from textual.app import App
 
-    from gpt_tui.core.domain.conversation import Message, MessageStatus
+    from gpt_tui.core.domain.message import Message, MessageStatus
     from gpt_tui.ui.widgets.chat_view import ReplyView
 
     saved = Message("assistant", "Hello, wor", status=MessageStatus.STREAMING)

@@ -9,7 +9,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
-from gpt_tui.core.domain.conversation import Message
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.screens.search import SearchScreen

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import Conversation, MessageStatus, Usage
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import MessageStatus, Usage
 from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.providers.base import ChatRequest, TextDelta
 from gpt_tui.core.providers.demo import DemoProvider, demo_reply
@@ -208,7 +209,7 @@ async def test_continue_appends_to_the_same_reply_and_adds_usage(tmp_path: Path)
 async def test_a_continue_that_fails_before_new_text_keeps_the_reply_as_it_was(
     tmp_path: Path,
 ) -> None:
-    from gpt_tui.core.domain.conversation import ErrorInfo
+    from gpt_tui.core.domain.message import ErrorInfo
 
     provider = RecordingProvider(
         [Script(["partial"]), Script(["x"], fail_with=ErrorInfo("boom"), fail_after=0)]
@@ -295,7 +296,7 @@ async def test_the_estimate_while_editing_counts_the_fork(tmp_path: Path) -> Non
 
 
 def test_cost_of_a_continued_reply_is_unknown_if_either_part_is() -> None:
-    from gpt_tui.core.domain.conversation import Message
+    from gpt_tui.core.domain.message import Message
     from gpt_tui.core.service.streaming import Earlier
 
     reply = Message("assistant", "x", usage=Usage(1, 1), cost=Decimal("0.1"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.params.capabilities import (
     PARAMS,
     adapt_system_messages,

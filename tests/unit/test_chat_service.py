@@ -11,7 +11,8 @@ import pytest
 
 from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.types import Defaults, ProviderSettings, Settings, TitleSettings
-from gpt_tui.core.domain.conversation import ErrorInfo, MessageStatus, Params, Usage
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import ErrorInfo, MessageStatus, Usage
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from gpt_tui.core.domain.conversation import ErrorInfo, Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
 from gpt_tui.core.planning.context import select_history, turns_of
 from gpt_tui.core.store.ledger import Totals, UsageLedger
 

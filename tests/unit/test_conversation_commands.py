@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from gpt_tui.commands.conversations import resolve_ids, run, short_ids
-from gpt_tui.core.domain.conversation import Conversation, Message, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.interchange.exporting import markdown_filename
 from gpt_tui.core.interchange.importing import import_data
 from gpt_tui.core.store.conversations import ConversationStore

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from gpt_tui.core.domain.conversation import Conversation, Message, Params, Timing, Usage
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message, Timing, Usage
 from gpt_tui.core.store.datadir import DataDir
 from gpt_tui.core.store.fsutil import make_private_dir
 from gpt_tui.core.store.ledger import Totals, totals_by_day

@@ -9,15 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from gpt_tui.core.domain.conversation import (
-    Conversation,
-    ErrorInfo,
-    Message,
-    MessageStatus,
-    Params,
-    Timing,
-    Usage,
-)
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.interchange.exporting import (
     EXPORT_FORMAT,
     EXPORT_VERSION,

@@ -6,7 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gpt_tui.core.domain.conversation import Message, Params, SchemaError
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message
+from gpt_tui.core.domain.schema import SchemaError
 from gpt_tui.core.params.extra import ExtraParams, ParamError, format_stop, parse_seed, parse_stop
 from gpt_tui.core.params.fields import ParamsForm
 from gpt_tui.core.planning.request_builder import build_request

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gpt_tui.core.domain.conversation import Conversation, MessageStatus
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.core.interchange.exporting import to_json, to_json_all
 from gpt_tui.core.interchange.imported import IMPORTED_MODEL, ImportFailed, ImportResult
 from gpt_tui.core.interchange.importing import import_data

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
 from gpt_tui.core.domain.merge import merge_conversations
+from gpt_tui.core.domain.message import Message, MessageStatus
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -8,15 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import (
-    SCHEMA_VERSION,
-    Conversation,
-    Message,
-    MessageStatus,
-    Params,
-    SchemaError,
-)
+from gpt_tui.core.domain.conversation import SCHEMA_VERSION, Conversation, Params
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.message_tree import MessageTree
+from gpt_tui.core.domain.schema import SchemaError
 from gpt_tui.core.store.conversations import ConversationStore, StoreError
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "schema1_conversation.json"

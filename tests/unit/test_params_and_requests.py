@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gpt_tui.core.domain.conversation import ErrorInfo, Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
 from gpt_tui.core.params.fields import (
     ParamError,
     ParamsForm,

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from gpt_tui.core.config.types import ModelOverride
-from gpt_tui.core.domain.conversation import Usage
+from gpt_tui.core.domain.message import Usage
 from gpt_tui.core.planning import pricing
 from gpt_tui.core.planning.pricing import (
     OPENAI_MODEL_LIMITS,
@@ -266,7 +266,7 @@ def test_complete_override_does_not_import_genai_prices() -> None:
         import sys
         from decimal import Decimal
         from gpt_tui.core.config.types import ModelOverride
-        from gpt_tui.core.domain.conversation import Usage
+        from gpt_tui.core.domain.message import Usage
         from gpt_tui.core.planning.pricing import PriceBook, format_money
         override = ModelOverride(Decimal(1), Decimal(2), Decimal("0.5"), 8192, 1024)
         book = PriceBook({"local": override})

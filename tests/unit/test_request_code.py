@@ -10,7 +10,8 @@ from types import MappingProxyType
 import pytest
 
 from gpt_tui.core.config.types import ProviderSettings
-from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.params.extra import ExtraParams
 from gpt_tui.core.planning.request_builder import build_request
 from gpt_tui.core.planning.request_code import RequestCode, request_code

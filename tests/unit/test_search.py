@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import Conversation, Message, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.search_index import (
     FILE_NAME,

@@ -15,15 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gpt_tui.core.domain.conversation import (
-    SCHEMA_VERSION,
-    Conversation,
-    ErrorInfo,
-    Message,
-    MessageStatus,
-    Params,
-    Usage,
-)
+from gpt_tui.core.domain.conversation import SCHEMA_VERSION, Conversation, Params
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Usage
 from gpt_tui.core.store.conversations import ConversationStore, StoreError
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)

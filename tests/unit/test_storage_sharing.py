@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.store.conversations import ConversationStore
 from tests.unit.test_storage import make_conversation

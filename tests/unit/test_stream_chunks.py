@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from gpt_tui.core.domain.conversation import Usage
+from gpt_tui.core.domain.message import Usage
 from gpt_tui.core.providers.base import TextDelta, UsageReported
 from gpt_tui.core.providers.openai_client import _chunk_events  # pyright: ignore[reportPrivateUsage]
 

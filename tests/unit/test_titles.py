@@ -9,7 +9,8 @@ import pytest
 
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.types import TitleSettings
-from gpt_tui.core.domain.conversation import Conversation, ErrorInfo, Message, Params, Usage
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import ErrorInfo, Message, Usage
 from gpt_tui.core.service.chat import ChatService
 from gpt_tui.core.service.events import TitleChanged, TurnEvent, TurnPlan
 from gpt_tui.core.service.services import Services

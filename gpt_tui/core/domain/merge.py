@@ -24,7 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gpt_tui.core.domain.conversation import Conversation, Message
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.domain.message_tree import MessageTree
 
 ConversationData = Mapping[str, Any]

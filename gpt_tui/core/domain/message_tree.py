@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from gpt_tui.core.domain.conversation import Message
+    from gpt_tui.core.domain.message import Message
 
 
 class MessageTree:

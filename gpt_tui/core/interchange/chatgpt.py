@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from gpt_tui.core.domain.conversation import Conversation, Message, Params, Role, title_from_prompt
+from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
+from gpt_tui.core.domain.message import Message, Role
 from gpt_tui.core.domain.message_tree import MessageTree
 from gpt_tui.core.interchange.imported import (
     IMPORTED_MODEL,

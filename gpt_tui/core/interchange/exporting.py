@@ -59,7 +59,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Usage
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import Message, MessageStatus, Usage
 from gpt_tui.core.planning.pricing import format_money
 from gpt_tui.core.store.fsutil import write_new_file
 

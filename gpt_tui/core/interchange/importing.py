@@ -33,15 +33,9 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any, cast
 
-from gpt_tui.core.domain.conversation import (
-    Conversation,
-    Message,
-    Params,
-    Role,
-    SchemaError,
-    new_id,
-    title_from_prompt,
-)
+from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
+from gpt_tui.core.domain.message import Message, Role
+from gpt_tui.core.domain.schema import SchemaError, new_id
 from gpt_tui.core.interchange.chatgpt import import_chatgpt
 from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION
 from gpt_tui.core.interchange.imported import (

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from gpt_tui.core.domain.conversation import Message, Params, Usage
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message, Usage
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request

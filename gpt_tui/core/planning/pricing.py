@@ -39,7 +39,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, TypeVar
 
 from gpt_tui.core.config.types import KEY_SOURCE_FILE, ModelOverride
-from gpt_tui.core.domain.conversation import DEMO_MODEL, Usage
+from gpt_tui.core.domain.conversation import DEMO_MODEL
+from gpt_tui.core.domain.message import Usage
 
 if TYPE_CHECKING:
     from genai_prices.data_snapshot import DataSnapshot

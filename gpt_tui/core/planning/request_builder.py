@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from gpt_tui.core.domain.conversation import Message, Params
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.params.capabilities import Capabilities, adapt_system_messages, capabilities_for
 from gpt_tui.core.params.extra import (
     MAX_STOP_SEQUENCES,

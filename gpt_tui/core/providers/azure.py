@@ -17,7 +17,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from gpt_tui.core.domain.conversation import ErrorInfo
+from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.providers.base import ModelList, ProviderError
 from gpt_tui.core.providers.openai_client import OpenAIProvider
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from gpt_tui.core.domain.conversation import ErrorInfo, Usage
+from gpt_tui.core.domain.message import ErrorInfo, Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,7 +14,7 @@ class ChatRequest:
     """One chat-completions request, already reduced to what will go on the wire."""
 
     model: str
-    messages: list[dict[str, str]]
+    messages: list[dict[str, Any]]
     temperature: float | None = None
     top_p: float | None = None
     max_tokens: int | None = None

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from gpt_tui.core.domain.conversation import ErrorInfo
+from gpt_tui.core.domain.message import ErrorInfo
 
 if TYPE_CHECKING:
     from gpt_tui.core.config.types import ProviderSettings

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gpt_tui.core.config.types import OPENAI_BASE_URL
-from gpt_tui.core.domain.conversation import ErrorInfo, Usage
+from gpt_tui.core.domain.message import ErrorInfo, Usage
 from gpt_tui.core.params.capabilities import SystemRole, adapt_system_messages, capabilities_for
 from gpt_tui.core.providers.base import (
     ChatRequest,

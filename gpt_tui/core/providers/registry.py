@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from gpt_tui.core.domain.conversation import DEMO_MODEL, ErrorInfo
+from gpt_tui.core.domain.conversation import DEMO_MODEL
+from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.providers.base import ChatProvider, ModelList, ProviderError
 from gpt_tui.core.providers.demo import DemoProvider
 from gpt_tui.core.providers.openai_client import DEFAULT_BASE_URL, OpenAIProvider

@@ -28,17 +28,9 @@ from pathlib import Path
 from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.types import Defaults, Settings
-from gpt_tui.core.domain.conversation import (
-    DEMO_MODEL,
-    Conversation,
-    ConversationSummary,
-    ErrorInfo,
-    Message,
-    MessageStatus,
-    Params,
-    new_id,
-    utc_now,
-)
+from gpt_tui.core.domain.conversation import DEMO_MODEL, Conversation, ConversationSummary, Params
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
+from gpt_tui.core.domain.schema import new_id, utc_now
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.service.connections import Connections

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from gpt_tui.core.domain.conversation import Message
+from gpt_tui.core.domain.message import Message
 
 TurnKind = Literal["send", "retry", "edit", "regenerate", "continue"]
 

@@ -19,7 +19,8 @@ from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.types import Settings, TitleSettings
 from gpt_tui.core.config.writing import save_setup
-from gpt_tui.core.domain.conversation import Params, utc_now
+from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from gpt_tui.core.domain.conversation import ErrorInfo, Message, MessageStatus, Timing, Usage
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.providers.base import ProviderError, StreamEvent
 from gpt_tui.core.service.events import EventSink, ReplyDelta
 

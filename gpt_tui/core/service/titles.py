@@ -14,14 +14,8 @@ import logging
 import re
 
 from gpt_tui.core.config.types import TitleSettings
-from gpt_tui.core.domain.conversation import (
-    Conversation,
-    Message,
-    MessageStatus,
-    Params,
-    Usage,
-    title_from_prompt,
-)
+from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
+from gpt_tui.core.domain.message import Message, MessageStatus, Usage
 from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.providers.base import TextDelta, UsageReported
 from gpt_tui.core.service.connections import Connections

@@ -10,15 +10,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
-from gpt_tui.core.domain.conversation import (
-    Conversation,
-    ErrorInfo,
-    Message,
-    MessageStatus,
-    Timing,
-    Usage,
-    title_from_prompt,
-)
+from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
+from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,

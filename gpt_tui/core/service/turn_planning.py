@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Set
 from dataclasses import replace
 
-from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus, Params, Usage
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Message, MessageStatus, Usage
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.providers.base import ChatRequest

@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
-from gpt_tui.core.domain.conversation import Conversation, Params, Usage, utc_now
+from gpt_tui.core.domain.conversation import Conversation, Params
+from gpt_tui.core.domain.message import Usage
+from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.store.ledger import Totals, UsageLedger
 

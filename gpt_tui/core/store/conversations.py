@@ -42,13 +42,9 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from gpt_tui.core.domain.conversation import (
-    SCHEMA_VERSION,
-    Conversation,
-    ConversationSummary,
-    SchemaError,
-)
+from gpt_tui.core.domain.conversation import SCHEMA_VERSION, Conversation, ConversationSummary
 from gpt_tui.core.domain.merge import merge_conversations
+from gpt_tui.core.domain.schema import SchemaError
 from gpt_tui.core.store.documents import (
     INDEX_SCHEMA_VERSION,
     StoreError,

@@ -16,7 +16,8 @@ import json
 import re
 from typing import Any, cast
 
-from gpt_tui.core.domain.conversation import Conversation, ConversationSummary, SchemaError
+from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
+from gpt_tui.core.domain.schema import SchemaError
 
 INDEX_SCHEMA_VERSION = 1
 """Version written into ``index.json``; an index with another version is rebuilt."""

@@ -8,7 +8,8 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from gpt_tui.core.domain.code_blocks import code_blocks
-from gpt_tui.core.domain.conversation import Conversation, Message
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.service.events import TurnPlan, TurnRefused
 from gpt_tui.ui.screens.dialogs import Confirm
 from gpt_tui.ui.screens.message_dialogs import PickCodeBlock

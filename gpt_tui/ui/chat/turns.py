@@ -14,7 +14,8 @@ from textual.content import Content
 from textual.timer import Timer
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from gpt_tui.core.domain.conversation import Conversation, MessageStatus
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.service.events import (
     ReplyDelta,

@@ -29,7 +29,8 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Collapsible, Footer, Select, Static, TextArea
 
-from gpt_tui.core.domain.conversation import Conversation, Message, MessageStatus
+from gpt_tui.core.domain.conversation import Conversation
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.params.fields import ParamError
 from gpt_tui.core.service.events import TurnPlan

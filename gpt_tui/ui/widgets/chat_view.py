@@ -11,7 +11,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from gpt_tui.core.domain.conversation import DEMO_MODEL, Message, MessageStatus
+from gpt_tui.core.domain.conversation import DEMO_MODEL
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 

@@ -28,7 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from gpt_tui.core.domain.code_blocks import code_blocks
-from gpt_tui.core.domain.conversation import Message, MessageStatus
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 
 MessageActionKind = Literal[

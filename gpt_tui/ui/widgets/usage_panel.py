@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
-from gpt_tui.core.domain.conversation import Message
+from gpt_tui.core.domain.message import Message
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.pricing import format_money, format_tokens
 from gpt_tui.core.planning.tokens import TokenCount
