@@ -40,6 +40,8 @@ class Sizes:
     settle_limit: float = 60.0
     search_conversations: int = 10_000
     search_messages: int = 1_000_000
+    usage_conversations: int = 10_000
+    usage_replies: int = 100_000
 
 
 FULL = Sizes()
@@ -54,6 +56,8 @@ QUICK = Sizes(
     settle_limit=10.0,
     search_conversations=200,
     search_messages=4_000,
+    usage_conversations=200,
+    usage_replies=2_000,
 )
 
 

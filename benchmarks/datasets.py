@@ -133,3 +133,58 @@ def write_search_corpus(home: Path, conversations: int, messages: int) -> None:
 def forget_last_conversation(home: Path) -> None:
     """Remove ``state.json`` so the next launch starts on a new chat again."""
     (data_dir(home) / "state.json").unlink(missing_ok=True)
+
+
+USAGE_MODELS = ("gpt-4o-mini", "gpt-4o", "local-llama")
+"""The usage corpus's models; the last has no known price (counted as unpriced)."""
+
+
+def write_usage_corpus(home: Path, conversations: int, replies: int) -> None:
+    """``conversations`` conversations holding ``replies`` priced replies in all, spread
+    over 90 days and three models (one unpriced), with their usage log built once."""
+    from decimal import Decimal
+
+    from gpt_tui.core.domain.conversation import Conversation, Params
+    from gpt_tui.core.domain.message import Message, Timing, Usage
+    from gpt_tui.core.store.datadir import DataDir
+
+    rng = random.Random(19)
+    data = DataDir.open(data_dir(home))
+    per = max(1, replies // conversations)
+    for number in range(conversations):
+        model = USAGE_MODELS[number % len(USAGE_MODELS)]
+        start = _START + timedelta(days=number % 90, minutes=number % 600)
+        batch: list[Message] = []
+        for turn in range(per):
+            at = start + timedelta(seconds=turn * 30)
+            batch.append(Message(role="user", content=f"Question {turn}", created_at=at))
+            prompt, completion = rng.randint(20, 4_000), rng.randint(10, 1_000)
+            cost = (
+                None
+                if model == "local-llama"
+                else Decimal(prompt * 15 + completion * 60) / (Decimal(10) ** 8)
+            )
+            batch.append(
+                Message(
+                    role="assistant",
+                    content="An answer.",
+                    created_at=at,
+                    model=model,
+                    usage=Usage(prompt, completion, cached_tokens=prompt // 4),
+                    cost=cost,
+                    timing=Timing(0.2, 1.5),
+                )
+            )
+        data.store.save(
+            Conversation(
+                params=Params(model=model),
+                title=f"Usage corpus {number}",
+                created_at=start,
+                updated_at=start + timedelta(seconds=per * 30),
+                messages=batch,
+            ),
+            update_index=False,
+        )
+    listed = data.store.list_summaries()  # writes index.json once
+    if len(listed) != conversations:
+        raise RuntimeError("the index does not list every usage conversation")

@@ -78,6 +78,20 @@ def rows(sizes: Sizes) -> list[Row]:
         Row("  building the index from the files (once)", "search", "search_build", s),
         Row("  index size on disk", "search", "search_size_mb", megabytes),
     ]
+    spend = f"{sizes.usage_replies:,} replies in {sizes.usage_conversations:,} chats"
+    usage_rows = [
+        Row(
+            f"10. `gpt-tui usage`, {spend} (whole process)",
+            "usage",
+            "usage_day",
+            s,
+            1,
+            "≤ 1 s",
+            sized=True,
+        ),
+        Row("  `gpt-tui usage --by conversation`", "usage", "usage_conversation", s, 1, "≤ 1 s"),
+        Row("  building the usage log from the files (once)", "usage", "usage_build", s),
+    ]
     return [
         Row("1. launch → first frame, prompt focused", "launch", "launch", s, 0.6, "≤ 0.6 s"),
         Row("  floor: `python -c 'import textual'`", "floor_import", "floor_import", s),
@@ -205,6 +219,7 @@ def rows(sizes: Sizes) -> list[Row]:
             sized=True,
         ),
         *search_rows,
+        *usage_rows,
     ]
 
 

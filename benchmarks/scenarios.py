@@ -334,6 +334,55 @@ def search(ctx: Context) -> Metrics:
     }
 
 
+# -- usage ------------------------------------------------------------------------------
+
+
+def usage(ctx: Context) -> Metrics:
+    """``gpt-tui usage`` over a large data folder, as a user runs it (a fresh process,
+    Python's start included): building the per-reply log from the conversations once (in
+    process), then the default report by day and the report by conversation."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks import datasets
+    from gpt_tui.core.store.datadir import DataDir
+
+    sizes = ctx.sizes
+    home = Path(tempfile.mkdtemp(prefix="usage-", dir=ctx.workdir))
+    try:
+        datasets.write_usage_corpus(home, sizes.usage_conversations, sizes.usage_replies)
+        data = DataDir.open(datasets.data_dir(home))
+        started = time.monotonic()
+        built = len(data.ledger.replies(rebuild=True))
+        build = time.monotonic() - started
+        if built != sizes.usage_replies:
+            raise RuntimeError(f"the usage log holds {built} replies")
+        env = {**os.environ, "GPT_TUI_HOME": str(home)}
+        if ctx.app_src:
+            env["PYTHONPATH"] = ctx.app_src
+        figures: dict[str, float] = {}
+        for by in ("day", "conversation"):
+            command = [
+                sys.executable,
+                "-m",
+                "gpt_tui",
+                "usage",
+                "--by",
+                by,
+                "--since",
+                "2025-01-01",
+            ]
+            begun = time.monotonic()
+            subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+            figures[f"usage_{by}"] = time.monotonic() - begun
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return {"usage_build": build, **figures}
+
+
 Scenario = Callable[[Context], Metrics]
 
 SCENARIOS: dict[str, Scenario] = {
@@ -348,5 +397,6 @@ SCENARIOS: dict[str, Scenario] = {
     "open_long": open_long,
     "big_draft": big_draft,
     "search": search,
+    "usage": usage,
 }
 """Every scenario by name, in the order the suite runs them."""

@@ -131,6 +131,7 @@ def build_app(
         presets=settings.presets,
         presets_file=presets_file_for(paths.config_file),
         titles=settings.titles,
+        budget=settings,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(
@@ -160,6 +161,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("gpt_tui.commands.conversations", "export conversations to Markdown or JSON"),
     "import": ("gpt_tui.commands.conversations", "import conversations from a file"),
     "search": ("gpt_tui.commands.search", "search every message of every conversation"),
+    "usage": ("gpt_tui.commands.usage", "what was spent, by day, week, month, model or chat"),
 }
 """Subcommands: name → (module with ``run(command, argv, env) -> int``, summary)."""
 

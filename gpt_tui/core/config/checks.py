@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from gpt_tui.core.config.tomllines import find_line, toml_key
 from gpt_tui.core.config.types import (
     PROVIDER_KINDS,
+    BudgetSettings,
     ConfigProblem,
     ModelOverride,
     ProviderKind,
@@ -58,6 +59,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "provider": PROFILE_KEYS,
     "defaults": keys_for("defaults"),
     "titles": tuple(spec.name for spec in fields(TitleSettings)),
+    "budget": tuple(spec.name for spec in fields(BudgetSettings)),
 }
 MODELS = "models"
 MODEL_KEYS: tuple[str, ...] = tuple(spec.name for spec in fields(ModelOverride))
@@ -324,6 +326,15 @@ def price(value: object) -> Decimal:
     _non_negative(value)
     # str() gives the decimal text TOML read (0.15, not the float's binary expansion).
     return Decimal(str(value)).copy_abs()  # copy_abs: -0.0 is 0
+
+
+_positive_usd = real("an amount in USD greater than 0", lambda x: x > 0)
+
+
+def usd(value: object) -> Decimal:
+    """An amount of money in USD greater than 0, kept exactly as written."""
+    _positive_usd(value)
+    return Decimal(str(value))
 
 
 def provider_kind(value: object) -> ProviderKind:

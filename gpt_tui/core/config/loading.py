@@ -28,6 +28,10 @@ The file is optional and every key in it is optional::
     context_window = 128000     # int >= 1
     max_output = 4096           # int >= 1
 
+    [budget]
+    monthly_usd = 20            # USD a calendar month, all profiles (number > 0);
+                                # [profiles.NAME] monthly_usd: one profile's limit
+
 Precedence: a value in the file wins; the environment fills what the file leaves unset
 (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``). ``api_key_env`` replaces ``OPENAI_API_KEY`` as
 the source of the key. Empty strings count as unset.
@@ -68,6 +72,7 @@ from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
 from gpt_tui.core.config.types import (
+    BudgetSettings,
     ConfigProblem,
     Defaults,
     ModelOverride,
@@ -111,6 +116,11 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         ),
         presets=_all_presets(check, data),
         titles=_titles(check, data),
+        budget=BudgetSettings(
+            monthly_usd=check.value(
+                check.table(data, "budget"), ("budget", "monthly_usd"), checks.usd
+            )
+        ),
     )
     return settings, problems
 

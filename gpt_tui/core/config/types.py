@@ -97,6 +97,8 @@ class ProviderSettings:
     """Extra HTTP headers sent with every request of this profile."""
     models: tuple[str, ...] = ()
     """Model names offered in the model picker for this profile."""
+    monthly_usd: Decimal | None = None
+    """A monthly spending limit in USD for this profile's requests (``None``: none)."""
 
     @property
     def configured(self) -> bool:
@@ -181,6 +183,15 @@ class TitleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetSettings:
+    """``[budget]`` in config.toml."""
+
+    monthly_usd: Decimal | None = None
+    """What all profiles together may spend in a calendar month, in USD (``None``: no limit).
+    Past 80 % the app warns once; a send that may pass it is asked about first."""
+
+
+@dataclass(frozen=True, slots=True)
 class Defaults:
     """Parameters of new conversations; ``None`` means "not set, not sent"."""
 
@@ -252,6 +263,8 @@ class Settings:
     """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
     titles: TitleSettings = field(default_factory=TitleSettings)
     """``[titles]``: whether the model writes short titles, and which model."""
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
+    """``[budget]``: a monthly spending limit over all profiles."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

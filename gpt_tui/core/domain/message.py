@@ -156,9 +156,11 @@ class Message:
     timing: Timing | None = None
     notices: list[str] = field(default_factory=list)
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
+    cost_reported: bool = False
+    """``cost`` is what the server said the request cost, not worked out from a price."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
@@ -171,6 +173,9 @@ class Message:
             "timing": None if self.timing is None else self.timing.to_dict(),
             "notices": list(self.notices),
         }
+        if self.cost_reported:
+            data["cost_reported"] = True
+        return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
@@ -198,6 +203,7 @@ class Message:
             cost=decimal_field(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
+            cost_reported=data.get("cost_reported") is True,
         )
 
     @property

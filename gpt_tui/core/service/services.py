@@ -23,6 +23,7 @@ from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.service.budget import BudgetService
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.presets import PresetService
@@ -46,6 +47,7 @@ class Services:
     state: UiState
     titles: TitleService
     usage: UsageAccounts
+    budget: BudgetService
 
     @staticmethod
     def save_setup(
@@ -73,6 +75,7 @@ class Services:
         self.presets.use(settings.presets)
         self.titles.settings = settings.titles
         self.chat.use_settings(settings)
+        self.budget.use(settings)
 
 
 def build_services(
@@ -90,10 +93,15 @@ def build_services(
     timer: Callable[[], float] = time.monotonic,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     save_interval: float = 1.0,
+    budget: Settings | None = None,
 ) -> Services:
-    """The services over ``store`` (``search_index`` is the one the store keeps current)."""
+    """The services over ``store`` (``search_index`` is the one the store keeps current);
+    ``budget``: the settings whose monthly budgets apply (none without)."""
     connections = Connections(providers, planner)
     usage = UsageAccounts(connections, ledger, now=now)
+    budget_service = BudgetService(usage, None, {}, default_profile=None, now=now)
+    if budget is not None:
+        budget_service.use(budget)
     title_service = TitleService(connections, usage, titles)
     chat = ChatService(
         store,
@@ -114,4 +122,5 @@ def build_services(
         state=UiState(store),
         titles=title_service,
         usage=usage,
+        budget=budget_service,
     )

@@ -141,5 +141,7 @@ class TitleService:
             log.info("no generated title: %s", type(exc).__name__)
             return None
         if usage is not None:
-            self._usage.record(usage, self._usage.cost(usage, params.model, params))
+            cost = self._usage.cost(usage, params.model, params)
+            record = self._usage.title_record(conversation, usage, cost, params.model)
+            self._usage.record(usage, cost, reply=record)
         return clean_title("".join(parts))

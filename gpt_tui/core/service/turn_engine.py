@@ -231,5 +231,7 @@ class TurnEngine:
         self._save(conversation, update_index=True)
         log_outcome(conversation.id, request.model, reply)
         if usage is not None:
-            self._usage.record(usage, cost, conversation.updated_at)
+            when = conversation.updated_at
+            record = self._usage.reply_record(conversation, reply, when)
+            self._usage.record(usage, cost, when, reply=record)
         emit(ReplyFinished(conversation.id, reply))

@@ -7,13 +7,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from gpt_tui.core.domain.conversation import Conversation, Params
-from gpt_tui.core.domain.message import Usage
-from gpt_tui.core.domain.schema import utc_now
+from gpt_tui.core.domain.message import Message, Usage
+from gpt_tui.core.domain.schema import new_id, utc_now
 from gpt_tui.core.service.connections import Connections
+from gpt_tui.core.service.spending import LedgerSpend
 from gpt_tui.core.store.ledger import Totals, UsageLedger
+from gpt_tui.core.store.reply_log import COST_COMPUTED, COST_REPORTED, ReplyRecord
 
 
-class UsageAccounts:
+class UsageAccounts(LedgerSpend):
     """Prices a request's usage and adds it to the day's and all-time totals (the ledger
     in the data folder; without one, totals stay empty)."""
 
@@ -24,9 +26,8 @@ class UsageAccounts:
         *,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
+        super().__init__(ledger, now)
         self._connections = connections
-        self._ledger = ledger
-        self._now = now
         self._notices: list[str] = []
 
     def cost(self, usage: Usage, model: str, params: Params) -> Decimal | None:
@@ -34,15 +35,66 @@ class UsageAccounts:
         prices = self._connections.planner.prices
         return prices.reply_cost(usage, model, self._connections.base_url_for(params))
 
-    def record(self, usage: Usage, cost: Decimal | None, when: datetime | None = None) -> None:
+    def record(
+        self,
+        usage: Usage,
+        cost: Decimal | None,
+        when: datetime | None = None,
+        *,
+        reply: ReplyRecord | None = None,
+    ) -> None:
         """Add a request to the day's and all-time totals (a failed write is a notice);
-        ``when`` is now unless given."""
+        ``when`` is now unless given. ``reply`` (see :meth:`reply_record`) goes to the
+        per-reply log that ``gpt-tui usage`` groups."""
         if self._ledger is None:
             return
         try:
-            self._ledger.record(when or self._now(), usage.total_tokens, cost)
+            self._ledger.record(when or self._now(), usage.total_tokens, cost, reply=reply)
         except OSError as exc:
             self._notices.append(f"Could not save the usage totals: {exc}")
+
+    @staticmethod
+    def reply_record(
+        conversation: Conversation, reply: Message, when: datetime
+    ) -> ReplyRecord | None:
+        """The log's record of ``reply`` as it stands (all its requests, for a continued
+        reply), or None when it has no usage."""
+        usage = reply.usage
+        if usage is None:
+            return None
+        return ReplyRecord(
+            key=reply.id,
+            at=when,
+            conversation_id=conversation.id,
+            model=reply.model or conversation.params.model,
+            profile=conversation.params.profile,
+            input_tokens=usage.prompt_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.completion_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost=reply.cost,
+            cost_source=COST_REPORTED if reply.cost_reported else COST_COMPUTED,
+            estimated=usage.estimated,
+        )
+
+    def title_record(
+        self, conversation: Conversation, usage: Usage, cost: Decimal | None, model: str
+    ) -> ReplyRecord:
+        """The log's record of a generated title's request (not saved in the conversation,
+        so a rebuilt log no longer has it)."""
+        return ReplyRecord(
+            key=f"title:{new_id()}",
+            at=self._now(),
+            conversation_id=conversation.id,
+            model=model,
+            profile=conversation.params.profile,
+            input_tokens=usage.prompt_tokens,
+            cached_tokens=usage.cached_tokens,
+            output_tokens=usage.completion_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            cost=cost,
+            estimated=usage.estimated,
+        )
 
     def take_notices(self) -> list[str]:
         """Problems reading or writing the totals since the last call, to show once."""

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING
 
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import Totals, UsageLedger, totals_by_day
+from gpt_tui.core.store.reply_log import ReplyRecord, records_of
 from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
 
 if TYPE_CHECKING:
     from gpt_tui.core.domain.conversation import Conversation
 
 LEDGER_FILE = "totals.json"
+REPLY_LOG_FILE = "replies.jsonl"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,17 @@ class DataDir:
         def recount() -> dict[str, Totals]:
             return totals_by_day(_every_conversation(store))
 
-        return cls(root, store, search_index, UsageLedger(root / LEDGER_FILE, recount=recount))
+        def rebuild_replies() -> Iterator[ReplyRecord]:
+            for conversation in _every_conversation(store):
+                yield from records_of(conversation)
+
+        ledger = UsageLedger(
+            root / LEDGER_FILE,
+            recount=recount,
+            replies=root / REPLY_LOG_FILE,
+            rebuild_replies=rebuild_replies,
+        )
+        return cls(root, store, search_index, ledger)
 
     def close(self) -> None:
         """Close the search index's database connection (the other parts hold no files

@@ -4,6 +4,10 @@ Each reply's usage and cost are stored in its conversation file; this ledger kee
 sums per day so the panel can show today's and all-time cost without opening every
 conversation. A file that cannot be read is moved aside (never deleted) and the totals
 start again from zero, with a notice.
+
+Beside the totals, the ledger keeps one compact line per reply (:mod:`reply_log`) for
+grouping spend by model, profile or conversation; it is rebuilt from the conversations
+when missing, so it never disagrees with them for long.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gpt_tui.core.store.fsutil import FileStamp, atomic_write_text, file_stamp, locked
+from gpt_tui.core.store.reply_log import ReplyLog, ReplyRecord
 
 if TYPE_CHECKING:
     from gpt_tui.core.domain.conversation import Conversation
@@ -68,19 +73,37 @@ class UsageLedger:
     """Per-day totals, loaded lazily and written atomically after every reply."""
 
     def __init__(
-        self, path: Path, *, recount: Callable[[], dict[str, Totals]] | None = None
+        self,
+        path: Path,
+        *,
+        recount: Callable[[], dict[str, Totals]] | None = None,
+        replies: Path | None = None,
+        rebuild_replies: Callable[[], Iterable[ReplyRecord]] | None = None,
     ) -> None:
         """``recount`` counts the totals again from the conversations, for when the file
-        is unreadable (see :func:`totals_by_day`); without it they start from zero."""
+        is unreadable (see :func:`totals_by_day`); without it they start from zero.
+        ``replies`` is the per-reply log's file, ``rebuild_replies`` what it holds when
+        built again from the conversations (nothing without it)."""
         self._path = path
         self._recount = recount
+        self._replies = ReplyLog(replies or path.with_name("replies.jsonl"))
+        self._rebuild_replies = rebuild_replies
+        self._skipped_said = 0
         self._days: dict[str, Totals] | None = None
         self._stamp: FileStamp | None = None
         self._lock = threading.Lock()
         self.notices: list[str] = []
 
-    def record(self, when: datetime, tokens: int, cost: Decimal | None) -> None:
-        """Add one reply to the day it finished on (local time) and save.
+    def record(
+        self,
+        when: datetime,
+        tokens: int,
+        cost: Decimal | None,
+        *,
+        reply: ReplyRecord | None = None,
+    ) -> None:
+        """Add one reply to the day it finished on (local time) and save; ``reply`` also
+        goes to the per-reply log when that exists (a missing log is built whole, later).
 
         The file is read again under an inter-process lock first, so two gpt-tui
         processes on one data dir add to each other's totals instead of overwriting them.
@@ -92,6 +115,45 @@ class UsageLedger:
             days[key] = days.get(key, Totals()).plus(tokens, cost)
             atomic_write_text(self._path, json.dumps(self._dump(days), indent=1))
             self._stamp = file_stamp(self._path)
+            if reply is not None and self._replies.exists():
+                try:
+                    self._replies.append(reply)
+                except OSError as exc:
+                    self.notices.append(f"Could not add to the usage log: {exc.strerror}")
+
+    def replies(self, *, rebuild: bool = False) -> list[ReplyRecord]:
+        """Every reply's usage and cost, one record per reply. The log is built from the
+        conversations first when it is missing, unreadable or ``rebuild`` is asked for
+        (without a way to rebuild, a missing log reads as empty)."""
+        with self._lock, locked(self._lock_path):
+            records = None if rebuild else self._replies.read()
+            if records is not None:
+                if self._replies.skipped > self._skipped_said:
+                    self._skipped_said = self._replies.skipped
+                    self.notices.append(
+                        f"{self._replies.skipped} unreadable line(s) in "
+                        f"{self._replies.path.name} were skipped; `gpt-tui usage --rebuild` "
+                        "counts again from the conversations."
+                    )
+                return records
+            if self._rebuild_replies is None:
+                return []
+            records = list(self._rebuild_replies())
+            try:
+                self._replies.write_all(records)
+            except OSError as exc:
+                self.notices.append(f"Could not save the usage log: {exc.strerror or exc}")
+            return records
+
+    def month(self, which: date) -> Totals:
+        """The totals of the calendar month (local days) that ``which`` falls in."""
+        prefix = which.isoformat()[:7]
+        with self._lock:
+            total = Totals()
+            for key, value in self._load().items():
+                if key.startswith(prefix):
+                    total = total + value
+            return total
 
     def day(self, which: date) -> Totals:
         with self._lock:
