@@ -12,10 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from gpt_tui.core.config.types import Settings
 from gpt_tui.core.planning.pricing import format_money
 from gpt_tui.core.service.spending import LedgerSpend
+
+if TYPE_CHECKING:
+    from gpt_tui.core.domain.conversation import Conversation
+    from gpt_tui.core.service.chat import ChatService
+    from gpt_tui.core.service.events import TurnPlan
 
 WARN_SHARE = Decimal("0.8")
 """Past this share of a budget the app warns (once a month per budget)."""
@@ -35,6 +41,12 @@ class BudgetStatus:
     @property
     def share(self) -> Decimal:
         return self.spent / self.limit
+
+    def short(self) -> str:
+        """E.g. "$4.20 of $20 (21 %)" for the panel."""
+        percent = (self.share * 100).quantize(Decimal(1))
+        plus = "+" if self.unpriced else ""
+        return f"{format_money(self.spent)}{plus} of {_limit(self.limit)} ({percent} %)"
 
     def line(self) -> str:
         """E.g. "$4.20 of $20 monthly budget (21 %), all profiles"."""
@@ -139,3 +151,15 @@ class BudgetService:
                 self._warned.add(marker)
                 warning = f"Budget: {status.line()}."
         return BudgetVerdict(warning=warning)
+
+    def check_turn(
+        self, chat: ChatService, conversation: Conversation, plan: TurnPlan
+    ) -> BudgetVerdict:
+        """:meth:`check` for the turn ``plan`` in ``conversation``, at the maximum cost the
+        planner gives for it (the history plus the prompt, and the most the reply may
+        cost). Nothing is read when no budget is set."""
+        if not self.configured:
+            return BudgetVerdict()
+        editing = plan.target if plan.kind == "edit" else None
+        estimate = chat.estimate(conversation, plan.prompt or "", editing)
+        return self.check(estimate.max_cost, conversation.params.profile)

@@ -48,8 +48,10 @@ class MessageActions:
             reason = self._chat.refusal(screen.conversation, plan)
             if reason is not None:
                 screen.notify(reason, title="Not sent", severity="warning", timeout=8)
-            elif screen.params_valid() and screen.unsaved_work.may_send(
-                lambda: screen.turns.start(plan)
+            elif (
+                screen.params_valid()
+                and screen.unsaved_work.may_send(lambda: screen.turns.start(plan))
+                and screen.budget.may_send(plan, lambda: screen.turns.start(plan))
             ):
                 screen.turns.start(plan)
         elif action == "delete":

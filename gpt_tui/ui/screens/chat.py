@@ -37,6 +37,7 @@ from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.service.services import Services
 from gpt_tui.core.store.conversations import StoreError
 from gpt_tui.ui.chat.background import BackgroundWork
+from gpt_tui.ui.chat.budget import BudgetGate
 from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
@@ -164,6 +165,7 @@ class ChatScreen(Screen[None]):
         self.background = BackgroundWork(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self.unsaved_work = UnsavedWork(self)
+        self.budget = BudgetGate(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -288,6 +290,7 @@ class ChatScreen(Screen[None]):
             usage.day_totals(),
             usage.all_time_totals(),
         )
+        panel.show_budgets(self.services.budget.statuses(self.conversation.params.profile))
 
     def refresh_estimate(self) -> None:
         """Recount the draft and the next request (cheap: only the draft is encoded)."""
@@ -365,6 +368,8 @@ class ChatScreen(Screen[None]):
             return
         if not self.unsaved_work.may_send(partial(self.send, text)):
             return  # asked first; the prompt keeps its text meanwhile
+        if not self.budget.may_send(plan, partial(self.send, text)):
+            return
         self.query_one(PromptInput).clear()
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
@@ -387,7 +392,9 @@ class ChatScreen(Screen[None]):
         if reason is not None:
             self.notify(reason, title="Nothing re-sent")
             return
-        if self.unsaved_work.may_send(self.action_retry):
+        if self.unsaved_work.may_send(self.action_retry) and self.budget.may_send(
+            TurnPlan.retry(), self.action_retry
+        ):
             self.turns.start(TurnPlan.retry())
 
     def action_stop(self) -> None:

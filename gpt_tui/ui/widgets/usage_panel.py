@@ -14,6 +14,7 @@ from gpt_tui.core.domain.message import Message
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.pricing import format_money, format_tokens
 from gpt_tui.core.planning.tokens import TokenCount
+from gpt_tui.core.service.budget import WARN_SHARE, BudgetStatus
 from gpt_tui.core.store.ledger import Totals
 from gpt_tui.ui.widgets.live_text import LiveText
 
@@ -63,6 +64,7 @@ class UsagePanel(LiveText):
         self._last: Message | None = None
         self._live: LiveStats | None = None
         self._totals: tuple[Totals, Totals, Totals] | None = None
+        self._budgets: list[BudgetStatus] = []
 
     def show_estimate(self, estimate: RequestEstimate) -> None:
         self._estimate = estimate
@@ -78,11 +80,18 @@ class UsagePanel(LiveText):
         self._totals = (conversation, today, all_time)
         self._redraw()
 
+    def show_budgets(self, budgets: list[BudgetStatus]) -> None:
+        """This month's spend against each budget the open conversation counts against."""
+        if budgets != self._budgets:
+            self._budgets = budgets
+            self._redraw()
+
     def _redraw(self) -> None:
         lines: list[Content] = []
         lines.extend(self._estimate_lines())
         lines.extend(self._reply_lines())
         lines.extend(self._total_lines())
+        lines.extend(self._budget_lines())
         self.set_content(Content("\n").join(lines))
 
     def _estimate_lines(self) -> list[Content]:
@@ -162,6 +171,22 @@ class UsagePanel(LiveText):
             _row("today", _total(today)),
             _row("all time", _total(all_time)),
         ]
+
+    def _budget_lines(self) -> list[Content]:
+        if not self._budgets:
+            return []
+        lines = [_heading("monthly budget")]
+        for status in self._budgets:
+            style = (
+                "$text-error"
+                if status.share >= 1
+                else "$text-warning"
+                if status.share >= WARN_SHARE
+                else ""
+            )
+            label = "this month" if status.scope == "all profiles" else status.scope[8:]
+            lines.append(_row(label[: LABEL_WIDTH - 1], status.short(), style))
+        return lines
 
 
 def _total(totals: Totals) -> str:
