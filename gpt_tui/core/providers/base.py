@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol
 
 from gpt_tui.core.domain.message import ErrorInfo, Usage
@@ -60,7 +61,15 @@ class ProviderNotice:
     """The request parameter the notice is about, if any."""
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice
+@dataclass(frozen=True, slots=True)
+class CostReported:
+    """What the server said the request cost (USD); used instead of the computed price.
+    See :mod:`gpt_tui.core.providers.reported_cost`."""
+
+    usd: Decimal
+
+
+StreamEvent = TextDelta | UsageReported | ProviderNotice | CostReported
 
 
 @dataclass(frozen=True, slots=True)

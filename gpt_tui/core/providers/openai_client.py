@@ -26,6 +26,7 @@ from gpt_tui.core.domain.message import ErrorInfo, Usage
 from gpt_tui.core.params.capabilities import SystemRole, adapt_system_messages, capabilities_for
 from gpt_tui.core.providers.base import (
     ChatRequest,
+    CostReported,
     ModelList,
     ProviderError,
     ProviderNotice,
@@ -34,6 +35,7 @@ from gpt_tui.core.providers.base import (
     UsageReported,
 )
 from gpt_tui.core.providers.errors import describe_error, key_fix
+from gpt_tui.core.providers.reported_cost import cost_from_headers, cost_from_usage
 
 if TYPE_CHECKING:
     import httpx2
@@ -191,6 +193,7 @@ class OpenAIProvider:
                 client = await self._get_client()
                 raw = await client.chat.completions.with_raw_response.create(**kwargs)
                 response = raw.parse(to=_chunk_stream_type())
+                header_cost = cost_from_headers(raw.headers)
             except ProviderError:
                 raise
             except Exception as exc:
@@ -210,6 +213,8 @@ class OpenAIProvider:
                 async for chunk in chunks:
                     for event in _chunk_events(chunk):
                         yield event
+            if header_cost is not None:
+                yield CostReported(header_cost)
         except ProviderError:
             raise
         except Exception as exc:
@@ -355,6 +360,9 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
     usage = chunk.get("usage")
     if isinstance(usage, dict):
         yield UsageReported(_usage(usage))
+        cost = cost_from_usage(usage)
+        if cost is not None:
+            yield CostReported(cost)
     choices = chunk.get("choices")
     if not isinstance(choices, list):
         return

@@ -7,15 +7,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.providers.base import (
     ChatRequest,
+    CostReported,
     ProviderError,
     ProviderNotice,
+    StreamEvent,
     TextDelta,
     UsageReported,
 )
@@ -39,6 +43,22 @@ class Save(Protocol):
     """The service's save, which never raises (a failure becomes a notice)."""
 
     def __call__(self, conversation: Conversation, *, update_index: bool) -> None: ...
+
+
+@dataclass(slots=True)
+class ServerFigures:
+    """What the server said about a reply besides its text: usage, cost, notices."""
+
+    usage: Usage | None = None
+    cost: Decimal | None = None
+
+    def note(self, event: StreamEvent, reply: Message) -> None:
+        if isinstance(event, UsageReported):
+            self.usage = event.usage
+        elif isinstance(event, CostReported):
+            self.cost = event.usd
+        elif isinstance(event, ProviderNotice):
+            reply.notices.append(event.text)
 
 
 class TurnEngine:
@@ -140,7 +160,7 @@ class TurnEngine:
         self._live[reply.id] = parts
         started = last_save = self._timer()
         first_token: float | None = None
-        usage: Usage | None = None
+        figures = ServerFigures()
         batcher = DeltaBatcher(
             conversation.id, reply.id, emit, self._delta_interval, start=len(reply.content)
         )
@@ -166,10 +186,8 @@ class TurnEngine:
                         reply.content = "".join(parts)
                         self._save(conversation, update_index=False)
                         last_save = self._timer()
-                elif isinstance(event, UsageReported):
-                    usage = event.usage
-                elif isinstance(event, ProviderNotice):
-                    reply.notices.append(event.text)
+                else:
+                    figures.note(event, reply)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -193,9 +211,10 @@ class TurnEngine:
                 reply,
                 parts=parts,
                 kept=kept,
-                usage=usage,
+                usage=figures.usage,
                 earlier=earlier,
                 emit=emit,
+                reported=figures.cost,
             )
         return reply
 
@@ -210,6 +229,7 @@ class TurnEngine:
         usage: Usage | None,
         earlier: Earlier | None,
         emit: EventSink,
+        reported: Decimal | None = None,
     ) -> None:
         """Settle the reply's text, usage and cost, save, record the totals, and tell the UI.
 
@@ -224,7 +244,9 @@ class TurnEngine:
         cost = (
             None if usage is None else self._usage.cost(usage, request.model, conversation.params)
         )
-        reply.usage, reply.cost = usage, cost
+        if reported is not None:  # what the server charged wins over a computed price
+            cost = reported
+        reply.usage, reply.cost, reply.cost_reported = usage, cost, reported is not None
         if earlier is not None:
             earlier.merge_into(reply)
         conversation.updated_at = self._now()

@@ -143,6 +143,7 @@ class UsagePanel(LiveText):
             return []
         usage = reply.usage
         approx = "≈" if usage.estimated else ""
+        cost_approx = "" if reply.cost_reported else approx
         lines = [
             _heading("last reply"),
             _row("prompt", f"{approx}{usage.prompt_tokens:,} (cached {usage.cached_tokens:,})"),
@@ -150,7 +151,10 @@ class UsagePanel(LiveText):
                 "completion",
                 f"{approx}{usage.completion_tokens:,} (reasoning {usage.reasoning_tokens:,})",
             ),
-            _row("cost", (approx if reply.cost is not None else "") + format_money(reply.cost)),
+            _row(
+                "cost", (cost_approx if reply.cost is not None else "") + format_money(reply.cost)
+            ),
+            *([_row("", "reported by the server", "$text-muted")] if reply.cost_reported else []),
         ]
         timing = reply.timing
         if timing is not None:
