@@ -29,7 +29,7 @@ def spent_already(tmp_path: Path, amount: str) -> None:
         [
             ReplyRecord(
                 key="earlier",
-                at=NOW.replace(day=2),
+                ts=NOW.replace(day=2).timestamp(),
                 conversation_id=None,
                 model="gpt-4o-mini",
                 profile=None,

@@ -33,7 +33,7 @@ AT = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 def record(key: str, **changes: object) -> ReplyRecord:
     base: dict[str, object] = {
         "key": key,
-        "at": AT,
+        "ts": AT.timestamp(),
         "conversation_id": "c1",
         "model": "gpt-4o-mini",
         "profile": None,
@@ -41,6 +41,9 @@ def record(key: str, **changes: object) -> ReplyRecord:
         "output_tokens": 20,
         "cost": Decimal("0.0012"),
     }
+    when = changes.pop("at", None)
+    if isinstance(when, datetime):
+        base["ts"] = when.timestamp()
     base.update(changes)
     return ReplyRecord(**base)  # type: ignore[arg-type]
 
@@ -138,9 +141,9 @@ records_strategy = st.lists(
     st.builds(
         ReplyRecord,
         key=st.uuids().map(str),
-        at=st.datetimes(
+        ts=st.datetimes(
             min_value=datetime(2025, 1, 1), max_value=datetime(2027, 1, 1), timezones=st.just(UTC)
-        ),
+        ).map(datetime.timestamp),
         conversation_id=st.sampled_from(["c1", "c2", "c3", None]),
         model=st.sampled_from(["gpt-4o", "gpt-4o-mini", "llama"]),
         profile=st.sampled_from([None, "work", "home"]),

@@ -64,7 +64,7 @@ class UsageAccounts(LedgerSpend):
             return None
         return ReplyRecord(
             key=reply.id,
-            at=when,
+            ts=when.timestamp(),
             conversation_id=conversation.id,
             model=reply.model or conversation.params.model,
             profile=conversation.params.profile,
@@ -84,7 +84,7 @@ class UsageAccounts(LedgerSpend):
         so a rebuilt log no longer has it)."""
         return ReplyRecord(
             key=f"title:{new_id()}",
-            at=self._now(),
+            ts=self._now().timestamp(),
             conversation_id=conversation.id,
             model=model,
             profile=conversation.params.profile,
