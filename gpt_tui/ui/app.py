@@ -30,6 +30,7 @@ from gpt_tui.ui.screens.chat import ChatScreen
 from gpt_tui.ui.screens.help import HelpScreen, help_rows
 from gpt_tui.ui.screens.message_dialogs import CopiedText, clipboard_caveat
 from gpt_tui.ui.screens.setup import SetupChoice, SetupScreen
+from gpt_tui.ui.screens.usage import UsageScreen
 from gpt_tui.ui.widgets.reply_body import prepare_highlighters
 
 
@@ -49,6 +50,14 @@ class GptTuiApp(App[None]):
             id="app.quit",
         ),
         Binding("f1", "help", "Help", tooltip="Show the keys, as mapped now.", id="app.help"),
+        Binding(
+            "f9",
+            "usage",
+            "Usage",
+            show=False,
+            tooltip="Spend per day, the models and chats that cost most, the monthly budget.",
+            id="app.usage",
+        ),
         Binding(
             "ctrl+p",
             "command_palette",
@@ -244,9 +253,29 @@ class GptTuiApp(App[None]):
             return
         self.push_screen(HelpScreen(help_rows(self.screen)))
 
+    def action_usage(self) -> None:
+        if isinstance(self.screen, UsageScreen):
+            return
+        chat = self.services.chat
+
+        def titles() -> dict[str, str]:
+            return {summary.id: summary.title for summary in chat.list_conversations()}
+
+        usage = UsageScreen(self.services.usage, self.services.budget, titles, self.now())
+        self.push_screen(usage, self._usage_chosen)
+
+    async def _usage_chosen(self, conversation_id: str | None) -> None:
+        if conversation_id is not None:
+            await self.chat_screen.conversation_actions.open(conversation_id)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Help: keys", "Show every key as mapped now (F1)", self.action_help)
+        yield SystemCommand(
+            "Usage: spend and budget",
+            "Cost per day, top models, the chats that cost most (F9)",
+            self.action_usage,
+        )
         yield SystemCommand(
             "Setup: API key or server URL", "Paste a key or point at a server", self.action_setup
         )

@@ -200,3 +200,42 @@ class LedgerSpend:
                 continue
             sums.add(record)
         return sums
+
+
+@dataclass(frozen=True, slots=True)
+class UsageOverview:
+    """What the usage screen shows: cost per day for the last days, the models and the
+    conversations that cost most over them, and this month against the budgets."""
+
+    days: list[tuple[date, Sums]]
+    total: Sums
+    models: list[ReportRow]
+    conversations: list[ReportRow]
+
+
+def overview(
+    records: list[ReplyRecord],
+    today: date,
+    titles: Mapping[str, str],
+    *,
+    days: int = DEFAULT_DAYS,
+    top: int = 8,
+    zone: tzinfo | None = None,
+) -> UsageOverview:
+    """The usage screen's figures over the ``days`` days up to ``today``."""
+    first = today - timedelta(days=days - 1)
+    by_model = spend_report(records, "model", since=first, until=today, zone=zone)
+    by_chat = spend_report(
+        [r for r in records if r.conversation_id is not None],
+        "conversation",
+        since=first,
+        until=today,
+        zone=zone,
+        titles=titles,
+    )
+    return UsageOverview(
+        days=daily_costs(records, today, days, zone),
+        total=by_model.total,
+        models=by_model.rows[:top],
+        conversations=by_chat.rows[:top],
+    )
