@@ -3,7 +3,7 @@ most (Enter opens one), and this month against the budget."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
