@@ -21,7 +21,7 @@ NOON = FROZEN_NOW.replace(hour=12, minute=0)
 KEY = {"OPENAI_API_KEY": "sk-usage-screen-test"}
 """A key, so the first-run setup screen does not open (nothing is sent)."""
 
-CHATS = [
+CHATS: list[tuple[str, str, list[tuple[int, str | None]]]] = [
     # title, model, (days ago, cost) of each reply
     ("Trip to Lisbon", "gpt-4o", [(0, "0.42"), (1, "0.30"), (3, "0.12")]),
     ("Refactor the parser", "gpt-4o-mini", [(2, "0.004"), (2, "0.006"), (9, "0.01")]),
