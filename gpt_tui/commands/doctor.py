@@ -563,7 +563,8 @@ class Doctor:
         self._check_prices(settings)
 
     def _check_prices(self, settings: Settings) -> None:
-        from gpt_tui.core.planning.pricing import PriceBook, format_money
+        from gpt_tui.commands.price_check import check_unpriced_models
+        from gpt_tui.core.planning.pricing import PriceBook, format_money, price_hint
 
         report = self.report
         book = PriceBook(settings.models)
@@ -575,17 +576,15 @@ class Doctor:
                 "reinstall it: pip install --force-reinstall genai-prices",
             )
             return
+        check_unpriced_models(report, self.paths)
         model = self.model
         if not model or model == DEMO_MODEL:
             report.ok("price data: genai-prices loads offline")
             return
         info = book.info(model, settings.provider.base_url)
         if info is None or not info.priced:
-            report.warn(
-                f"price data loads, but has no price for {model}: costs will show —",
-                f'add [models."{model}"] input_price = … and output_price = … (USD per million '
-                "tokens) to config.toml",
-            )
+            warning = f"price data loads, but has no price for {model}: costs will show —"
+            report.warn(warning, price_hint(model))
             return
         report.ok(
             f"price data: {model} costs {format_money(info.input_per_mtok)} / "

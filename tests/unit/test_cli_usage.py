@@ -114,3 +114,20 @@ def test_usage_with_bad_dates_is_a_usage_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     empty = run_gpt_tui(tmp_path, ["usage", "--by", "month"])
     assert empty.returncode == 0 and "(no replies in this span)" in empty.stdout
+
+
+def test_doctor_names_each_model_used_without_a_price(tmp_path: Path) -> None:
+    import io as _io
+
+    from gpt_tui.commands.checklist import Report
+    from gpt_tui.commands.price_check import check_unpriced_models
+    from gpt_tui.paths import Paths
+
+    seed(tmp_path)
+    DataDir.open(tmp_path / "data").ledger.replies()  # the log, as `gpt-tui usage` builds it
+    out = _io.StringIO()
+    check_unpriced_models(Report(out), Paths.resolve(tmp_path, {}))
+    lines = out.getvalue().splitlines()
+    assert lines[0].endswith("usage: llama has no price (1 reply counted as unpriced)")
+    assert 'add [models."llama"] input_price = … and output_price = …' in out.getvalue()
+    assert "gpt-4o" not in out.getvalue()

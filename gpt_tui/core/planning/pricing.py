@@ -443,3 +443,11 @@ def _scaled(n: int, scale: int, places: int) -> str:
 
 def _next_unit(scale: int) -> int:
     return scale * 1000
+
+
+def price_hint(model: str) -> str:
+    """How to give ``model`` a price (doctor and ``gpt-tui usage`` say it the same way)."""
+    return (
+        f'add [models."{model}"] input_price = … and output_price = … (USD per million '
+        "tokens) to config.toml"
+    )
