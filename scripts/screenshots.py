@@ -107,6 +107,16 @@ async def search(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def usage_screen(pilot: Pilot[None]) -> None:
+    from tests.ui.test_usage_screen import seed_usage
+
+    seed_usage(Path(os.environ["HOME"]))  # the data folder of the app being shot
+    await pilot.press("f9")
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 def priced_provider(settings: ProviderSettings) -> ChatProvider:
     """A fake server reply with the usage a real one reports (cached tokens included)."""
     return RecordingProvider(
@@ -154,6 +164,7 @@ SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
     ("narrow-80x24", chat_with_code, (80, 24), True, False),
     ("branches", branches, (160, 48), True, False),
     ("search", search, (160, 48), True, False),
+    ("usage-screen", usage_screen, (160, 48), True, False),
 ]
 
 
