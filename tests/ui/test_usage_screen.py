@@ -32,7 +32,8 @@ CHATS: list[tuple[str, str, list[tuple[int, str | None]]]] = [
 
 
 def seed_usage(root: Path) -> dict[str, str]:
-    """The chats above saved in ``root``'s data folder; returns title → id."""
+    """The chats above saved in ``root``'s data folder with their day's totals (the per-reply
+    log is left to be built, as after an upgrade); returns title → id."""
     data = DataDir.open(paths_in(root).data_dir)
     ids: dict[str, str] = {}
     for title, model, replies in CHATS:
@@ -59,6 +60,9 @@ def seed_usage(root: Path) -> dict[str, str]:
             updated_at=messages[-1].created_at,
         )
         data.store.save(conversation)
+        for reply in messages[1::2]:  # the day's totals, as the app records them
+            assert reply.usage is not None
+            data.ledger.record(reply.created_at, reply.usage.total_tokens, reply.cost)
         ids[title] = conversation.id
     data.close()
     return ids

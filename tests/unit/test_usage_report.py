@@ -277,3 +277,18 @@ def test_budgets_in_config_are_checked_with_file_and_line(tmp_path: Path) -> Non
     path.write_text("[budget]\nmonthly = 20\n", encoding="utf-8")
     _, problems = load_settings(path, {})
     assert problems[0].key == "budget.monthly" and problems[0].line == 2
+
+
+def test_the_app_never_builds_the_log_for_a_budget_check(tmp_path: Path) -> None:
+    """Building opens every conversation: the app does it in a worker, and counts from the
+    per-day totals until then (all profiles; a profile's own spend is not known yet)."""
+    data = DataDir.open(tmp_path)
+    data.store.save(conversation_with_replies("gpt-4o", [Decimal(3)]))
+    data.ledger.record(AT, 15, Decimal(3))
+    clock = FrozenClock(AT)
+    app_side = LedgerSpend(data.ledger, clock, build_for_totals=False)
+    assert app_side.month_totals().cost == Decimal(3)
+    assert app_side.month_totals("work").cost == 0
+    assert not (tmp_path / "replies.jsonl").exists()
+    assert len(app_side.replies()) == 1  # what the worker does
+    assert app_side.month_totals("work", "default").cost == Decimal(3)

@@ -178,22 +178,43 @@ class LedgerSpend:
     """This month's spend and every reply's record, read from a ledger (what budgets need;
     also usable without a server connection, as ``gpt-tui usage`` does)."""
 
-    def __init__(self, ledger: UsageLedger | None, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        ledger: UsageLedger | None,
+        now: Callable[[], datetime],
+        *,
+        build_for_totals: bool = True,
+    ) -> None:
+        """``build_for_totals`` false: :meth:`month_totals` never builds a missing log (the
+        app builds it in a worker) and counts from the per-day totals meanwhile."""
         self._ledger = ledger
         self._now = now
+        self._build_for_totals = build_for_totals
 
     def replies(self, *, rebuild: bool = False) -> list[ReplyRecord]:
-        """Every reply's record from the ledger (see :meth:`UsageLedger.replies`)."""
-        return [] if self._ledger is None else self._ledger.replies(rebuild=rebuild)
+        """Every reply's record from the ledger, the log built first when missing (slow
+        once for a large history: see :meth:`UsageLedger.replies`)."""
+        if self._ledger is None:
+            return []
+        return self._ledger.replies(rebuild=rebuild)
 
     def month_totals(self, profile: str | None = None, default_profile: str | None = None) -> Sums:
         """This calendar month's replies (local time): every profile's, or only those
         through ``profile`` (a reply saved with no profile went through
         ``default_profile``)."""
         now = self._now().astimezone()
+        if self._ledger is None:
+            return Sums()
+        ledger = self._ledger
+        records = ledger.replies() if self._build_for_totals else ledger.replies_if_built()
+        if records is None:  # no log yet: the per-day totals, all profiles (titles included)
+            if profile is not None:
+                return Sums()
+            month = self._ledger.month(now.date())
+            return Sums(cost=month.cost, unpriced=month.unpriced)
         start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp()
         sums = Sums()
-        for record in self.replies():
+        for record in records:
             if record.ts < start:
                 continue
             if profile is not None and (record.profile or default_profile) != profile:

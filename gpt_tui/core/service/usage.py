@@ -26,7 +26,7 @@ class UsageAccounts(LedgerSpend):
         *,
         now: Callable[[], datetime] = utc_now,
     ) -> None:
-        super().__init__(ledger, now)
+        super().__init__(ledger, now, build_for_totals=False)
         self._connections = connections
         self._notices: list[str] = []
 

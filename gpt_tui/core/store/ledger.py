@@ -121,10 +121,15 @@ class UsageLedger:
                 except OSError as exc:
                     self.notices.append(f"Could not add to the usage log: {exc.strerror}")
 
+    def replies_if_built(self) -> list[ReplyRecord] | None:
+        """:meth:`replies` when the log exists and reads; None (nothing built) otherwise."""
+        with self._lock, locked(self._lock_path):
+            return self._replies.read()
+
     def replies(self, *, rebuild: bool = False) -> list[ReplyRecord]:
         """Every reply's usage and cost, one record per reply. The log is built from the
-        conversations first when it is missing, unreadable or ``rebuild`` is asked for
-        (without a way to rebuild, a missing log reads as empty)."""
+        conversations first (which opens every one) when it is missing, unreadable or
+        ``rebuild`` is asked for; without a way to rebuild, a missing log reads as empty."""
         with self._lock, locked(self._lock_path):
             records = None if rebuild else self._replies.read()
             if records is not None:

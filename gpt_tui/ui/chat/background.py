@@ -35,6 +35,10 @@ class BackgroundWork:
             thread=True,
             exit_on_error=False,
         )
+        if self._services.budget.configured:  # budgets count from the per-reply log
+            self._screen.run_worker(
+                self._services.usage.replies, name="usage-log", thread=True, exit_on_error=False
+            )
 
     def ensure_model_data(self, model: str) -> None:
         """Load ``model``'s encoder and the prices off the UI thread, once per model;
