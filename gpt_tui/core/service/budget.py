@@ -142,8 +142,13 @@ class BudgetService:
                 return BudgetVerdict(
                     question=(
                         f"This may take you past your {_limit(status.limit)} monthly budget"
-                        f"{scope}: {format_money(status.spent)} spent this month, this request "
-                        f"up to {format_money(max_cost)}. Send anyway?"
+                        f"{scope}: {format_money(status.spent)} spent this month"
+                        + (
+                            ""
+                            if max_cost is None
+                            else f", this request up to {format_money(max_cost)}"
+                        )
+                        + ". Send anyway?"
                     )
                 )
             marker = (status.scope, self._now().astimezone().strftime("%Y-%m"))
