@@ -78,6 +78,11 @@ def rows(sizes: Sizes) -> list[Row]:
         Row("  building the index from the files (once)", "search", "search_build", s),
         Row("  index size on disk", "search", "search_size_mb", megabytes),
     ]
+    shell_rows = [
+        Row("10. `gpt-tui ask hi` → request at server", "ask", "ask_request", s),
+        Row("  floor: `python -c 'import openai'`, same run", "ask", "ask_floor", s),
+        Row("  time ask adds to that floor", "ask", "ask_added", s, 0.3, "≤ 0.3 s"),
+    ]
     return [
         Row("1. launch → first frame, prompt focused", "launch", "launch", s, 0.6, "≤ 0.6 s"),
         Row("  floor: `python -c 'import textual'`", "floor_import", "floor_import", s),
@@ -205,6 +210,7 @@ def rows(sizes: Sizes) -> list[Row]:
             sized=True,
         ),
         *search_rows,
+        *shell_rows,
     ]
 
 

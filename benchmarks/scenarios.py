@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from benchmarks.context import PAUSE, Context, app_session
 from benchmarks.markdown_gen import markdown_reply
-from benchmarks.server import reply_of
+from benchmarks.server import TimedServer, reply_of
 from benchmarks.terminal import REPO_ROOT, BenchTimeout, Event, PtyApp
 
 Metrics = dict[str, float]
@@ -334,6 +334,40 @@ def search(ctx: Context) -> Metrics:
     }
 
 
+# -- the shell ---------------------------------------------------------------------------
+
+
+def ask(ctx: Context) -> Metrics:
+    """``gpt-tui ask hi`` → request at the server, beside ``python -c "import openai"``
+    timed the same way in the same run (both fresh interpreters)."""
+    start = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-c", "import openai"], check=True, timeout=ctx.timeout, cwd=REPO_ROOT
+    )
+    floor = time.monotonic() - start
+    with TimedServer([reply_of("ok")]) as server:
+        env = ctx.env(ctx.fresh_home(), server)
+        if ctx.app_src:
+            env["PYTHONPATH"] = ctx.app_src
+        start = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gpt_tui", "ask", "hi", "--model", "gpt-4o-mini"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
+            env=env,
+        )
+        try:
+            arrived = server.arrival(1, ctx.timeout)
+        finally:
+            process.wait(ctx.timeout)
+    return {
+        "ask_floor": floor,
+        "ask_request": arrived - start,
+        "ask_added": arrived - start - floor,
+    }
+
+
 Scenario = Callable[[Context], Metrics]
 
 SCENARIOS: dict[str, Scenario] = {
@@ -348,5 +382,6 @@ SCENARIOS: dict[str, Scenario] = {
     "open_long": open_long,
     "big_draft": big_draft,
     "search": search,
+    "ask": ask,
 }
 """Every scenario by name, in the order the suite runs them."""

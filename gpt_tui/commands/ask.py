@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from gpt_tui.core.domain.conversation import DEMO_MODEL, Conversation
 from gpt_tui.core.domain.message import Message, MessageStatus
-from gpt_tui.core.interchange.exporting import clean_text
 from gpt_tui.core.params.error import ParamError
 from gpt_tui.core.params.fields import params_with
 from gpt_tui.core.params.spec import SPECS, ParamSpec
@@ -77,12 +76,16 @@ class PlainWriter:
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._terminal = stream.isatty()
+        self._clean: Callable[[str], str] | None = None
+        if stream.isatty():  # imported only here: ask's start-up is measured
+            from gpt_tui.core.interchange.exporting import clean_text
+
+            self._clean = clean_text
         self._last = "\n"
 
     def write(self, text: str) -> None:
-        if self._terminal:
-            text = clean_text(text)
+        if self._clean is not None:
+            text = self._clean(text)
         if text:
             self._stream.write(text)
             self._stream.flush()
