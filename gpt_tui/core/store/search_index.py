@@ -275,6 +275,10 @@ class SearchIndex:
         its stamp is the one recorded)."""
         self._guarded("update", lambda conn: _write_conversation(conn, conversation))
 
+    def update_many(self, conversations: Sequence[Conversation]) -> None:
+        """:meth:`update` for many conversations in one transaction (an import's batch)."""
+        self._write_batch(list(conversations))
+
     def remove(self, conversation_id: str) -> None:
         """Forget a conversation (deleted or moved to the trash)."""
         self._guarded("remove", lambda conn: _delete_conversation(conn, conversation_id))
