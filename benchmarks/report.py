@@ -82,6 +82,16 @@ def rows(sizes: Sizes) -> list[Row]:
         Row("10. `gpt-tui ask hi` → request at server", "ask", "ask_request", s),
         Row("  floor: `python -c 'import openai'`, same run", "ask", "ask_floor", s),
         Row("  time ask adds to that floor", "ask", "ask_added", s, 0.3, "≤ 0.3 s"),
+        Row(
+            f"11. import a ChatGPT export of {sizes.import_conversations:,} chats (3 turns)",
+            "import",
+            "import_s",
+            s,
+            30,
+            "≤ 30 s",
+            sized=True,
+        ),
+        Row("  conversations imported per second", "import", "import_rate", per_second),
     ]
     return [
         Row("1. launch → first frame, prompt focused", "launch", "launch", s, 0.6, "≤ 0.6 s"),

@@ -368,6 +368,40 @@ def ask(ctx: Context) -> Metrics:
     }
 
 
+def bulk_import(ctx: Context) -> Metrics:
+    """``gpt-tui import conversations.json`` of a ChatGPT export: start → exit, and the
+    conversations per second that makes."""
+    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks import datasets
+
+    count = ctx.sizes.import_conversations
+    folder = Path(tempfile.mkdtemp(prefix="import-", dir=ctx.workdir))
+    try:
+        export = folder / "conversations.json"
+        export.write_text(json.dumps(datasets.chatgpt_export(count)), encoding="utf-8")
+        env = ctx.env(folder / "home", None)
+        if ctx.app_src:
+            env["PYTHONPATH"] = ctx.app_src
+        start = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "gpt_tui", "import", str(export)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            check=True,
+            cwd=REPO_ROOT,
+            env=env,
+            timeout=ctx.big_timeout,
+        )
+        took = time.monotonic() - start
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"import_s": took, "import_rate": count / took}
+
+
 Scenario = Callable[[Context], Metrics]
 
 SCENARIOS: dict[str, Scenario] = {
@@ -383,5 +417,6 @@ SCENARIOS: dict[str, Scenario] = {
     "big_draft": big_draft,
     "search": search,
     "ask": ask,
+    "import": bulk_import,
 }
 """Every scenario by name, in the order the suite runs them."""
