@@ -406,6 +406,25 @@ class SearchIndex:
             )
         return SearchResults(query, hits, self._progress)
 
+    def recent_prompts(self, limit: int) -> list[str]:
+        """The ``limit`` latest different prompts (user messages) of every conversation,
+        newest first, for the prompt's history (↑); empty while the index is being built
+        the first time or cannot be read."""
+        with self._lock:
+            try:
+                rows = self._connection().execute(
+                    "SELECT text FROM docs WHERE role = 'user' ORDER BY created_at DESC, id DESC"
+                )
+                prompts: dict[str, None] = {}
+                for (text,) in rows:
+                    if len(prompts) >= limit:
+                        break
+                    prompts.setdefault(text)
+            except sqlite3.DatabaseError as exc:
+                log.warning("search index: could not read the prompt history: %s", exc)
+                return []
+        return list(prompts)
+
     def size_on_disk(self) -> int:
         """Bytes used by the index file and its write-ahead log."""
         return sum(
