@@ -40,6 +40,8 @@ class Sizes:
     settle_limit: float = 60.0
     search_conversations: int = 10_000
     search_messages: int = 1_000_000
+    import_conversations: int = 10_000
+    """ChatGPT conversations (3 turns each) in the bulk import's export."""
     usage_conversations: int = 10_000
     usage_replies: int = 100_000
 
@@ -56,6 +58,7 @@ QUICK = Sizes(
     settle_limit=10.0,
     search_conversations=200,
     search_messages=4_000,
+    import_conversations=300,
     usage_conversations=200,
     usage_replies=2_000,
 )

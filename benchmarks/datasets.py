@@ -188,3 +188,57 @@ def write_usage_corpus(home: Path, conversations: int, replies: int) -> None:
     listed = data.store.list_summaries()  # writes index.json once
     if len(listed) != conversations:
         raise RuntimeError("the index does not list every usage conversation")
+
+
+def chatgpt_export(conversations: int, turns: int = 3) -> list[dict[str, object]]:
+    """A ChatGPT data export (``conversations.json``'s list) of ``conversations`` chats of
+    ``turns`` prompt/reply pairs each, shaped like the real one (a root node, a hidden
+    system message, then the turns as a chain in ``mapping``)."""
+    export: list[dict[str, object]] = []
+    base = _START.timestamp()
+    for number in range(conversations):
+        start = base + number * 60
+        mapping: dict[str, dict[str, object]] = {
+            "root": {"id": "root", "message": None, "parent": None, "children": ["sys"]}
+        }
+        parent = "sys"
+        mapping["sys"] = _chatgpt_node("sys", "system", "", None, "root")
+        for turn in range(turns):
+            for role, text in (
+                ("user", f"Question {turn + 1} of chat {number}: how does the parser work?"),
+                ("assistant", markdown_reply(60, seed=number * 10 + turn)),
+            ):
+                node = f"{role[0]}{turn}"
+                mapping[node] = _chatgpt_node(node, role, text, start + turn * 10, parent)
+                mapping[parent]["children"] = [node]
+                parent = node
+        export.append(
+            {
+                "title": f"Imported chat {number}",
+                "create_time": start,
+                "update_time": start + turns * 10,
+                "mapping": mapping,
+                "current_node": parent,
+                "id": f"chatgpt-{number:06d}",
+            }
+        )
+    return export
+
+
+def _chatgpt_node(
+    node: str, role: str, text: str, at: float | None, parent: str
+) -> dict[str, object]:
+    return {
+        "id": node,
+        "message": {
+            "id": node,
+            "author": {"role": role, "name": None, "metadata": {}},
+            "create_time": at,
+            "content": {"content_type": "text", "parts": [text]},
+            "status": "finished_successfully",
+            "metadata": {"is_visually_hidden_from_conversation": role == "system"},
+            "recipient": "all",
+        },
+        "parent": parent,
+        "children": [],
+    }

@@ -78,10 +78,25 @@ def rows(sizes: Sizes) -> list[Row]:
         Row("  building the index from the files (once)", "search", "search_build", s),
         Row("  index size on disk", "search", "search_size_mb", megabytes),
     ]
+    shell_rows = [
+        Row("10. `gpt-tui ask hi` → request at server", "ask", "ask_request", s),
+        Row("  floor: `python -c 'import openai'`, same run", "ask", "ask_floor", s),
+        Row("  time ask adds to that floor", "ask", "ask_added", s, 0.3, "≤ 0.3 s"),
+        Row(
+            f"11. import a ChatGPT export of {sizes.import_conversations:,} chats (3 turns)",
+            "import",
+            "import_s",
+            s,
+            30,
+            "≤ 30 s",
+            sized=True,
+        ),
+        Row("  conversations imported per second", "import", "import_rate", per_second),
+    ]
     spend = f"{sizes.usage_replies:,} replies in {sizes.usage_conversations:,} chats"
     usage_rows = [
         Row(
-            f"10. `gpt-tui usage`, {spend} (whole process)",
+            f"12. `gpt-tui usage`, {spend} (whole process)",
             "usage",
             "usage_day",
             s,
@@ -219,6 +234,7 @@ def rows(sizes: Sizes) -> list[Row]:
             sized=True,
         ),
         *search_rows,
+        *shell_rows,
         *usage_rows,
     ]
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from benchmarks.context import PAUSE, Context, app_session
 from benchmarks.markdown_gen import markdown_reply
-from benchmarks.server import reply_of
+from benchmarks.server import TimedServer, reply_of
 from benchmarks.terminal import REPO_ROOT, BenchTimeout, Event, PtyApp
 
 Metrics = dict[str, float]
@@ -334,6 +334,74 @@ def search(ctx: Context) -> Metrics:
     }
 
 
+# -- the shell ---------------------------------------------------------------------------
+
+
+def ask(ctx: Context) -> Metrics:
+    """``gpt-tui ask hi`` → request at the server, beside ``python -c "import openai"``
+    timed the same way in the same run (both fresh interpreters)."""
+    start = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-c", "import openai"], check=True, timeout=ctx.timeout, cwd=REPO_ROOT
+    )
+    floor = time.monotonic() - start
+    with TimedServer([reply_of("ok")]) as server:
+        env = ctx.env(ctx.fresh_home(), server)
+        if ctx.app_src:
+            env["PYTHONPATH"] = ctx.app_src
+        start = time.monotonic()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gpt_tui", "ask", "hi", "--model", "gpt-4o-mini"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            cwd=REPO_ROOT,
+            env=env,
+        )
+        try:
+            arrived = server.arrival(1, ctx.timeout)
+        finally:
+            process.wait(ctx.timeout)
+    return {
+        "ask_floor": floor,
+        "ask_request": arrived - start,
+        "ask_added": arrived - start - floor,
+    }
+
+
+def bulk_import(ctx: Context) -> Metrics:
+    """``gpt-tui import conversations.json`` of a ChatGPT export: start → exit, and the
+    conversations per second that makes."""
+    import json
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from benchmarks import datasets
+
+    count = ctx.sizes.import_conversations
+    folder = Path(tempfile.mkdtemp(prefix="import-", dir=ctx.workdir))
+    try:
+        export = folder / "conversations.json"
+        export.write_text(json.dumps(datasets.chatgpt_export(count)), encoding="utf-8")
+        env = ctx.env(folder / "home", None)
+        if ctx.app_src:
+            env["PYTHONPATH"] = ctx.app_src
+        start = time.monotonic()
+        subprocess.run(
+            [sys.executable, "-m", "gpt_tui", "import", str(export)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            check=True,
+            cwd=REPO_ROOT,
+            env=env,
+            timeout=ctx.big_timeout,
+        )
+        took = time.monotonic() - start
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"import_s": took, "import_rate": count / took}
+
+
 # -- usage ------------------------------------------------------------------------------
 
 
@@ -392,6 +460,8 @@ SCENARIOS: dict[str, Scenario] = {
     "open_long": open_long,
     "big_draft": big_draft,
     "search": search,
+    "ask": ask,
+    "import": bulk_import,
     "usage": usage,
 }
 """Every scenario by name, in the order the suite runs them."""

@@ -11,7 +11,6 @@ import gc
 import io
 import os
 import sys
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +20,7 @@ from gpt_tui import __version__
 from gpt_tui.paths import HOME_ENV, Paths
 
 if TYPE_CHECKING:
+    from gpt_tui.commands.ask import ReplyWriter
     from gpt_tui.core.config.types import ProviderSettings
     from gpt_tui.core.providers.base import ChatProvider
     from gpt_tui.ui.app import GptTuiApp
@@ -87,58 +87,24 @@ def build_app(
     settle_heap: Callable[[], None] | None = None,
 ) -> GptTuiApp:
     """The app for these paths and environment, with every collaborator built."""
-    from gpt_tui.core.config.loading import load_settings
-    from gpt_tui.core.config.model_choice import choose_default_model
-    from gpt_tui.core.config.presets import presets_file_for
-    from gpt_tui.core.config.types import ConfigProblem, ProfileNotFound, select_profile
     from gpt_tui.core.domain.schema import utc_now
-    from gpt_tui.core.planning.planner import RequestPlanner
-    from gpt_tui.core.planning.pricing import PriceBook
-    from gpt_tui.core.planning.tokens import TokenCounter
-    from gpt_tui.core.providers.demo import DemoProvider
-    from gpt_tui.core.providers.registry import ProviderRegistry
-    from gpt_tui.core.service.chat import (
-        DEFAULT_IDLE_TIMEOUT,
-        ChatService,
-    )
-    from gpt_tui.core.service.services import build_services
-    from gpt_tui.core.store.datadir import DataDir
+    from gpt_tui.core.service.opening import open_services
     from gpt_tui.ui.app import GptTuiApp
 
-    settings, problems = load_settings(paths.config_file, env)
-    if profile is not None:
-        try:
-            settings = select_profile(settings, profile)
-        except ProfileNotFound as exc:
-            problems.append(ConfigProblem(paths.config_file, None, "--profile", str(exc)))
     clock = now or utc_now
-    demo = DemoProvider() if demo_delay is None else DemoProvider(delay=demo_delay)
-    providers = (
-        ProviderRegistry.from_settings(settings, demo=demo, make_provider=make_provider)
-        if make_provider is not None
-        else ProviderRegistry.from_settings(settings, demo=demo)
-    )
-    data = DataDir.open(paths.data_dir)
-    store, search_index = data.store, data.search_index
-    default_model = choose_default_model(model, settings)
-    services = build_services(
-        store,
-        providers,
-        RequestPlanner(TokenCounter(), PriceBook(settings.models)),
-        default_params=ChatService.params_from_defaults(default_model, settings.defaults),
-        ledger=data.ledger,
-        search_index=search_index,
-        presets=settings.presets,
-        presets_file=presets_file_for(paths.config_file),
-        titles=settings.titles,
-        budget=settings,
+    opened = open_services(
+        paths.config_file,
+        paths.data_dir,
+        env,
+        model=model,
+        profile=profile,
+        demo_delay=demo_delay,
+        make_provider=make_provider,
         now=clock,
-        timer=timer or time.monotonic,
-        idle_timeout=next(
-            (t for t in (idle_timeout, settings.idle_timeout) if t is not None),
-            DEFAULT_IDLE_TIMEOUT,
-        ),
+        timer=timer,
+        idle_timeout=idle_timeout,
     )
+    settings, problems, services = opened.settings, opened.problems, opened.services
     offer_setup = not settings.provider.configured and not services.state.get("setup_dismissed")
     return GptTuiApp(
         services,
@@ -156,6 +122,7 @@ def build_app(
 
 
 COMMANDS: dict[str, tuple[str, str]] = {
+    "ask": ("gpt_tui.commands.ask", "send one prompt and print the reply (for scripts and pipes)"),
     "doctor": ("gpt_tui.commands.doctor", "check the setup and explain how to fix it"),
     "list": ("gpt_tui.commands.conversations", "list saved conversations"),
     "export": ("gpt_tui.commands.conversations", "export conversations to Markdown or JSON"),
@@ -269,9 +236,48 @@ def _guarded_output(name: str, action: Callable[[], _T]) -> _T | int:
 def _run_command(command: str, argv: list[str], env: Mapping[str, str]) -> int:
     import importlib
 
+    if command == "ask":  # handed the terminal's Markdown writer, imported only if used
+        from gpt_tui.commands import ask
+
+        return ask.run(command, argv, env, markdown=_markdown_writer)
     module = importlib.import_module(COMMANDS[command][0])
     result: int = module.run(command, argv, env)
     return result
+
+
+def _markdown_writer(stream: TextIO) -> ReplyWriter:
+    from gpt_tui.ui.terminal_markdown import MarkdownWriter
+
+    return MarkdownWriter(stream)
+
+
+def _mistyped_command(arguments: Sequence[str]) -> str | None:
+    """The subcommand a lone word like ``lsit`` was probably meant to be, so it is not sent
+    to a model (and paid for) as a prompt."""
+    import difflib
+
+    if len(arguments) != 1 or not arguments[0].isalpha() or not arguments[0].islower():
+        return None
+    close = difflib.get_close_matches(arguments[0], COMMANDS, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _without_terminal(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """``gpt-tui PROMPT`` in a pipe or a script is ``gpt-tui ask PROMPT``: the chat needs a
+    terminal to draw in and read keys from, so it never starts without one."""
+    if args.prompt is None and (sys.stdin.isatty() or not sys.stdout.isatty()):
+        sys.stderr.write(
+            "gpt-tui: not a terminal: the chat needs one. In scripts and pipes use "
+            'gpt-tui ask "PROMPT" (or pipe text into gpt-tui ask).\n'
+        )
+        return 2
+    argv = [] if args.prompt is None else [args.prompt]
+    for option, value in (("--model", args.model), ("--profile", args.profile)):
+        if value is not None:
+            argv += [option, value]
+    if args.data_dir is not None:
+        argv += ["--data-dir", str(args.data_dir)]
+    return _guarded_output("gpt-tui ask", lambda: _run_command("ask", argv, env))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -281,9 +287,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded_output(
             f"gpt-tui {arguments[0]}", lambda: _run_command(arguments[0], arguments[1:], env)
         )
+    mistyped = _mistyped_command(arguments)
+    if mistyped is not None:
+        sys.stderr.write(
+            f"gpt-tui: {arguments[0]!r} is not a command: did you mean gpt-tui {mistyped}? "
+            f'(to send it as a prompt: gpt-tui ask "{arguments[0]}")\n'
+        )
+        return 2
     args = _guarded_output("gpt-tui", lambda: parse_args(arguments))
     if isinstance(args, int):
         return args
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        return _without_terminal(args, env)
     paths = Paths.resolve(args.data_dir, env)
     # Streaming makes many short-lived objects; with Python's default thresholds full
     # collections walk every object the app holds, pausing the UI for up to ~0.25 s.

@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from gpt_tui.commands.progress import save_in_batches
 from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
 from gpt_tui.core.domain.schema import new_id, utc_now
 from gpt_tui.core.interchange.exporting import (
@@ -189,16 +190,32 @@ def _open_store(paths: Paths) -> DataDir:
 
 def short_ids(ids: Sequence[str], minimum: int = SHORT_ID) -> dict[str, str]:
     """Each id shortened to the shortest prefix (at least ``minimum`` characters) that no
-    other id in ``ids`` shares."""
+    other id in ``ids`` shares.
+
+    Sorted, the ids that share most of an id's start are its neighbours, so comparing each
+    with the two beside it is enough (10,000 ids after an import take milliseconds).
+    """
+    ordered = sorted(set(ids))
     shortened = {}
-    for conversation_id in ids:
-        length = min(minimum, len(conversation_id))
-        while any(
-            other != conversation_id and other.startswith(conversation_id[:length]) for other in ids
-        ) and length < len(conversation_id):
-            length += 1
+    for position, conversation_id in enumerate(ordered):
+        shared = max(
+            (
+                _common_prefix(conversation_id, ordered[other])
+                for other in (position - 1, position + 1)
+                if 0 <= other < len(ordered)
+            ),
+            default=0,
+        )
+        length = min(max(minimum, shared + 1), len(conversation_id))
         shortened[conversation_id] = conversation_id[:length]
     return shortened
+
+
+def _common_prefix(first: str, second: str) -> int:
+    return next(
+        (i for i, (a, b) in enumerate(zip(first, second, strict=False)) if a != b),
+        min(len(first), len(second)),
+    )
 
 
 def _list(args: argparse.Namespace, paths: Paths) -> int:
@@ -358,18 +375,10 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
         # A file the index does not list yet must not be overwritten either.
         lambda conversation_id: (conversations_dir / f"{conversation_id}.json").exists(),
     )
-    saved: list[Conversation] = []
-    failures: list[str] = []
-    for conversation in result.conversations:
-        if args.dry_run:
-            saved.append(conversation)
-            continue
-        try:
-            store.save(conversation)
-        except StoreError as exc:
-            failures.append(str(exc))
-        else:
-            saved.append(conversation)
+    if args.dry_run:
+        saved, failures = list(result.conversations), list[str]()
+    else:
+        saved, failures = save_in_batches(store, result.conversations, sys.stderr)
     data.close()
     _print_import_report(result, saved, renamed, dry_run=args.dry_run)
     for failure in failures:

@@ -100,6 +100,11 @@ class GptTuiApp(App[None]):
         self._warm_up = warm_up
         self.now = now
 
+    @property
+    def env(self) -> Mapping[str, str]:
+        """The environment the app was started with (tests hand in their own)."""
+        return self._env
+
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this platform; on Linux and macOS, one whose input parser
         keeps a paste whole and in order (see :mod:`gpt_tui.ui.input_parser`)."""

@@ -21,6 +21,13 @@ class SearchService:
             return SearchResults(query, [])
         return self._index.search(query, limit)
 
+    def recent_prompts(self, limit: int = 1000) -> list[str]:
+        """The latest different prompts sent in any conversation (from the app or
+        ``gpt-tui ask``), newest first: the prompt's history. Blocking (a worker thread)."""
+        if self._index is None:
+            return []
+        return self._index.recent_prompts(limit)
+
     def catch_up(self) -> int:
         """Index what the search index misses: everything the first time, then what
         changed on disk since (another process, an older version). Blocking, up to

@@ -38,9 +38,9 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from gpt_tui.core.domain.conversation import SCHEMA_VERSION, Conversation, ConversationSummary
 from gpt_tui.core.domain.merge import merge_conversations
@@ -52,6 +52,7 @@ from gpt_tui.core.store.documents import (
     check_id,
     decode_json,
     is_valid_id,
+    json_text,
     parse_index,
     salvage_conversation,
     schema_version,
@@ -59,6 +60,7 @@ from gpt_tui.core.store.documents import (
 from gpt_tui.core.store.fsutil import (
     FILE_MODE,
     FileStamp,
+    atomic_write_many,
     atomic_write_text,
     file_stamp,
     lock_fd,
@@ -70,17 +72,9 @@ from gpt_tui.core.store.fsutil import (
     quarantine,
     read_stamped,
 )
+from gpt_tui.core.store.observer import StoreObserver
 
 __all__ = ["FILE_MODE", "INDEX_SCHEMA_VERSION", "ConversationStore", "StoreError", "is_valid_id"]
-
-
-class StoreObserver(Protocol):
-    """Told of every full save and every removal (the search index keeps itself current
-    this way, whoever writes: the app, an import, an undo)."""
-
-    def update(self, conversation: Conversation) -> None: ...
-
-    def remove(self, conversation_id: str) -> None: ...
 
 
 def _os_error_text(exc: OSError) -> str:
@@ -230,6 +224,21 @@ class ConversationStore:
                 self._change_index(conversation.id, conversation.summary())
                 if self._observer is not None:
                     self._observer.update(conversation)
+
+    def save_new(self, conversations: Sequence[Conversation]) -> None:
+        """Write new conversations (an import's batch), then the index and search rows once:
+        a kill leaves whole conversations only (an unfinished batch's files stay unlisted)."""
+        files = [(self._conversation_path(c.id), json_text(c.to_dict())) for c in conversations]
+        with self._exclusive():
+            index = self._load_index()  # before the files: a fresh store is not "rebuilt"
+            try:
+                atomic_write_many(files, mode=FILE_MODE)
+            except OSError as exc:
+                raise StoreError(f"Could not write the conversations: {exc}") from exc
+            index.update((c.id, c.summary()) for c in conversations)
+            self._write_index(index)
+            if self._observer is not None:
+                self._observer.update_many(conversations)
 
     def sync(self, conversation: Conversation) -> bool:
         """Merge in what another process saved to this conversation since this one last
@@ -584,8 +593,7 @@ class ConversationStore:
 
     def _write_json(self, path: Path, data: object) -> None:
         """Atomically write ``data`` as readable UTF-8 JSON; OS errors become StoreError."""
-        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
         try:
-            atomic_write_text(path, text, mode=FILE_MODE)
+            atomic_write_text(path, json_text(data), mode=FILE_MODE)
         except OSError as exc:
             raise StoreError(f"Could not write {path}: {_os_error_text(exc)}") from exc

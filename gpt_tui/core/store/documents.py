@@ -51,6 +51,11 @@ def check_id(conversation_id: str) -> None:
         )
 
 
+def json_text(data: object) -> str:
+    """How every store file is written: readable JSON, one space of indent."""
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
 def decode_json(raw: bytes) -> object:
     """Parse UTF-8 JSON bytes; every way they can be broken becomes :class:`UnreadableError`."""
     try:

@@ -14,7 +14,8 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -79,6 +80,47 @@ def atomic_write_bytes(path: Path, data: bytes, *, mode: int = FILE_MODE) -> Non
             tmp.unlink()
         raise
     _fsync_dir(path.parent)
+
+
+def atomic_write_many(files: Sequence[tuple[Path, str]], *, mode: int = FILE_MODE) -> None:
+    """:func:`atomic_write_text` for many files at once (an import's batch), as safely
+    and much faster: every file is written to its temporary file and fsynced (several at a
+    time, which the file system commits together) before any is renamed into place, and
+    each folder is fsynced once at the end. On a failure the temporary files are removed;
+    files already renamed stay (each one whole)."""
+    pending: list[tuple[Path, Path]] = []
+    try:
+        for folder in {path.parent for path, _text in files}:
+            make_private_dir(folder)
+        for path, text in files:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            pending.append((Path(tmp_name), path))
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+        with ThreadPoolExecutor(max_workers=_FSYNC_THREADS) as pool:
+            list(pool.map(_fsync_file, [tmp for tmp, _path in pending]))
+        for tmp, path in pending:
+            tmp.replace(path)
+    except BaseException:
+        for tmp, _path in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    for folder in {path.parent for path, _text in files}:
+        _fsync_dir(folder)
+
+
+_FSYNC_THREADS = 16
+"""fsyncs in flight at once in :func:`atomic_write_many`."""
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = FILE_MODE) -> None:

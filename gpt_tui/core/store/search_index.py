@@ -275,6 +275,10 @@ class SearchIndex:
         its stamp is the one recorded)."""
         self._guarded("update", lambda conn: _write_conversation(conn, conversation))
 
+    def update_many(self, conversations: Sequence[Conversation]) -> None:
+        """:meth:`update` for many conversations in one transaction (an import's batch)."""
+        self._write_batch(list(conversations))
+
     def remove(self, conversation_id: str) -> None:
         """Forget a conversation (deleted or moved to the trash)."""
         self._guarded("remove", lambda conn: _delete_conversation(conn, conversation_id))
@@ -401,6 +405,25 @@ class SearchIndex:
                 )
             )
         return SearchResults(query, hits, self._progress)
+
+    def recent_prompts(self, limit: int) -> list[str]:
+        """The ``limit`` latest different prompts (user messages) of every conversation,
+        newest first, for the prompt's history (↑); empty while the index is being built
+        the first time or cannot be read."""
+        with self._lock:
+            try:
+                rows = self._connection().execute(
+                    "SELECT text FROM docs WHERE role = 'user' ORDER BY created_at DESC, id DESC"
+                )
+                prompts: dict[str, None] = {}
+                for (text,) in rows:
+                    if len(prompts) >= limit:
+                        break
+                    prompts.setdefault(text)
+            except sqlite3.DatabaseError as exc:
+                log.warning("search index: could not read the prompt history: %s", exc)
+                return []
+        return list(prompts)
 
     def size_on_disk(self) -> int:
         """Bytes used by the index file and its write-ahead log."""

@@ -42,6 +42,7 @@ from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
 from gpt_tui.ui.chat.presets import PresetActions
+from gpt_tui.ui.chat.prompt_habits import PromptHabits
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
@@ -166,6 +167,7 @@ class ChatScreen(Screen[None]):
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self.unsaved_work = UnsavedWork(self)
         self.budget = BudgetGate(self)
+        self.prompt_habits = PromptHabits(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -198,6 +200,7 @@ class ChatScreen(Screen[None]):
                 conversation = self._chat.open(last)
         self.conversation = conversation
         self.action_focus_prompt()
+        self.prompt_habits.load_history()
         self.unsaved_work.check()
         for notice in self._chat.take_notices():
             self.notify(notice, severity="warning", timeout=10)
@@ -349,6 +352,10 @@ class ChatScreen(Screen[None]):
         field.focus()
 
     # Turns ---------------------------------------------------------------------------
+
+    @on(PromptInput.EditorRequested)
+    def edit_prompt_externally(self, event: PromptInput.EditorRequested) -> None:
+        self.prompt_habits.edit(event.text)
 
     @on(PromptInput.Submitted)
     def prompt_submitted(self, event: PromptInput.Submitted) -> None:

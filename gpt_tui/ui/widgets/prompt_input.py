@@ -1,5 +1,10 @@
 """The multi-line prompt: Enter sends, ctrl+j / alt+enter / shift+enter add a line.
 
+Like a shell's: ↑ on the first line recalls earlier prompts (newest first, from every
+conversation: :attr:`PromptInput.past_prompts`, set by the screen), ↓ on the last line goes
+back towards the unsent draft, which is kept aside meanwhile and never lost; ctrl+e asks
+for the draft to be edited in ``$VISUAL``/``$EDITOR`` (:class:`PromptInput.EditorRequested`).
+
 A paste is inserted whole, its control characters shown as symbols. A line too long to
 re-wrap on every key turns soft wrapping off until the draft is short again: Textual
 re-wraps the edited line on each edit, which made every key cost as much as the line.
@@ -38,11 +43,19 @@ class PromptInput(TextArea):
     | :- | :- |
     | enter | Send the prompt. |
     | ctrl+j, alt+enter, shift+enter | Insert a new line (ctrl+j works in tmux too). |
+    | up (first line), down (last line) | Earlier prompts; back to the draft. |
+    | ctrl+e | Edit the draft in $VISUAL / $EDITOR. |
     """
 
     @dataclass
     class Submitted(Message):
         """The user pressed the send key with this text in the prompt."""
+
+        text: str
+
+    @dataclass
+    class EditorRequested(Message):
+        """The user asked to edit this draft in their own editor."""
 
         text: str
 
@@ -57,6 +70,14 @@ class PromptInput(TextArea):
             priority=True,
             tooltip="Insert a line break (ctrl+j works in tmux and every terminal).",
             id="prompt.newline",
+        ),
+        Binding(
+            "ctrl+e",
+            "editor",
+            "Editor",
+            show=False,  # in F1's list of keys; the footer stays as it was
+            tooltip="Edit the prompt in your editor ($VISUAL or $EDITOR).",
+            id="prompt.editor",
         ),
     ]
 
@@ -74,6 +95,12 @@ class PromptInput(TextArea):
         self._last_activity = 0.0
         self._blink_paused = False
         """True while the blink is off because of idleness (not because of a setting)."""
+        self.past_prompts: list[str] = []
+        """Earlier prompts, newest first (the screen loads them; sending adds one)."""
+        self._recalled = -1
+        """Which of :attr:`past_prompts` is shown (-1: the draft)."""
+        self._draft = ""
+        """The unsent text put aside while earlier prompts are shown."""
 
     def on_mount(self) -> None:
         self._activity()
@@ -141,7 +168,43 @@ class PromptInput(TextArea):
     def _send_now(self) -> None:
         text = self.text
         if text.strip():
+            self.remember(text)
             self.post_message(self.Submitted(text))
+
+    def remember(self, text: str) -> None:
+        """Put ``text`` first in the history (once) and stop browsing it."""
+        if text in self.past_prompts:
+            self.past_prompts.remove(text)
+        self.past_prompts.insert(0, text)
+        self._recalled = -1
+        self._draft = ""
+
+    def action_cursor_up(self, select: bool = False) -> None:
+        """On the first line, the previous prompt; elsewhere the cursor moves up."""
+        if select or self.cursor_location[0] > 0 or self._recalled + 1 >= len(self.past_prompts):
+            super().action_cursor_up(select)
+            return
+        if self._recalled == -1:
+            self._draft = self.text  # (changes made to a recalled prompt are not kept)
+        self._show(self._recalled + 1)
+
+    def action_cursor_down(self, select: bool = False) -> None:
+        """While an earlier prompt is shown, on its last line: the next newer one, and
+        after the newest the draft again; elsewhere the cursor moves down."""
+        last_row = self.document.line_count - 1
+        if select or self._recalled < 0 or self.cursor_location[0] < last_row:
+            super().action_cursor_down(select)
+            return
+        self._show(self._recalled - 1)
+
+    def _show(self, position: int) -> None:
+        self._recalled = position
+        text = self._draft if position < 0 else self.past_prompts[position]
+        self.replace(text, self.document.start, self.document.end)  # ctrl+z undoes it
+        self.move_cursor(self.document.end if position < 0 else (0, 0))
+
+    def action_editor(self) -> None:
+        self.post_message(self.EditorRequested(self.text))
 
     def action_newline(self) -> None:
         self.call_later(self.insert, "\n")
