@@ -116,6 +116,8 @@ class TurnEngine:
             target = tree.get(plan.target or "")
             if plan.kind == "regenerate" and target is not None:
                 tree.add(reply, anchor(conversation, target))
+            elif plan.kind == "retry":
+                tree.add(reply, _retry_anchor(conversation))
             else:
                 conversation.append(reply)
         conversation.updated_at = self._now()
@@ -233,3 +235,17 @@ class TurnEngine:
         if usage is not None:
             self._usage.record(usage, cost, conversation.updated_at)
         emit(ReplyFinished(conversation.id, reply))
+
+
+def _retry_anchor(conversation: Conversation) -> str | None:
+    """Where the new reply of a "retry" goes: after the last message shown.
+
+    A failed reply with no text is replaced (removed first), so pressing ctrl+r after a
+    401 never stacks a second "failed" box; an interrupted reply's text stays visible.
+    """
+    last = conversation.messages[-1] if conversation.messages else None
+    if last is not None and last.status is MessageStatus.ERROR and not last.content:
+        parent = conversation.tree.parent_id(last.id)
+        conversation.tree.remove(last.id)
+        return parent
+    return None if last is None else last.id

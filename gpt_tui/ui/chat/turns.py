@@ -168,7 +168,7 @@ class TurnRunner:
         chat = self._screen.query_one(MessageList)
         if event.kind == "continue":
             chat.mark_streaming(event.reply.id)
-        elif event.kind in ("edit", "regenerate"):
+        elif event.kind in ("edit", "regenerate", "retry"):
             first = event.prompt or event.reply
             await self._screen.show_after(self._screen.conversation.tree.parent_id(first.id))
         else:
