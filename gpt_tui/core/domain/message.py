@@ -156,8 +156,17 @@ class Message:
     timing: Timing | None = None
     notices: list[str] = field(default_factory=list)
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
+    finish_reason: str | None = None
+    """Why the server ended the reply, in its own word ("stop", "length",
+    "content_filter"…); None when it did not say (and for prompts)."""
 
     def to_dict(self) -> dict[str, Any]:
+        data = self._base_dict()
+        if self.finish_reason is not None:
+            data["finish_reason"] = self.finish_reason
+        return data
+
+    def _base_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "role": self.role,
@@ -198,6 +207,7 @@ class Message:
             cost=decimal_field(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
+            finish_reason=_lenient_str(data.get("finish_reason")),
         )
 
     @property
@@ -210,3 +220,8 @@ class Message:
         if self.role != "assistant":
             return True
         return self.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED) and bool(self.content)
+
+
+def _lenient_str(value: object) -> str | None:
+    """A string field added after files were written: anything else reads as absent."""
+    return value if isinstance(value, str) and value else None

@@ -60,7 +60,14 @@ class ProviderNotice:
     """The request parameter the notice is about, if any."""
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice
+@dataclass(frozen=True, slots=True)
+class FinishReported:
+    """Why the server ended the reply: "stop", "length" (a token limit), "content_filter"…"""
+
+    reason: str
+
+
+StreamEvent = TextDelta | UsageReported | ProviderNotice | FinishReported
 
 
 @dataclass(frozen=True, slots=True)

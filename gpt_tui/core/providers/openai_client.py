@@ -34,6 +34,7 @@ from gpt_tui.core.providers.base import (
     UsageReported,
 )
 from gpt_tui.core.providers.errors import describe_error, key_fix
+from gpt_tui.core.providers.finish import finish_event
 
 if TYPE_CHECKING:
     import httpx2
@@ -363,6 +364,8 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
         text = delta.get("content") if isinstance(delta, dict) else None
         if isinstance(text, str) and text:
             yield TextDelta(text)
+        if isinstance(choice, dict) and (finish := finish_event(choice)) is not None:
+            yield finish
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

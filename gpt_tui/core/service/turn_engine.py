@@ -11,9 +11,11 @@ from datetime import datetime
 from typing import Protocol
 
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
+from gpt_tui.core.domain.finish import CUT_OFF_PREFIX, LENGTH, cut_off_notice
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.providers.base import (
     ChatRequest,
+    FinishReported,
     ProviderError,
     ProviderNotice,
     TextDelta,
@@ -104,6 +106,8 @@ class TurnEngine:
             earlier = Earlier(reply.status, reply.usage, reply.cost, reply.timing)
             reply.status = MessageStatus.STREAMING
             reply.error = None
+            reply.finish_reason = None
+            reply.notices = [n for n in reply.notices if not n.startswith(CUT_OFF_PREFIX)]
             tree.select(reply.id)
         else:
             reply = Message(
@@ -172,6 +176,8 @@ class TurnEngine:
                     usage = event.usage
                 elif isinstance(event, ProviderNotice):
                     reply.notices.append(event.text)
+                elif isinstance(event, FinishReported):
+                    reply.finish_reason = event.reason
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -227,6 +233,9 @@ class TurnEngine:
             None if usage is None else self._usage.cost(usage, request.model, conversation.params)
         )
         reply.usage, reply.cost = usage, cost
+        if reply.finish_reason == LENGTH:
+            completion = None if usage is None else usage.completion_tokens
+            reply.notices.append(cut_off_notice(request_max_tokens(request), completion))
         if earlier is not None:
             earlier.merge_into(reply)
         conversation.updated_at = self._now()
@@ -235,6 +244,14 @@ class TurnEngine:
         if usage is not None:
             self._usage.record(usage, cost, conversation.updated_at)
         emit(ReplyFinished(conversation.id, reply))
+
+
+def request_max_tokens(request: ChatRequest) -> int | None:
+    """The reply's token limit the request set, under either of its names."""
+    for value in (request.max_tokens, request.extra.get("max_completion_tokens")):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
 
 
 def _retry_anchor(conversation: Conversation) -> str | None:
