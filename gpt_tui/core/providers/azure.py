@@ -115,7 +115,7 @@ class AzureProvider(OpenAIProvider):
             organization=settings.organization,
             project=settings.project,
             timeout=settings.timeout,
-            max_retries=settings.max_retries,
+            max_retries=0,  # retried by ``stream``, visibly (providers/retries.py)
             default_headers=dict(settings.headers) or None,
             http_client=self._http_client(),
         )

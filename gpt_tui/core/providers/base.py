@@ -67,7 +67,18 @@ class FinishReported:
     reason: str
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice | FinishReported
+@dataclass(frozen=True, slots=True)
+class RetryScheduled:
+    """The request failed and is sent again after ``wait_s`` seconds (retry ``attempt`` of
+    ``of``); ``reason`` names the failure ("HTTP 500", "a timeout")."""
+
+    attempt: int
+    of: int
+    reason: str
+    wait_s: float
+
+
+StreamEvent = TextDelta | UsageReported | ProviderNotice | FinishReported | RetryScheduled
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,12 +29,14 @@ from gpt_tui.core.providers.base import (
     ModelList,
     ProviderError,
     ProviderNotice,
+    RetryScheduled,
     StreamEvent,
     TextDelta,
     UsageReported,
 )
 from gpt_tui.core.providers.errors import describe_error, key_fix
 from gpt_tui.core.providers.finish import finish_event
+from gpt_tui.core.providers.retries import plan_retry
 
 if TYPE_CHECKING:
     import httpx2
@@ -124,6 +126,16 @@ class OpenAIProvider:
                     self._client = await asyncio.to_thread(self._make_client)
         return self._client
 
+    async def _retrying_client(self) -> AsyncOpenAI:
+        """The profile's client with the SDK's own (silent) retries, for requests other
+        than a chat turn (``GET /models``, doctor's probe)."""
+        settings = self._settings
+        client = (await self._get_client()).with_options(max_retries=settings.max_retries)
+        # A copy fills these from $OPENAI_ORG_ID / $OPENAI_PROJECT_ID again: only the profile's.
+        client.organization = settings.organization
+        client.project = settings.project
+        return client
+
     def _make_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI
 
@@ -134,7 +146,7 @@ class OpenAIProvider:
             organization=settings.organization,
             project=settings.project,
             timeout=settings.timeout,
-            max_retries=settings.max_retries,
+            max_retries=0,  # retried by ``stream``, visibly (providers/retries.py)
             default_headers=dict(settings.headers) or None,
             http_client=self._http_client(),
         )
@@ -186,6 +198,7 @@ class OpenAIProvider:
         kwargs = self._request_kwargs(request)
         response: Any = None
         retries = 0
+        attempts = 0
         while response is None:
             notice: ProviderNotice | None = None
             try:
@@ -196,6 +209,12 @@ class OpenAIProvider:
                 raise
             except Exception as exc:
                 rejection = _rejection(exc, kwargs) if retries < MAX_PARAM_RETRIES else None
+                again = self._retry(exc, attempts + 1) if rejection is None else None
+                if again is not None:
+                    attempts += 1
+                    yield again
+                    await asyncio.sleep(again.wait_s)
+                    continue
                 if rejection is None:
                     # ``from None``: the SDK's exception carries the request and its headers.
                     raise ProviderError(self._describe(exc, request.model)) from None
@@ -216,6 +235,12 @@ class OpenAIProvider:
         except Exception as exc:
             raise ProviderError(self._describe(exc, request.model)) from None
 
+    def _retry(self, exc: BaseException, attempt: int) -> RetryScheduled | None:
+        """Retry ``attempt`` after ``exc``, if the profile allows it and it may help."""
+        of = self._settings.max_retries
+        plan = plan_retry(exc, attempt) if attempt <= of else None
+        return None if plan is None else RetryScheduled(attempt, of, plan.reason, plan.wait_s)
+
     async def probe(self, model: str) -> None:
         """Send a 1-token, non-streamed request for ``model`` (``gpt-tui doctor``).
 
@@ -228,7 +253,7 @@ class OpenAIProvider:
             caps.max_tokens_param: 1 if not caps.reasoning else 16,
         }
         kwargs = self._map_model(kwargs)
-        await (await self._get_client()).chat.completions.create(**kwargs)
+        await (await self._retrying_client()).chat.completions.create(**kwargs)
 
     def _map_model(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """``kwargs`` with the model name as the server knows it (Azure: the deployment)."""
@@ -238,7 +263,7 @@ class OpenAIProvider:
 
     async def fetch_models(self) -> list[str]:
         """``GET /models``, sorted; raises the SDK's exception as is (``gpt-tui doctor``)."""
-        client = await self._get_client()
+        client = await self._retrying_client()
         return sorted({model.id async for model in client.models.list()})
 
     def configured_models(self) -> tuple[str, ...]:

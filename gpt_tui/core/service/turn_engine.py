@@ -18,11 +18,20 @@ from gpt_tui.core.providers.base import (
     FinishReported,
     ProviderError,
     ProviderNotice,
+    RetryScheduled,
+    StreamEvent,
     TextDelta,
     UsageReported,
 )
+from gpt_tui.core.providers.retries import retried_notice
 from gpt_tui.core.service.connections import Connections
-from gpt_tui.core.service.events import EventSink, ReplyFinished, TurnPlan, TurnStarted
+from gpt_tui.core.service.events import (
+    EventSink,
+    ReplyFinished,
+    TurnPlan,
+    TurnRetrying,
+    TurnStarted,
+)
 from gpt_tui.core.service.streaming import (
     YIELD_INTERVAL,
     DeltaBatcher,
@@ -174,10 +183,8 @@ class TurnEngine:
                         last_save = self._timer()
                 elif isinstance(event, UsageReported):
                     usage = event.usage
-                elif isinstance(event, ProviderNotice):
-                    reply.notices.append(event.text)
-                elif isinstance(event, FinishReported):
-                    reply.finish_reason = event.reason
+                else:
+                    _note(event, conversation.id, reply, emit)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -244,6 +251,22 @@ class TurnEngine:
         if usage is not None:
             self._usage.record(usage, cost, conversation.updated_at)
         emit(ReplyFinished(conversation.id, reply))
+
+
+def _note(event: StreamEvent, conversation_id: str, reply: Message, emit: EventSink) -> None:
+    """Keep on ``reply`` what the provider said beside the text: a notice, why the reply
+    ended, a retry (also shown while it waits)."""
+    if isinstance(event, ProviderNotice):
+        reply.notices.append(event.text)
+    elif isinstance(event, FinishReported):
+        reply.finish_reason = event.reason
+    elif isinstance(event, RetryScheduled):
+        reply.notices.append(retried_notice(event.attempt, event.of, event.reason, event.wait_s))
+        emit(
+            TurnRetrying(
+                conversation_id, reply.id, event.attempt, event.of, event.reason, event.wait_s
+            )
+        )
 
 
 def request_max_tokens(request: ChatRequest) -> int | None:
