@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.providers.base import ModelList, ProviderError
 from gpt_tui.core.providers.openai_client import OpenAIProvider
+from gpt_tui.core.providers.server_info import ServerWindow
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -125,6 +126,10 @@ class AzureProvider(OpenAIProvider):
 
     def _map_model(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {**kwargs, "model": self._settings.deployment_for(str(kwargs["model"]))}
+
+    async def server_window(self, model: str) -> ServerWindow | None:
+        """Azure says nothing about windows on its data plane (the price list knows them)."""
+        return None
 
     async def list_models(self) -> ModelList:
         """The profile's ``models`` and ``deployments``: Azure's data-plane API lists the

@@ -37,6 +37,7 @@ from gpt_tui.core.providers.base import (
 from gpt_tui.core.providers.errors import describe_error, key_fix
 from gpt_tui.core.providers.finish import finish_event
 from gpt_tui.core.providers.retries import plan_retry
+from gpt_tui.core.providers.server_info import ServerWindow, ask_window
 
 if TYPE_CHECKING:
     import httpx2
@@ -49,6 +50,8 @@ NO_KEY = "no-key"
 """Sent to servers configured without a key (many local servers ignore the header)."""
 MAX_PARAM_RETRIES = 3
 """How many rejected parameters one request may drop (each is dropped once)."""
+SERVER_INFO_TIMEOUT = 5.0
+"""Seconds each question about a model's window may take (asked in the background)."""
 UNSUPPORTED_CODES = ("unsupported_parameter", "unsupported_value")
 _NEVER_DROPPED = frozenset({"model", "messages", "stream"})
 _ROLE_PREFIX = "role:"
@@ -260,6 +263,28 @@ class OpenAIProvider:
         return kwargs
 
     # Models -------------------------------------------------------------------------------
+
+    async def server_window(self, model: str) -> ServerWindow | None:
+        """``model``'s context window as the server reports it (None: it does not say).
+
+        Never raises: each place asked (see :mod:`.server_info`) may simply not exist.
+        """
+        client = await self._get_client()
+        options: Any = {"timeout": SERVER_INFO_TIMEOUT, "max_retries": 0}
+
+        async def get(url: str) -> object:
+            try:
+                return await client.get(url, cast_to=object, options=options)
+            except Exception:
+                return None
+
+        async def post(url: str, body: dict[str, Any]) -> object:
+            try:
+                return await client.post(url, cast_to=object, body=body, options=options)
+            except Exception:
+                return None
+
+        return await ask_window(get, post, self.base_url, model)
 
     async def fetch_models(self) -> list[str]:
         """``GET /models``, sorted; raises the SDK's exception as is (``gpt-tui doctor``)."""

@@ -27,6 +27,7 @@ from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
+from gpt_tui.core.service.server_windows import CACHE_FILE, ServerWindows
 from gpt_tui.core.service.state import UiState
 from gpt_tui.core.service.titles import TitleService
 from gpt_tui.core.service.usage import UsageAccounts
@@ -46,6 +47,7 @@ class Services:
     state: UiState
     titles: TitleService
     usage: UsageAccounts
+    windows: ServerWindows
 
     @staticmethod
     def save_setup(
@@ -114,4 +116,5 @@ def build_services(
         state=UiState(store),
         titles=title_service,
         usage=usage,
+        windows=ServerWindows(connections, store.root / CACHE_FILE),
     )
