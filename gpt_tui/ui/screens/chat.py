@@ -40,6 +40,7 @@ from gpt_tui.ui.chat.background import BackgroundWork
 from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
+from gpt_tui.ui.chat.model_check import ModelCheck
 from gpt_tui.ui.chat.presets import PresetActions
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
@@ -162,6 +163,7 @@ class ChatScreen(Screen[None]):
         self.conversation_actions = ConversationActions(self)
         self.preset_actions = PresetActions(self)
         self.background = BackgroundWork(self)
+        self.model_check = ModelCheck(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self.unsaved_work = UnsavedWork(self)
         self._width = 0
@@ -363,6 +365,8 @@ class ChatScreen(Screen[None]):
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
             return
+        if not self.model_check.may_send(partial(self.send, text)):
+            return  # asked first; the prompt keeps its text meanwhile
         if not self.unsaved_work.may_send(partial(self.send, text)):
             return  # asked first; the prompt keeps its text meanwhile
         self.query_one(PromptInput).clear()
@@ -525,6 +529,7 @@ class ChatScreen(Screen[None]):
     def models_listed(self, message: ModelsListed) -> None:
         if message.profile == self.conversation.params.profile:
             self.query_one(ParamPanel).suggest_models(message.models)
+        self.model_check.listed(message.profile, message.models)
 
     # Parameters and presets ----------------------------------------------------------
 
@@ -546,6 +551,7 @@ class ChatScreen(Screen[None]):
         self._chat.update_params(self.conversation, params)
         if profile_changed:
             self.background.list_models(params.profile)
+            self.model_check.switched(params.profile)
         self.after_params_changed()
 
     def after_params_changed(self) -> None:
