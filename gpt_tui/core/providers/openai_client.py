@@ -268,7 +268,10 @@ class OpenAIProvider:
         """``model``'s context window as the server reports it (None: it does not say).
 
         Never raises: each place asked (see :mod:`.server_info`) may simply not exist.
+        OpenAI's own API says nothing about windows, so it is not asked.
         """
+        if self._settings.effective_kind == "openai":
+            return None
         client = await self._get_client()
         options: Any = {"timeout": SERVER_INFO_TIMEOUT, "max_retries": 0}
 

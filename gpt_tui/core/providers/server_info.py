@@ -58,18 +58,23 @@ def root_of(base_url: str) -> str:
     return url
 
 
-async def ask_window(get: Get, post: Post, base_url: str, model: str) -> ServerWindow | None:
-    """The window of ``model`` from whichever kind of server answers at ``base_url``."""
+def window_urls(base_url: str) -> list[str]:
+    """Every URL :func:`ask_window` may ask, in order (the last one is a POST)."""
     base = base_url.rstrip("/")
     root = root_of(base)
-    listed = from_models_list(await get(f"{base}/models"), model)
-    if listed is not None:
-        return listed
+    paths = ("/props", "/model/info", "/api/v0/models", "/api/show")
+    return [f"{base}/models", *(f"{root}{path}" for path in paths)]
+
+
+async def ask_window(get: Get, post: Post, base_url: str, model: str) -> ServerWindow | None:
+    """The window of ``model`` from whichever kind of server answers at ``base_url``."""
+    models, props, info, lmstudio, show = window_urls(base_url)
     asks: list[tuple[Callable[[], Awaitable[object]], Callable[[object], ServerWindow | None]]] = [
-        (lambda: get(f"{root}/props"), from_llama_props),
-        (lambda: get(f"{root}/model/info"), lambda body: from_litellm_info(body, model)),
-        (lambda: get(f"{root}/api/v0/models"), lambda body: from_lmstudio(body, model)),
-        (lambda: post(f"{root}/api/show", {"model": model}), from_ollama_show),
+        (lambda: get(models), lambda body: from_models_list(body, model)),
+        (lambda: get(props), from_llama_props),
+        (lambda: get(info), lambda body: from_litellm_info(body, model)),
+        (lambda: get(lmstudio), lambda body: from_lmstudio(body, model)),
+        (lambda: post(show, {"model": model}), from_ollama_show),
     ]
     for fetch, parse in asks:
         found = parse(await fetch())
