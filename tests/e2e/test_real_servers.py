@@ -125,7 +125,7 @@ async def test_llama_server_window_refusal_and_cut_off_replies(
     app = make_app(tmp_path, model="tiny-llama", warm_up=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        assert "of 512 (from server)" in panel_text(app)
+        assert "of 512\n" in panel_text(app) and "(from server)" in panel_text(app)
         # An over-long prompt is refused before it is sent, and the draft stays.
         prompt = app.screen.query_one(PromptInput)
         long_text = "def f(x): return x + 1\n" * 120

@@ -56,7 +56,7 @@ async def test_the_window_comes_from_the_server_and_refuses_a_long_prompt(
     app = make_app(tmp_path, env=env_for(fake_server), model="tiny-llama", warm_up=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        assert "of 512 (from server)" in panel_text(app)
+        assert "of 512\n" in panel_text(app) and "(from server)" in panel_text(app)
         prompt = app.screen.query_one(PromptInput)
         long_text = "word " * 700
         prompt.text = long_text
@@ -88,13 +88,13 @@ async def test_config_overrides_the_server_and_the_cache_serves_the_next_launch(
     app = make_app(tmp_path, env=env_for(fake_server), model="tiny-llama", warm_up=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        assert "of 512 (from server)" in panel_text(app)
+        assert "of 512\n" in panel_text(app) and "(from server)" in panel_text(app)
     # Next launch: the server is no longer asked before the panel knows the window.
     fake_server.json_routes.clear()
     app = make_app(tmp_path, env=env_for(fake_server), model="tiny-llama", warm_up=True)
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
-        assert "of 512 (from server)" in panel_text(app)
+        assert "of 512\n" in panel_text(app) and "(from server)" in panel_text(app)
     write_config(tmp_path, BASE + '[models."tiny-llama"]\ncontext_window = 2048\n')
     app = make_app(tmp_path, env=env_for(fake_server), model="tiny-llama", warm_up=True)
     async with app.run_test(size=(160, 48)) as pilot:
