@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 OLLAMA_DEFAULT_NUM_CTX = 4096
-"""What Ollama uses when neither the model nor the request sets ``num_ctx``."""
+"""What Ollama uses when the model sets no ``num_ctx`` (its default since 0.6; servers
+started with ``OLLAMA_CONTEXT_LENGTH`` use that, which ``/api/show`` does not say)."""
 _NUM_CTX = re.compile(r"^\s*num_ctx\s+(\d+)\s*$", re.M)
 
 Get = Callable[[str], Awaitable[object]]
@@ -151,11 +152,12 @@ def from_ollama_show(body: object) -> ServerWindow | None:
     used = num_ctx or OLLAMA_DEFAULT_NUM_CTX
     if trained is not None:
         used = min(used, trained)
-    how = "num_ctx" if num_ctx else f"Ollama's default num_ctx {OLLAMA_DEFAULT_NUM_CTX}"
+    how = "num_ctx" if num_ctx else f"Ollama's default num_ctx {OLLAMA_DEFAULT_NUM_CTX}, assumed"
     warning = (
         f"Ollama uses a {used:,}-token window ({how}) although the model supports "
-        f"{trained:,}; it cuts longer prompts without an error. Raise num_ctx in the "
-        "model's Modelfile (PARAMETER num_ctx) to use more."
+        f"{trained:,}, and cuts longer prompts without an error. Its OpenAI-compatible API "
+        "cannot change that per request: raise it in the Modelfile (PARAMETER num_ctx) or "
+        'with OLLAMA_CONTEXT_LENGTH, and set [models."NAME"] context_window to match.'
         if trained is not None and trained > used
         else None
     )
