@@ -203,7 +203,7 @@ class OpenAIProvider:
         retries = 0
         attempts = 0
         while response is None:
-            notice: ProviderNotice | None = None
+            notice: ProviderNotice | RetryScheduled | None = None
             try:
                 client = await self._get_client()
                 raw = await client.chat.completions.with_raw_response.create(**kwargs)
@@ -212,22 +212,22 @@ class OpenAIProvider:
                 raise
             except Exception as exc:
                 rejection = _rejection(exc, kwargs) if retries < MAX_PARAM_RETRIES else None
-                again = self._retry(exc, attempts + 1) if rejection is None else None
-                if again is not None:
+                notice = self._retry(exc, attempts + 1) if rejection is None else None
+                if notice is not None:
                     attempts += 1
-                    yield again
-                    await asyncio.sleep(again.wait_s)
-                    continue
-                if rejection is None:
+                elif rejection is None:
                     # ``from None``: the SDK's exception carries the request and its headers.
                     raise ProviderError(self._describe(exc, request.model)) from None
-                retries += 1
-                learned = self._rejected.setdefault(request.model, {})
-                learned[rejection.param] = rejection.replacement
-                kwargs = without_rejected(kwargs, {rejection.param: rejection.replacement})
-                notice = ProviderNotice(rejection.notice(request.model), rejection.param)
+                else:
+                    retries += 1
+                    learned = self._rejected.setdefault(request.model, {})
+                    learned[rejection.param] = rejection.replacement
+                    kwargs = without_rejected(kwargs, {rejection.param: rejection.replacement})
+                    notice = ProviderNotice(rejection.notice(request.model), rejection.param)
             if notice is not None:
                 yield notice
+            if isinstance(notice, RetryScheduled):  # waited outside the except: no exc kept
+                await asyncio.sleep(notice.wait_s)
         try:
             async with response as chunks:
                 async for chunk in chunks:

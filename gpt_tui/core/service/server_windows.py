@@ -57,6 +57,8 @@ class ServerWindows:
             return None
         try:
             found: ServerWindow | None = await ask(model)
+        except ProviderError:  # the client cannot be built (a proxy, a key): the turn says why
+            return self.known(params)
         except Exception:  # a server's odd answer must never reach the user as a crash
             log.exception("asking %s for the window of %s failed", base_url, model)
             return self.known(params)
