@@ -26,7 +26,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from gpt_tui.core.domain.conversation import Params  # noqa: E402
-from gpt_tui.core.domain.message import Message  # noqa: E402
+from gpt_tui.core.domain.message import Message, MessageStatus  # noqa: E402
 from gpt_tui.core.planning.planner import RequestPlanner  # noqa: E402
 from gpt_tui.core.planning.pricing import PriceBook  # noqa: E402
 from gpt_tui.core.planning.tokens import (  # noqa: E402
@@ -130,9 +130,12 @@ def keystroke_times(
 
 
 def planner_times(
-    model: str, history: list[ChatMessageKey], keystrokes: int, context: str
+    model: str, history: list[ChatMessageKey], keystrokes: int, context: str, failed_every: int = 0
 ) -> list[float]:
-    """Per-keystroke time of what the panel really calls: ``RequestPlanner.estimate``."""
+    """Per-keystroke time of what the panel really calls: ``RequestPlanner.estimate``.
+
+    ``failed_every``: every Nth reply failed with no text (its prompt is then left out of
+    the history, which the selection must find out on every keystroke)."""
     counter = TokenCounter()
     counter.load(model)
     prices = PriceBook()
@@ -143,6 +146,11 @@ def planner_times(
         Message(role="user" if m.role == "user" else "assistant", content=m.content, id=m.key)
         for m in history[1:]
     ]
+    if failed_every:
+        for reply in [m for m in messages if m.role == "assistant"][
+            failed_every - 1 :: failed_every
+        ]:
+            reply.content, reply.status = "", MessageStatus.ERROR
     draft = "Summarise"
     planner.estimate(params, messages, draft, None)  # warm the per-message cache
     times: list[float] = []
@@ -221,6 +229,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"p95 {fmt(p95(times))}",
             )
         )
+    times = planner_times(model, history, sizes.keystrokes, "all", failed_every=10)
+    rows.append(
+        (
+            f"panel update per keystroke, every 10th reply failed ({sizes.keystrokes} keys)",
+            fmt(statistics.median(times)),
+            f"p95 {fmt(p95(times))}",
+        )
+    )
     start = time.perf_counter()
     for message in history:
         estimate_tokens(message.content)

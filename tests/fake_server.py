@@ -334,6 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
             if fake.required_key is not None and not _has_key(headers, fake.required_key):
                 message = "Incorrect API key provided."
                 self._send_json(401, _error_payload(401, message))
+            elif (self.command, route) in fake.json_routes:
+                self._send_json(200, fake.json_routes[(self.command, route)])
             elif self.command == "POST" and default_model is not None:
                 self._chat_completions(body, default_model)
             elif self.command == "GET" and route == "/v1/models":
@@ -566,6 +568,10 @@ class FakeOpenAIServer:
         self.required_key = required_key
         """When set, every request without this key (``Authorization: Bearer`` or Azure's
         ``api-key`` header) gets an OpenAI-style 401, on every route."""
+        self.json_routes: dict[tuple[str, str], Any] = {}
+        """(method, path) → a JSON body answered with 200, to play another kind of server
+        (llama.cpp ``/props``, LiteLLM ``/model/info``, Ollama ``/api/show``…);
+        ``("GET", "/v1/models")`` here replaces the default model list."""
         self.requests: list[RecordedRequest] = []
         """Every request received, in order (appended under a lock)."""
         self.streamed: list[tuple[float, str]] = []

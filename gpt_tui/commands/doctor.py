@@ -8,12 +8,11 @@ Prints a checklist — ✓ good, ✗ a problem (with the fix: the exact variable
 3. the proxy that applies (the profile's ``proxy``, else the environment's);
 4. DNS, TCP and (for https) TLS to the server, directly and through the proxy;
 5. the API: ``GET /models`` with the key (Azure: a 1-token request to the deployment);
-6. the model is one the server lists;
+6. the model is one the server lists, and its context window (and where it came from);
 7. offline data: the tokenizer files and the price data.
 
 Network checks only contact the profile's host and its proxy, each with a short time limit
-(``--timeout``, 5 s by default), and the SDK's automatic retries are off.
-"""
+(``--timeout``, 5 s by default), and the SDK's automatic retries are off."""
 
 from __future__ import annotations
 
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpt_tui.commands.checklist import Report
+from gpt_tui.commands.doctor_window import check_window
 from gpt_tui.commands.netcheck import Probe, Target, connect, proxy_connect, resolve, tls_handshake
 from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.model_choice import default_model_choice
@@ -49,7 +49,6 @@ if TYPE_CHECKING:
     from gpt_tui.core.providers.openai_client import OpenAIProvider
 
 DEFAULT_TIMEOUT = 5.0
-
 _MODELS_SHOWN = 8
 _LIST_MODELS = "GET /models"
 
@@ -135,6 +134,9 @@ class Doctor:
             route = self.check_proxy(profile)
             reachable = await self.check_network(profile, route) if route else False
             await self.check_api(profile, route, model, reachable=reachable)
+            await check_window(
+                report, settings, self._provider(profile, route) if reachable else None, model
+            )
         self.check_offline_data(settings)
         report.line()
         if report.failures:
@@ -594,6 +596,4 @@ class Doctor:
 
 
 def _why_default(settings: Settings) -> str:
-    if len(settings.profiles) == 1:
-        return "the only profile"
-    return "the profile in use"
+    return "the only profile" if len(settings.profiles) == 1 else "the profile in use"

@@ -18,7 +18,7 @@ from textual.widgets import Input, TextArea
 
 from gpt_tui import crashes
 from gpt_tui.core.config.tomllines import line_in_file
-from gpt_tui.core.config.types import ConfigProblem, ConfigWriteError
+from gpt_tui.core.config.types import DEFAULT_PROFILE, ConfigProblem, ConfigWriteError
 from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.service.services import Services
@@ -286,11 +286,18 @@ class GptTuiApp(App[None]):
         )
 
     def action_setup(self) -> None:
-        current = self.services.connections.settings
+        # The open conversation's profile, not the default one: that is where its
+        # requests go and whose key they carry.
+        params = self.chat_screen.conversation.params
+        current, _rejected = self.services.connections.request_profile(params)
         if current.configured:
             where = current.base_url or "api.openai.com"
             summary = f"Now using {where} with key {current.masked_key or '(none)'} "
             summary += f"from {current.key_source}."
+            if current.name != DEFAULT_PROFILE:
+                summary = f"This chat uses the profile '{current.name}' ([{current.table}]): "
+                summary += f"{current.url}, key {current.masked_key or '(none)'} from "
+                summary += f"{current.key_source}. A choice below changes [provider]."
         else:
             summary = "No API key was found. Choose how to start:"
         self.push_screen(SetupScreen(display_path(self._config_file), summary), self._setup_chosen)

@@ -96,8 +96,10 @@ async def test_rejected_key_is_explained_inline_without_the_key(
         await pilot.press("ctrl+r")
         await wait_idle(pilot)
         assert reply_text(app) == "Hello from the test server."
+        # The failed box is replaced by the new reply (no "failed" box piles up).
         roles = [m.role for m in screen_of(app).conversation.messages]
-        assert roles == ["user", "assistant", "assistant"]
+        assert roles == ["user", "assistant"]
+        assert len(app.screen.query(ReplyView)) == 1
     assert len(fake_server.requests) == 2
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,6 +15,7 @@ from gpt_tui.core.config.loading import load_settings
 from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.providers.errors import describe_error
+from gpt_tui.core.providers.server_info import window_urls
 from tests.fake_server import FakeOpenAIServer, LoopbackProxy, ScriptedReply, SilentServer
 
 KEY = "sk-doctor-0123456789abcdefWXYZ"
@@ -53,7 +55,10 @@ def test_good_setup_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "✓ tokenizer: o200k_base and cl100k_base load offline" in out
     assert "✓ price data: gpt-4o-mini costs $0.15 / $0.60" in out
     assert out.rstrip().endswith("All checks passed.")
-    assert [r.path for r in server.requests] == ["/v1/models"]
+    # GET /models for the key and the model, then the context window's questions.
+    window = [urlsplit(url).path for url in window_urls(env["OPENAI_BASE_URL"])]
+    assert [r.path for r in server.requests] == ["/v1/models", *window]
+    assert "! context window of gpt-4o-mini is unknown" not in out
 
 
 def test_wrong_key_is_explained(
@@ -137,7 +142,7 @@ def test_checks_go_through_the_environment_proxy(
     assert code == 0, out
     assert f"✓ proxy: {proxy.url} (from $HTTP_PROXY)" in out
     assert "✓ proxy TCP: connected to" in out
-    assert [r.target for r in proxy.requests] == [f"{url}/models"]
+    assert [r.target for r in proxy.requests] == [f"{url}/models", *window_urls(url)]
 
 
 def test_profile_proxy_that_is_down(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -330,3 +335,26 @@ def test_doctor_prices_the_model_of_the_profile_it_checks(
         _, out = run_doctor(capsys, tmp_path, {}, "--profile", "local")
     assert f"model {model} (first of profiles.local.models)" in out
     assert f"! price data loads, but has no price for {model}" in out
+
+
+def test_doctor_says_where_the_context_window_came_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeOpenAIServer(required_key=KEY) as server:
+        server.json_routes[("GET", "/v1/models")] = {"data": [{"id": "tiny-llama"}]}
+        server.json_routes[("GET", "/props")] = {"default_generation_settings": {"n_ctx": 512}}
+        env = {"OPENAI_API_KEY": KEY, "OPENAI_BASE_URL": server.base_url}
+        _code, out = run_doctor(capsys, tmp_path, env, "--model", "tiny-llama")
+        server.json_routes.clear()
+        _code, unknown = run_doctor(capsys, tmp_path, env, "--model", "tiny-llama")
+        write_config(tmp_path, '[models."tiny-llama"]\ncontext_window = 2048\n')
+        _code, configured = run_doctor(capsys, tmp_path, env, "--model", "tiny-llama")
+    assert (
+        "✓ context window of tiny-llama: 512 tokens (from the server: llama.cpp /props (n_ctx))"
+        in out
+    )
+    assert "! context window of tiny-llama is unknown" in unknown
+    assert 'set [models."tiny-llama"] context_window = TOKENS in config.toml' in unknown
+    assert '✓ context window of tiny-llama: 2,048 tokens (config.toml [models."tiny-llama"])' in (
+        configured
+    )

@@ -97,11 +97,15 @@ async def test_fault(name: str, tmp_path: Path, fake_server: FakeOpenAIServer) -
         )
         assert conversation.messages[0].content == "the prompt"
         assert len(fake_server.requests) == 1  # nothing retried behind the user's back
-        # One key re-sends; the prompt is not duplicated; the failed reply stays visible.
+        # One key re-sends; the prompt is not duplicated; a partial reply stays visible,
+        # a failed reply with no text is replaced (no second "failed" box piles up).
         await pilot.press("ctrl+r")
         await wait_idle(pilot)
         roles = [m.role for m in conversation.messages]
-        assert roles == ["user", "assistant", "assistant"]
+        assert roles == (
+            ["user", "assistant", "assistant"] if fault.partial else ["user", "assistant"]
+        )
+        assert (failed.id in conversation.tree) is bool(fault.partial)
         assert conversation.messages[-1].content == "Recovered."
         assert len(fake_server.requests) == 2
         second = fake_server.requests[1].body

@@ -228,7 +228,10 @@ async def test_server_error_shows_inline_and_resend_keeps_one_prompt(tmp_path: P
         await pilot.press("ctrl+r")
         await wait_idle(pilot)
         conversation = screen_of(app).conversation
-        assert [m.role for m in conversation.messages] == ["user", "assistant", "assistant"]
+        # The failed box (no text) is replaced by the new reply, not stacked under it.
+        assert [m.role for m in conversation.messages] == ["user", "assistant"]
+        assert len(app.screen.query(ReplyView)) == 1
+        assert not app.screen.query(".reply.-error")
         assert conversation.messages[-1].content == "recovered"
         assert conversation.messages[-1].usage == Usage(5, 1)
     assert provider.requests[1].messages == [{"role": "user", "content": "are you there?"}]

@@ -165,6 +165,42 @@ async def test_failure_keeps_prompt_and_retry_does_not_duplicate_it(tmp_path: Pa
         await service.run(conversation, TurnPlan.retry(), lambda e: None)
 
 
+async def test_retry_after_a_failure_replaces_the_failed_box(tmp_path: Path) -> None:
+    denied = ErrorInfo("The server rejected the API key (HTTP 401)", status=401)
+    provider = RecordingProvider(
+        [Script([], fail_with=denied), Script([], fail_with=denied), Script(["fine"])]
+    )
+    service = make_service(tmp_path, provider)
+    conversation = service.new_conversation()
+    first = await service.run(conversation, TurnPlan.send("question"), lambda e: None)
+    assert first.status is MessageStatus.ERROR
+    events: list[TurnEvent] = []
+    await service.run(conversation, TurnPlan.retry(), events.append)
+    assert [(m.role, m.status) for m in conversation.messages] == [
+        ("user", MessageStatus.COMPLETE),
+        ("assistant", MessageStatus.ERROR),
+    ]
+    assert first.id not in conversation.tree
+    assert isinstance(events[0], TurnStarted) and events[0].kind == "retry"
+    reply = await service.run(conversation, TurnPlan.retry(), lambda e: None)
+    assert [m.content for m in conversation.messages] == ["question", "fine"]
+    assert reply.status is MessageStatus.COMPLETE
+    assert len(conversation.tree) == 2
+    assert [m["content"] for m in saved_messages(tmp_path)] == ["question", "fine"]
+
+
+async def test_a_failed_prompt_is_not_sent_with_the_next_one(tmp_path: Path) -> None:
+    too_long = ErrorInfo("The request is too long for the model's context window", status=400)
+    provider = RecordingProvider([Script([], fail_with=too_long), Script(["ok"])])
+    service = make_service(tmp_path, provider)
+    conversation = service.new_conversation()
+    await service.run(conversation, TurnPlan.send("huge paste"), lambda e: None)
+    await service.run(conversation, TurnPlan.send("short question"), lambda e: None)
+    assert provider.requests[1].messages == [{"role": "user", "content": "short question"}]
+    # Still shown: the failed prompt and its error stay in the conversation.
+    assert [m.content for m in conversation.messages][:1] == ["huge paste"]
+
+
 async def test_reopening_after_a_crash_marks_streaming_reply_interrupted(tmp_path: Path) -> None:
     gate = asyncio.Event()
     provider = RecordingProvider([Script(["cut here"], gate=gate)])

@@ -68,6 +68,31 @@ def test_failed_replies_are_neither_sent_nor_counted_as_dropped() -> None:
     assert [m.id for m in selection.sent] == ["u0", "a0"]
 
 
+def test_prompts_that_got_no_reply_are_not_sent_again() -> None:
+    failed = Message("assistant", "", id="e1", status=MessageStatus.ERROR, error=ErrorInfo("x"))
+    empty_stop = Message("assistant", "", id="s2", status=MessageStatus.STOPPED)
+    history = [
+        *conversation(1),
+        Message("user", "too long", id="f1"),
+        failed,
+        Message("user", "no key", id="f2"),
+        empty_stop,
+        Message("user", "new", id="new"),
+    ]
+    selection = select_history(Params(model="m"), history)
+    assert [m.id for m in selection.sent] == ["u0", "a0", "new"]
+    assert {"f1", "f2"} <= selection.dropped_ids
+
+
+def test_the_prompt_being_answered_again_is_sent_even_after_a_failure() -> None:
+    history = [
+        *conversation(1),
+        Message("user", "again", id="p"),
+        Message("assistant", "", id="e", status=MessageStatus.ERROR, error=ErrorInfo("x")),
+    ]
+    assert [m.id for m in select_history(Params(model="m"), history).sent] == ["u0", "a0", "p"]
+
+
 def test_ledger_sums_per_day_and_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "totals.json"
     ledger = UsageLedger(path)

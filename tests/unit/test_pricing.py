@@ -390,6 +390,7 @@ def test_model_info_is_frozen() -> None:
         "context_window",
         "max_output",
         "source",
+        "window_source",
     ]
 
 

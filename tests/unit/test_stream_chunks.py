@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from gpt_tui.core.domain.message import Usage
-from gpt_tui.core.providers.base import TextDelta, UsageReported
+from gpt_tui.core.providers.base import FinishReported, TextDelta, UsageReported
 from gpt_tui.core.providers.openai_client import _chunk_events  # pyright: ignore[reportPrivateUsage]
 
 
@@ -33,11 +33,14 @@ def test_role_only_empty_and_null_deltas_give_nothing() -> None:
     chunks: list[dict[str, Any]] = [
         {"choices": [{"delta": {"role": "assistant"}}]},
         {"choices": [{"delta": {"content": ""}}]},
-        {"choices": [{"delta": {"content": None}, "finish_reason": "stop"}]},
+        {"choices": [{"delta": {"content": None}, "finish_reason": None}]},
         {"choices": [], "usage": None},
     ]
     for chunk in chunks:
         assert list(_chunk_events(chunk)) == []
+    # A null delta with a finish reason gives only the reason.
+    last = {"choices": [{"delta": {"content": None}, "finish_reason": "stop"}]}
+    assert list(_chunk_events(last)) == [FinishReported("stop")]
 
 
 def test_malformed_chunks_are_skipped_not_raised() -> None:

@@ -158,6 +158,9 @@ class Message:
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
     cost_reported: bool = False
     """``cost`` is what the server said the request cost, not worked out from a price."""
+    finish_reason: str | None = None
+    """Why the server ended the reply, in its own word ("stop", "length",
+    "content_filter"…); None when it did not say (and for prompts)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -175,6 +178,8 @@ class Message:
         }
         if self.cost_reported:
             data["cost_reported"] = True
+        if self.finish_reason is not None:
+            data["finish_reason"] = self.finish_reason
         return data
 
     @classmethod
@@ -204,6 +209,7 @@ class Message:
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
             cost_reported=data.get("cost_reported") is True,
+            finish_reason=_lenient_str(data.get("finish_reason")),
         )
 
     @property
@@ -216,3 +222,8 @@ class Message:
         if self.role != "assistant":
             return True
         return self.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED) and bool(self.content)
+
+
+def _lenient_str(value: object) -> str | None:
+    """A string field added after files were written: anything else reads as absent."""
+    return value if isinstance(value, str) and value else None

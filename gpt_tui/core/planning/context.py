@@ -3,6 +3,10 @@
 The scripts this app replaces kept cost down by forgetting old turns; here that is a
 per-conversation choice. The system prompt is always sent. "fit" drops the oldest turns
 until the request plus the reply's ``max_tokens`` fits the model's context window.
+
+A past prompt that got no reply (it failed, or was stopped before any text) is never
+sent: later requests would otherwise carry every failed prompt as back-to-back user
+messages, and one prompt too long for the context would poison the chat for good.
 """
 
 from __future__ import annotations
@@ -37,6 +41,13 @@ def turns_of(messages: Sequence[Message]) -> list[list[Message]]:
     return turns
 
 
+def answered_turns(turns: list[list[Message]]) -> list[list[Message]]:
+    """``turns`` without past prompts that got no reply (the last turn, the prompt being
+    answered now, always stays)."""
+    last = len(turns) - 1
+    return [t for i, t in enumerate(turns) if len(t) > 1 or t[0].role != "user" or i == last]
+
+
 def select_history(
     params: Params,
     history: Sequence[Message],
@@ -52,7 +63,7 @@ def select_history(
     they are needed for "fit" and for reporting ``over_by``. Linear in the history.
     """
     sendable = [m for m in history if m.sent_in_history and m.role != "system"]
-    turns = turns_of(sendable)
+    turns = answered_turns(turns_of(sendable))
     if params.context == "last_turns":
         turns = turns[-params.context_turns :]
     elif params.context == "fit" and cost_of is not None and context_window is not None:

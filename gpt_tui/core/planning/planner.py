@@ -16,6 +16,7 @@ from gpt_tui.core.domain.message import Message, Usage
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request
+from gpt_tui.core.planning.server_windows import KnownWindows, with_server_window
 from gpt_tui.core.planning.tokens import ChatMessageKey, TokenCount, TokenCounter
 from gpt_tui.core.providers.base import ChatRequest
 
@@ -58,9 +59,13 @@ class RequestEstimate:
 class RequestPlanner:
     """Builds requests and estimates from a conversation's parameters and history."""
 
-    def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
+    def __init__(
+        self, counter: TokenCounter, prices: PriceBook, windows: KnownWindows | None = None
+    ) -> None:
         self.counter = counter
         self.prices = prices
+        self.windows = windows or KnownWindows()
+        """Context windows servers reported (used unless config.toml sets one)."""
         self._costs: dict[tuple[str, str], tuple[str, int]] = {}
         """(model, message id) → (the content counted, its exact tokens with overhead)."""
 
@@ -79,14 +84,17 @@ class RequestPlanner:
         return tokens
 
     def info(self, model: str, base_url: str | None) -> ModelInfo | None:
-        """Prices and limits of ``model``; None while the price data is still loading.
+        """Prices and limits of ``model``; None while the price data is still loading
+        (unless the server reported the window, which is used before the price list's).
 
         Loading imports genai-prices (about 0.2 s): it happens in a background thread,
         never on a keystroke.
         """
-        if not self.prices.loaded:
-            return None
-        return self.prices.info(model, base_url)
+        info = self.prices.info(model, base_url) if self.prices.loaded else None
+        learned = self.windows.get(base_url, model)
+        if learned is None or self.prices.configured_window(model) is not None:
+            return info
+        return with_server_window(info, learned)
 
     def select(
         self,

@@ -108,6 +108,8 @@ class ModelInfo:
     max_output: int | None
     source: str
     """Where the figures came from, e.g. "config.toml", "genai-prices (openai)"."""
+    window_source: str | None = None
+    """Where ``context_window`` came from when the server reported it (None otherwise)."""
 
     @property
     def priced(self) -> bool:
@@ -159,6 +161,12 @@ class PriceBook:
         priced. Results are cached per ``(model, base_url)``.
         """
         return self._entry(model, base_url).info
+
+    def configured_window(self, model: str) -> int | None:
+        """The ``[models."name"] context_window`` of ``model``, if the config sets one."""
+        name = model.strip()
+        override = self._overrides.get(name) or self._folded.get(name.lower())
+        return None if override is None else override.context_window
 
     def reply_cost(self, usage: Usage, model: str, base_url: str | None = None) -> Decimal | None:
         """What a reply cost, from the usage the server reported; ``None`` if unpriced.

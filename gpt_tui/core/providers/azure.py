@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.providers.base import ModelList, ProviderError
 from gpt_tui.core.providers.openai_client import OpenAIProvider
+from gpt_tui.core.providers.server_info import ServerWindow
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -115,7 +116,7 @@ class AzureProvider(OpenAIProvider):
             organization=settings.organization,
             project=settings.project,
             timeout=settings.timeout,
-            max_retries=settings.max_retries,
+            max_retries=0,  # retried by ``stream``, visibly (providers/retries.py)
             default_headers=dict(settings.headers) or None,
             http_client=self._http_client(),
         )
@@ -125,6 +126,10 @@ class AzureProvider(OpenAIProvider):
 
     def _map_model(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         return {**kwargs, "model": self._settings.deployment_for(str(kwargs["model"]))}
+
+    async def server_window(self, model: str) -> ServerWindow | None:
+        """Azure says nothing about windows on its data plane (the price list knows them)."""
+        return None
 
     async def list_models(self) -> ModelList:
         """The profile's ``models`` and ``deployments``: Azure's data-plane API lists the

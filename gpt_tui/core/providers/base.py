@@ -69,7 +69,27 @@ class CostReported:
     usd: Decimal
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice | CostReported
+@dataclass(frozen=True, slots=True)
+class FinishReported:
+    """Why the server ended the reply: "stop", "length" (a token limit), "content_filter"…"""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RetryScheduled:
+    """The request failed and is sent again after ``wait_s`` seconds (retry ``attempt`` of
+    ``of``); ``reason`` names the failure ("HTTP 500", "a timeout")."""
+
+    attempt: int
+    of: int
+    reason: str
+    wait_s: float
+
+
+StreamEvent = (
+    TextDelta | UsageReported | ProviderNotice | CostReported | FinishReported | RetryScheduled
+)
 
 
 @dataclass(frozen=True, slots=True)

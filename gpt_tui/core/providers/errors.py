@@ -120,7 +120,11 @@ def _describe_status(exc: object, base_url: str) -> ErrorInfo:
         hint = f"Wait and press ctrl+r to send again.{wait} Check your plan's limits and billing."
     elif status == 400 and "context" in detail.lower():
         title = f"The conversation is too long for this model (HTTP 400){said}"
-        hint = "Start a new chat (ctrl+n), lower max_tokens, or pick a model with a larger context."
+        hint = (
+            "This prompt is not sent with later messages. Trim the history: set 'history "
+            "sent' to 'fit the context window' or 'last N turns' in the panel (F3), then "
+            "ctrl+r; or edit the prompt (e), lower max_tokens, or start a new chat (ctrl+n)."
+        )
     elif status >= 500:
         title = f"The server failed (HTTP {status}){said}"
         hint = "This is on the server's side; wait a moment and press ctrl+r to send again."

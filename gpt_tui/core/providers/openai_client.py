@@ -30,12 +30,16 @@ from gpt_tui.core.providers.base import (
     ModelList,
     ProviderError,
     ProviderNotice,
+    RetryScheduled,
     StreamEvent,
     TextDelta,
     UsageReported,
 )
 from gpt_tui.core.providers.errors import describe_error, key_fix
+from gpt_tui.core.providers.finish import finish_event
 from gpt_tui.core.providers.reported_cost import cost_from_headers, cost_from_usage
+from gpt_tui.core.providers.retries import plan_retry
+from gpt_tui.core.providers.server_info import ServerWindow, ask_window
 
 if TYPE_CHECKING:
     import httpx2
@@ -48,6 +52,8 @@ NO_KEY = "no-key"
 """Sent to servers configured without a key (many local servers ignore the header)."""
 MAX_PARAM_RETRIES = 3
 """How many rejected parameters one request may drop (each is dropped once)."""
+SERVER_INFO_TIMEOUT = 5.0
+"""Seconds each question about a model's window may take (asked in the background)."""
 UNSUPPORTED_CODES = ("unsupported_parameter", "unsupported_value")
 _NEVER_DROPPED = frozenset({"model", "messages", "stream"})
 _ROLE_PREFIX = "role:"
@@ -125,6 +131,16 @@ class OpenAIProvider:
                     self._client = await asyncio.to_thread(self._make_client)
         return self._client
 
+    async def _retrying_client(self) -> AsyncOpenAI:
+        """The profile's client with the SDK's own (silent) retries, for requests other
+        than a chat turn (``GET /models``, doctor's probe)."""
+        settings = self._settings
+        client = (await self._get_client()).with_options(max_retries=settings.max_retries)
+        # A copy fills these from $OPENAI_ORG_ID / $OPENAI_PROJECT_ID again: only the profile's.
+        client.organization = settings.organization
+        client.project = settings.project
+        return client
+
     def _make_client(self) -> AsyncOpenAI:
         from openai import AsyncOpenAI
 
@@ -135,7 +151,7 @@ class OpenAIProvider:
             organization=settings.organization,
             project=settings.project,
             timeout=settings.timeout,
-            max_retries=settings.max_retries,
+            max_retries=0,  # retried by ``stream``, visibly (providers/retries.py)
             default_headers=dict(settings.headers) or None,
             http_client=self._http_client(),
         )
@@ -187,8 +203,9 @@ class OpenAIProvider:
         kwargs = self._request_kwargs(request)
         response: Any = None
         retries = 0
+        attempts = 0
         while response is None:
-            notice: ProviderNotice | None = None
+            notice: ProviderNotice | RetryScheduled | None = None
             try:
                 client = await self._get_client()
                 raw = await client.chat.completions.with_raw_response.create(**kwargs)
@@ -198,16 +215,22 @@ class OpenAIProvider:
                 raise
             except Exception as exc:
                 rejection = _rejection(exc, kwargs) if retries < MAX_PARAM_RETRIES else None
-                if rejection is None:
+                notice = self._retry(exc, attempts + 1) if rejection is None else None
+                if notice is not None:
+                    attempts += 1
+                elif rejection is None:
                     # ``from None``: the SDK's exception carries the request and its headers.
                     raise ProviderError(self._describe(exc, request.model)) from None
-                retries += 1
-                learned = self._rejected.setdefault(request.model, {})
-                learned[rejection.param] = rejection.replacement
-                kwargs = without_rejected(kwargs, {rejection.param: rejection.replacement})
-                notice = ProviderNotice(rejection.notice(request.model), rejection.param)
+                else:
+                    retries += 1
+                    learned = self._rejected.setdefault(request.model, {})
+                    learned[rejection.param] = rejection.replacement
+                    kwargs = without_rejected(kwargs, {rejection.param: rejection.replacement})
+                    notice = ProviderNotice(rejection.notice(request.model), rejection.param)
             if notice is not None:
                 yield notice
+            if isinstance(notice, RetryScheduled):  # waited outside the except: no exc kept
+                await asyncio.sleep(notice.wait_s)
         try:
             async with response as chunks:
                 async for chunk in chunks:
@@ -219,6 +242,12 @@ class OpenAIProvider:
             raise
         except Exception as exc:
             raise ProviderError(self._describe(exc, request.model)) from None
+
+    def _retry(self, exc: BaseException, attempt: int) -> RetryScheduled | None:
+        """Retry ``attempt`` after ``exc``, if the profile allows it and it may help."""
+        of = self._settings.max_retries
+        plan = plan_retry(exc, attempt) if attempt <= of else None
+        return None if plan is None else RetryScheduled(attempt, of, plan.reason, plan.wait_s)
 
     async def probe(self, model: str) -> None:
         """Send a 1-token, non-streamed request for ``model`` (``gpt-tui doctor``).
@@ -232,7 +261,7 @@ class OpenAIProvider:
             caps.max_tokens_param: 1 if not caps.reasoning else 16,
         }
         kwargs = self._map_model(kwargs)
-        await (await self._get_client()).chat.completions.create(**kwargs)
+        await (await self._retrying_client()).chat.completions.create(**kwargs)
 
     def _map_model(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """``kwargs`` with the model name as the server knows it (Azure: the deployment)."""
@@ -240,9 +269,34 @@ class OpenAIProvider:
 
     # Models -------------------------------------------------------------------------------
 
+    async def server_window(self, model: str) -> ServerWindow | None:
+        """``model``'s context window as the server reports it (None: it does not say).
+
+        Never raises: each place asked (see :mod:`.server_info`) may simply not exist.
+        OpenAI's own API says nothing about windows, so it is not asked.
+        """
+        if self._settings.effective_kind == "openai":
+            return None
+        client = await self._get_client()
+        options: Any = {"timeout": SERVER_INFO_TIMEOUT, "max_retries": 0}
+
+        async def get(url: str) -> object:
+            try:
+                return await client.get(url, cast_to=object, options=options)
+            except Exception:
+                return None
+
+        async def post(url: str, body: dict[str, Any]) -> object:
+            try:
+                return await client.post(url, cast_to=object, body=body, options=options)
+            except Exception:
+                return None
+
+        return await ask_window(get, post, self.base_url, model)
+
     async def fetch_models(self) -> list[str]:
         """``GET /models``, sorted; raises the SDK's exception as is (``gpt-tui doctor``)."""
-        client = await self._get_client()
+        client = await self._retrying_client()
         return sorted({model.id async for model in client.models.list()})
 
     def configured_models(self) -> tuple[str, ...]:
@@ -371,6 +425,8 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
         text = delta.get("content") if isinstance(delta, dict) else None
         if isinstance(text, str) and text:
             yield TextDelta(text)
+        if isinstance(choice, dict) and (finish := finish_event(choice)) is not None:
+            yield finish
 
 
 def _usage(raw: dict[str, Any]) -> Usage:

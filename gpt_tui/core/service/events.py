@@ -96,7 +96,20 @@ class TitleChanged:
     title: str
 
 
-TurnEvent = TurnStarted | ReplyDelta | ReplyFinished | TitleChanged
+@dataclass(frozen=True, slots=True)
+class TurnRetrying:
+    """The request failed and is sent again after ``wait_s`` seconds (retry ``attempt``
+    of ``of``, after ``reason``: "HTTP 500", "a timeout"); Esc stops waiting."""
+
+    conversation_id: str
+    message_id: str
+    attempt: int
+    of: int
+    reason: str
+    wait_s: float
+
+
+TurnEvent = TurnStarted | ReplyDelta | ReplyFinished | TitleChanged | TurnRetrying
 
 
 @dataclass(frozen=True, slots=True)

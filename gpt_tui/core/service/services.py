@@ -28,6 +28,7 @@ from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
+from gpt_tui.core.service.server_windows import CACHE_FILE, ServerWindows
 from gpt_tui.core.service.state import UiState
 from gpt_tui.core.service.titles import TitleService
 from gpt_tui.core.service.usage import UsageAccounts
@@ -48,6 +49,7 @@ class Services:
     titles: TitleService
     usage: UsageAccounts
     budget: BudgetService
+    windows: ServerWindows
 
     @staticmethod
     def save_setup(
@@ -123,4 +125,5 @@ def build_services(
         titles=title_service,
         usage=usage,
         budget=budget_service,
+        windows=ServerWindows(connections, store.root / CACHE_FILE),
     )

@@ -13,18 +13,28 @@ from decimal import Decimal
 from typing import Protocol
 
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
+from gpt_tui.core.domain.finish import CUT_OFF_PREFIX, LENGTH, cut_off_notice
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.providers.base import (
     ChatRequest,
     CostReported,
+    FinishReported,
     ProviderError,
     ProviderNotice,
+    RetryScheduled,
     StreamEvent,
     TextDelta,
     UsageReported,
 )
+from gpt_tui.core.providers.retries import retried_notice
 from gpt_tui.core.service.connections import Connections
-from gpt_tui.core.service.events import EventSink, ReplyFinished, TurnPlan, TurnStarted
+from gpt_tui.core.service.events import (
+    EventSink,
+    ReplyFinished,
+    TurnPlan,
+    TurnRetrying,
+    TurnStarted,
+)
 from gpt_tui.core.service.streaming import (
     YIELD_INTERVAL,
     DeltaBatcher,
@@ -124,6 +134,8 @@ class TurnEngine:
             earlier = Earlier(reply.status, reply.usage, reply.cost, reply.timing)
             reply.status = MessageStatus.STREAMING
             reply.error = None
+            reply.finish_reason = None
+            reply.notices = [n for n in reply.notices if not n.startswith(CUT_OFF_PREFIX)]
             tree.select(reply.id)
         else:
             reply = Message(
@@ -136,6 +148,8 @@ class TurnEngine:
             target = tree.get(plan.target or "")
             if plan.kind == "regenerate" and target is not None:
                 tree.add(reply, anchor(conversation, target))
+            elif plan.kind == "retry":
+                tree.add(reply, _retry_anchor(conversation))
             else:
                 conversation.append(reply)
         conversation.updated_at = self._now()
@@ -188,6 +202,7 @@ class TurnEngine:
                         last_save = self._timer()
                 else:
                     figures.note(event, reply)
+                    _note(event, conversation.id, reply, emit)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -247,6 +262,9 @@ class TurnEngine:
         if reported is not None:  # what the server charged wins over a computed price
             cost = reported
         reply.usage, reply.cost, reply.cost_reported = usage, cost, reported is not None
+        if reply.finish_reason == LENGTH:
+            completion = None if usage is None else usage.completion_tokens
+            reply.notices.append(cut_off_notice(request_max_tokens(request), completion))
         if earlier is not None:
             earlier.merge_into(reply)
         conversation.updated_at = self._now()
@@ -257,3 +275,39 @@ class TurnEngine:
             record = self._usage.reply_record(conversation, reply, when)
             self._usage.record(usage, cost, when, reply=record)
         emit(ReplyFinished(conversation.id, reply))
+
+
+def _note(event: StreamEvent, conversation_id: str, reply: Message, emit: EventSink) -> None:
+    """Keep on ``reply`` why it ended and each retry (also shown while it waits); usage,
+    cost and notices are :class:`ServerFigures`'."""
+    if isinstance(event, FinishReported):
+        reply.finish_reason = event.reason
+    elif isinstance(event, RetryScheduled):
+        reply.notices.append(retried_notice(event.attempt, event.of, event.reason, event.wait_s))
+        emit(
+            TurnRetrying(
+                conversation_id, reply.id, event.attempt, event.of, event.reason, event.wait_s
+            )
+        )
+
+
+def request_max_tokens(request: ChatRequest) -> int | None:
+    """The reply's token limit the request set, under either of its names."""
+    for value in (request.max_tokens, request.extra.get("max_completion_tokens")):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def _retry_anchor(conversation: Conversation) -> str | None:
+    """Where the new reply of a "retry" goes: after the last message shown.
+
+    A failed reply with no text is replaced (removed first), so pressing ctrl+r after a
+    401 never stacks a second "failed" box; an interrupted reply's text stays visible.
+    """
+    last = conversation.messages[-1] if conversation.messages else None
+    if last is not None and last.status is MessageStatus.ERROR and not last.content:
+        parent = conversation.tree.parent_id(last.id)
+        conversation.tree.remove(last.id)
+        return parent
+    return None if last is None else last.id

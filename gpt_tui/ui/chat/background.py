@@ -1,12 +1,14 @@
 """Work the chat screen does in the background once its first frame is drawn: loading the
-encoder and prices that exact figures need, asking a profile's server for its models, and
-bringing the search index up to date. Each runs in a worker and only posts its result."""
+encoder and prices that exact figures need, asking a profile's server for its models and
+the open model's context window, and bringing the search index up to date. Each runs in a
+worker and only posts its result."""
 
 from __future__ import annotations
 
 from functools import partial
 from typing import TYPE_CHECKING
 
+from gpt_tui.core.domain.conversation import Params
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ class BackgroundWork:
     def ensure_model_data(self, model: str) -> None:
         """Load ``model``'s encoder and the prices off the UI thread, once per model;
         figures are ≈ until then (:class:`ModelDataLoaded` says when they are exact)."""
+        self.learn_window()
         if self._started and model not in self._loaded_models:
             self._loaded_models.add(model)
             self._screen.run_worker(
@@ -57,9 +60,32 @@ class BackgroundWork:
         self._services.connections.load_model_data(model)
         self._screen.post_message(ModelDataLoaded(model))
 
+    def learn_window(self) -> None:
+        """Ask the open conversation's server for its model's context window (once per
+        session per server and model, the service remembers); :class:`ModelDataLoaded`
+        redraws the figures when it is known."""
+        if self._started:
+            params = self._screen.conversation.params
+            self._screen.run_worker(
+                self._learn_window(params),
+                name="learn-window",
+                group="windows",
+                exit_on_error=False,
+            )
+
+    async def _learn_window(self, params: Params) -> None:
+        windows = self._services.windows
+        before = windows.known(params)
+        found = await windows.learn(params)
+        if found is not None and found != before:
+            self._screen.post_message(ModelDataLoaded(params.model))
+            if found.warning:
+                self._screen.notify(found.warning, title="Context window", severity="warning")
+
     def list_models(self, profile: str | None) -> None:
         """Ask the profile's server which models it has (GET /models), in the background;
         :class:`ModelsListed` brings the answer."""
+        self.learn_window()
         if self._started and self._services.connections.is_configured(profile):
             self._screen.run_worker(
                 self._fetch_models(profile),

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from gpt_tui.core.domain.conversation import Conversation
 from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.core.domain.text import printable
+from gpt_tui.core.providers.retries import retry_status
 from gpt_tui.core.service.events import (
     ReplyDelta,
     ReplyFinished,
@@ -24,6 +25,7 @@ from gpt_tui.core.service.events import (
     TurnEvent,
     TurnPlan,
     TurnRefused,
+    TurnRetrying,
     TurnStarted,
 )
 from gpt_tui.core.store.conversations import StoreError
@@ -50,6 +52,10 @@ class LiveReply:
     first_chunk: float | None = None
     chunks: int = 0
     drawn: float = 0.0
+    retry: TurnRetrying | None = None
+    """The retry being waited for (until the next chunk arrives)."""
+    retry_at: float = 0.0
+    """When that retry's request goes out (``time.monotonic``)."""
 
     def per_second(self, now: float) -> float | None:
         if self.first_chunk is None or now - self.first_chunk < 0.2:
@@ -138,6 +144,11 @@ class TurnRunner:
                 self.show_status()
             screen.refresh_sidebar()
             screen.refresh_bindings()
+        elif isinstance(event, TurnRetrying):
+            live = self._live.setdefault(event.conversation_id, LiveReply(time.monotonic()))
+            live.retry, live.retry_at = event, time.monotonic() + event.wait_s
+            if visible:
+                self.show_status()
         elif isinstance(event, TitleChanged):
             if visible:
                 screen.show_title()
@@ -168,7 +179,7 @@ class TurnRunner:
         chat = self._screen.query_one(MessageList)
         if event.kind == "continue":
             chat.mark_streaming(event.reply.id)
-        elif event.kind in ("edit", "regenerate"):
+        elif event.kind in ("edit", "regenerate", "retry"):
             first = event.prompt or event.reply
             await self._screen.show_after(self._screen.conversation.tree.parent_id(first.id))
         else:
@@ -210,7 +221,11 @@ class TurnRunner:
         now = time.monotonic()
         if live is not None:
             frame = SPINNER[int(now * 10) % len(SPINNER)]
-            if live.first_chunk is None:
+            if live.retry is not None and live.first_chunk is None:
+                retry = live.retry
+                wait = retry_status(retry.attempt, retry.of, retry.reason, live.retry_at - now)
+                text = f"{frame} {wait} · Esc stops"
+            elif live.first_chunk is None:
                 text = (
                     f"{frame} waiting for the first token… {now - live.started:.1f} s · Esc stops"
                 )

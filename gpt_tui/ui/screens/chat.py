@@ -41,6 +41,7 @@ from gpt_tui.ui.chat.budget import BudgetGate
 from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
+from gpt_tui.ui.chat.model_check import ModelCheck
 from gpt_tui.ui.chat.presets import PresetActions
 from gpt_tui.ui.chat.prompt_habits import PromptHabits
 from gpt_tui.ui.chat.turns import TurnRunner
@@ -164,6 +165,7 @@ class ChatScreen(Screen[None]):
         self.conversation_actions = ConversationActions(self)
         self.preset_actions = PresetActions(self)
         self.background = BackgroundWork(self)
+        self.model_check = ModelCheck(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self.unsaved_work = UnsavedWork(self)
         self.budget = BudgetGate(self)
@@ -373,6 +375,8 @@ class ChatScreen(Screen[None]):
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
             return
+        if not self.model_check.may_send(partial(self.send, text)):
+            return  # asked first; the prompt keeps its text meanwhile
         if not self.unsaved_work.may_send(partial(self.send, text)):
             return  # asked first; the prompt keeps its text meanwhile
         if not self.budget.may_send(plan, partial(self.send, text)):
@@ -539,6 +543,7 @@ class ChatScreen(Screen[None]):
     def models_listed(self, message: ModelsListed) -> None:
         if message.profile == self.conversation.params.profile:
             self.query_one(ParamPanel).suggest_models(message.models)
+        self.model_check.listed(message.profile, message.models)
 
     # Parameters and presets ----------------------------------------------------------
 
@@ -560,6 +565,7 @@ class ChatScreen(Screen[None]):
         self._chat.update_params(self.conversation, params)
         if profile_changed:
             self.background.list_models(params.profile)
+            self.model_check.switched(params.profile)
         self.after_params_changed()
 
     def after_params_changed(self) -> None:

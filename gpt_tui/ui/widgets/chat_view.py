@@ -12,6 +12,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from gpt_tui.core.domain.conversation import DEMO_MODEL
+from gpt_tui.core.domain.finish import finish_mark
 from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.widgets.reply_body import ReplyBody
@@ -22,6 +23,11 @@ _STATUS_TEXT = {
     MessageStatus.INTERRUPTED: "⚠ interrupted",
     MessageStatus.ERROR: "⚠ failed",
 }
+
+UNANSWERED_HINT = (
+    "The prompt above is not sent with later messages: ctrl+r sends it again, "
+    "e edits it, d deletes it (highlight it with ↑ in the chat)."
+)
 
 
 def model_label(model: str | None) -> str:
@@ -65,18 +71,25 @@ class ReplyView(Vertical):
     def show_status(self, message: Message) -> None:
         """Show how the reply ended, with the error and what to do next."""
         status = self.query_one(".reply-status", Static)
-        lines = [_STATUS_TEXT.get(message.status, ""), *(f"ℹ {n}" for n in message.notices)]
+        lines = [
+            _STATUS_TEXT.get(message.status, ""),
+            finish_mark(message),
+            *(f"ℹ {n}" for n in message.notices),
+        ]
         if message.error is not None:
             lines.append(message.error.title)
             if message.error.hint:
                 lines.append(message.error.hint)
             if message.error.request_id:
                 lines.append(f"request id: {message.error.request_id}")
+        if message.status is MessageStatus.ERROR:
+            lines.append(UNANSWERED_HINT)
         text = printable("\n".join(line for line in lines if line))
         status.update(Content(text))
         status.display = bool(text)
         self.set_class(message.status is MessageStatus.ERROR, "-error")
         self.set_class(message.status is MessageStatus.INTERRUPTED, "-interrupted")
+        self.set_class(bool(finish_mark(message)), "-cut-off")
 
     @property
     def body(self) -> ReplyBody:

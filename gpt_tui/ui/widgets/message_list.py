@@ -28,6 +28,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from gpt_tui.core.domain.code_blocks import code_blocks
+from gpt_tui.core.domain.finish import can_continue
 from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 
@@ -58,7 +59,8 @@ def actions_for(message: Message) -> list[MessageActionKind]:
     if message.role == "user":
         return ["edit", "regenerate", "copy", "delete"]
     actions: list[MessageActionKind] = ["regenerate"]
-    if message.content and message.status in (MessageStatus.STOPPED, MessageStatus.INTERRUPTED):
+    stopped = message.status in (MessageStatus.STOPPED, MessageStatus.INTERRUPTED)
+    if (message.content and stopped) or can_continue(message):
         actions.append("continue")
     if message.content:
         actions.append("copy")
@@ -214,7 +216,7 @@ class MessageList(ChatView):
             "act('continue')",
             "More",
             show=False,
-            tooltip="Continue a stopped or interrupted reply where it ended.",
+            tooltip="Continue a stopped, interrupted or cut-off reply where it ended.",
             id="message.continue",
         ),
         Binding(

@@ -116,6 +116,8 @@ class UsagePanel(LiveText):
             lines.append(_row("context", bar))
             used = format_tokens(estimate.context_used)
             lines.append(_row("", f"{used} of {format_tokens(window)}", "$text-muted"))
+            if estimate.info is not None and estimate.info.window_source:
+                lines.append(_row("", "(from server)", "$text-muted"))
         else:
             lines.append(_row("context", f"{estimate.context_used:,} tok (window ?)"))
         if estimate.over_by:
