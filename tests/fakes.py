@@ -15,6 +15,7 @@ from gpt_tui.core.providers.base import (
     ChatProvider,
     ChatRequest,
     ProviderError,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     UsageReported,
@@ -54,7 +55,8 @@ class SteppingTimer:
 class Script:
     """One scripted reply: pieces of text, an optional failure, an optional gate."""
 
-    pieces: list[str]
+    pieces: list[str | ReasoningDelta]
+    """Text pieces (sent as :class:`TextDelta`) and reasoning events, in order."""
     usage: Usage | None = None
     fail_with: ErrorInfo | None = None
     fail_after: int = 0
@@ -76,7 +78,7 @@ class RecordingProvider:
         for index, piece in enumerate(script.pieces):
             if script.fail_with is not None and index == script.fail_after:
                 raise ProviderError(script.fail_with)
-            yield TextDelta(piece)
+            yield TextDelta(piece) if isinstance(piece, str) else piece
             await asyncio.sleep(0)
             if index == 0 and script.gate is not None:
                 await script.gate.wait()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, cast
 
+from gpt_tui.core.domain.reasoning import Reasoning
 from gpt_tui.core.domain.schema import (
     SchemaError,
     as_dict,
@@ -156,9 +157,11 @@ class Message:
     timing: Timing | None = None
     notices: list[str] = field(default_factory=list)
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
+    reasoning: Reasoning | None = None
+    """What the model thought before answering (never part of ``content``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
@@ -171,6 +174,9 @@ class Message:
             "timing": None if self.timing is None else self.timing.to_dict(),
             "notices": list(self.notices),
         }
+        if self.reasoning is not None:
+            data["reasoning"] = self.reasoning.to_dict()
+        return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
@@ -186,6 +192,7 @@ class Message:
         usage = data.get("usage")
         error = data.get("error")
         timing = data.get("timing")
+        reasoning = data.get("reasoning")
         return cls(
             role=cast(Role, role),
             content=opt(data, "content", str, where) or "",
@@ -198,6 +205,9 @@ class Message:
             cost=decimal_field(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
+            reasoning=None
+            if reasoning is None
+            else Reasoning.from_dict(reasoning, f"{where}.reasoning"),
         )
 
     @property

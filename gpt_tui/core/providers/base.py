@@ -41,6 +41,14 @@ class TextDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (``delta.reasoning_content`` or ``delta.reasoning``),
+    kept apart from the reply's text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class UsageReported:
     """The token usage the server reported (sent once, usually at the end)."""
 
@@ -60,7 +68,7 @@ class ProviderNotice:
     """The request parameter the notice is about, if any."""
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice
+StreamEvent = TextDelta | UsageReported | ProviderNotice | ReasoningDelta
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,11 +29,13 @@ from gpt_tui.core.providers.base import (
     ModelList,
     ProviderError,
     ProviderNotice,
+    ReasoningDelta,
     StreamEvent,
     TextDelta,
     UsageReported,
 )
 from gpt_tui.core.providers.errors import describe_error, key_fix
+from gpt_tui.core.providers.reasoning_fields import reasoning_text
 
 if TYPE_CHECKING:
     import httpx2
@@ -360,7 +362,12 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
         return
     for choice in choices:
         delta = choice.get("delta") if isinstance(choice, dict) else None
-        text = delta.get("content") if isinstance(delta, dict) else None
+        if not isinstance(delta, dict):
+            continue
+        thought = reasoning_text(delta)
+        if thought is not None:
+            yield ReasoningDelta(thought)
+        text = delta.get("content")
         if isinstance(text, str) and text:
             yield TextDelta(text)
 

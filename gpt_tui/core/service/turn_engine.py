@@ -16,11 +16,13 @@ from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
     ProviderNotice,
+    ReasoningDelta,
     TextDelta,
     UsageReported,
 )
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import EventSink, ReplyFinished, TurnPlan, TurnStarted
+from gpt_tui.core.service.reasoning_stream import ReasoningStream
 from gpt_tui.core.service.streaming import (
     YIELD_INTERVAL,
     DeltaBatcher,
@@ -144,12 +146,27 @@ class TurnEngine:
         batcher = DeltaBatcher(
             conversation.id, reply.id, emit, self._delta_interval, start=len(reply.content)
         )
+        thought = reply.reasoning
+        thinking = ReasoningStream(
+            DeltaBatcher(
+                conversation.id,
+                reply.id,
+                emit,
+                self._delta_interval,
+                start=len(thought.text) if thought is not None else 0,
+                reasoning=True,
+            ),
+            self._timer,
+            thought,
+        )
         loop = asyncio.get_running_loop()
         next_yield = loop.time() + YIELD_INTERVAL
         try:
             provider = self._connections.provider_for(params)
             stream = guarded(
-                provider.stream(request), lambda: len(parts) > kept, self._idle_timeout
+                provider.stream(request),
+                lambda: len(parts) > kept or thinking.started,
+                self._idle_timeout,
             )
             async for event in stream:
                 if loop.time() >= next_yield:
@@ -157,13 +174,16 @@ class TurnEngine:
                     # step aside now and then, or the screen and the keyboard would stall.
                     await asyncio.sleep(0)
                     next_yield = loop.time() + YIELD_INTERVAL
-                if isinstance(event, TextDelta):
+                if isinstance(event, TextDelta | ReasoningDelta):
                     if first_token is None:
                         first_token = self._timer() - started
-                    parts.append(event.text)
-                    batcher.add(event.text)
+                    text = thinking.take(event)
+                    if text:
+                        parts.append(text)
+                        batcher.add(text)
                     if self._timer() - last_save >= self._save_interval:
                         reply.content = "".join(parts)
+                        reply.reasoning = thinking.result()
                         self._save(conversation, update_index=False)
                         last_save = self._timer()
                 elif isinstance(event, UsageReported):
@@ -186,6 +206,11 @@ class TurnEngine:
             )
         finally:  # stopped, failed or complete: save what came and say how it ended
             reply.timing = Timing(first_token, self._timer() - started)
+            held = thinking.finish()
+            if held:
+                parts.append(held)
+                batcher.add(held)
+            reply.reasoning = thinking.result()
             batcher.flush()
             self._finish(
                 conversation,
