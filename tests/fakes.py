@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,7 +55,7 @@ class SteppingTimer:
 class Script:
     """One scripted reply: pieces of text, an optional failure, an optional gate."""
 
-    pieces: list[str | ReasoningDelta]
+    pieces: Sequence[str | ReasoningDelta]
     """Text pieces (sent as :class:`TextDelta`) and reasoning events, in order."""
     usage: Usage | None = None
     fail_with: ErrorInfo | None = None

@@ -34,7 +34,7 @@ def split_in_pieces(text: str, cuts: list[int]) -> tuple[str, str]:
 
 
 # Text without "<" so it cannot contain a tag by accident.
-_plain = st.text(st.characters(blacklist_characters="<", blacklist_categories=("Cs",)))
+_plain = st.text(st.characters(blacklist_characters="<", blacklist_categories=["Cs"]))
 
 
 def test_a_think_block_cut_at_every_position() -> None:

@@ -12,14 +12,23 @@ from gpt_tui.core.service.streaming import DeltaBatcher
 
 
 class ReasoningStream:
-    """Takes a reply's reasoning out of its stream and times it.
+    """Sorts a reply's streamed text into answer and reasoning, and times the reasoning.
 
-    ``earlier``: the reasoning a continued reply already had; new reasoning is added to it.
+    The answer goes to ``parts`` (the reply's text so far) and ``answer``; the reasoning to
+    ``batcher`` (reasoning deltas). ``earlier``: the reasoning a continued reply already
+    had; new reasoning is added to it.
     """
 
     def __init__(
-        self, batcher: DeltaBatcher, timer: Callable[[], float], earlier: Reasoning | None
+        self,
+        parts: list[str],
+        answer: DeltaBatcher,
+        batcher: DeltaBatcher,
+        timer: Callable[[], float],
+        earlier: Reasoning | None,
     ) -> None:
+        self._parts_out = parts
+        self._answer = answer
         self._batcher = batcher
         self._timer = timer
         self._earlier = earlier
@@ -33,17 +42,22 @@ class ReasoningStream:
         """Whether any reasoning has arrived."""
         return self._began is not None
 
-    def take(self, event: TextDelta | ReasoningDelta) -> str:
-        """The answer text in ``event``; its reasoning is kept and sent on."""
+    def take(self, event: TextDelta | ReasoningDelta) -> None:
+        """Add the answer and the reasoning in ``event`` where each goes."""
         if isinstance(event, ReasoningDelta):
             self._add(event.text)
-            return ""
+            return
         reasoning, answer = self._splitter.feed(event.text)
         if reasoning:
             self._add(reasoning)
-        if answer and self._began is not None and self._ended is None:
+        if answer:
+            self._add_answer(answer)
+
+    def _add_answer(self, text: str) -> None:
+        if self._began is not None and self._ended is None:
             self._ended = self._timer()
-        return answer
+        self._parts_out.append(text)
+        self._answer.add(text)
 
     def _add(self, text: str) -> None:
         if self._began is None:
@@ -51,14 +65,17 @@ class ReasoningStream:
         self._parts.append(text)
         self._batcher.add(text)
 
-    def finish(self) -> str:
-        """The stream ended: the answer text still held back (a lone ``<thi`` or leading
-        whitespace), after sending what reasoning was held back."""
+    def finish(self) -> Reasoning | None:
+        """The stream ended: add what was held back (an unclosed ``<think>``'s end, a lone
+        ``<thi`` or leading whitespace), send everything, and give the reasoning."""
         reasoning, answer = self._splitter.finish()
         if reasoning:
             self._add(reasoning)
+        if answer:
+            self._add_answer(answer)
         self._batcher.flush()
-        return answer
+        self._answer.flush()
+        return self.result()
 
     def result(self) -> Reasoning | None:
         """The reply's reasoning so far (with a continued reply's earlier one)."""

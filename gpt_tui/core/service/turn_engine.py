@@ -146,19 +146,7 @@ class TurnEngine:
         batcher = DeltaBatcher(
             conversation.id, reply.id, emit, self._delta_interval, start=len(reply.content)
         )
-        thought = reply.reasoning
-        thinking = ReasoningStream(
-            DeltaBatcher(
-                conversation.id,
-                reply.id,
-                emit,
-                self._delta_interval,
-                start=len(thought.text) if thought is not None else 0,
-                reasoning=True,
-            ),
-            self._timer,
-            thought,
-        )
+        thinking = self._reasoning_stream(conversation.id, reply, emit, parts, batcher)
         loop = asyncio.get_running_loop()
         next_yield = loop.time() + YIELD_INTERVAL
         try:
@@ -177,10 +165,7 @@ class TurnEngine:
                 if isinstance(event, TextDelta | ReasoningDelta):
                     if first_token is None:
                         first_token = self._timer() - started
-                    text = thinking.take(event)
-                    if text:
-                        parts.append(text)
-                        batcher.add(text)
+                    thinking.take(event)
                     if self._timer() - last_save >= self._save_interval:
                         reply.content = "".join(parts)
                         reply.reasoning = thinking.result()
@@ -206,12 +191,7 @@ class TurnEngine:
             )
         finally:  # stopped, failed or complete: save what came and say how it ended
             reply.timing = Timing(first_token, self._timer() - started)
-            held = thinking.finish()
-            if held:
-                parts.append(held)
-                batcher.add(held)
-            reply.reasoning = thinking.result()
-            batcher.flush()
+            reply.reasoning = thinking.finish()
             self._finish(
                 conversation,
                 request,
@@ -223,6 +203,26 @@ class TurnEngine:
                 emit=emit,
             )
         return reply
+
+    def _reasoning_stream(
+        self,
+        conversation_id: str,
+        reply: Message,
+        emit: EventSink,
+        parts: list[str],
+        answer: DeltaBatcher,
+    ) -> ReasoningStream:
+        """What sorts the reply's stream into answer (``parts``, ``answer``) and reasoning."""
+        earlier = reply.reasoning
+        reasoning = DeltaBatcher(
+            conversation_id,
+            reply.id,
+            emit,
+            self._delta_interval,
+            start=len(earlier.text) if earlier is not None else 0,
+            reasoning=True,
+        )
+        return ReasoningStream(parts, answer, reasoning, self._timer, earlier)
 
     def _finish(
         self,
