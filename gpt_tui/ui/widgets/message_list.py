@@ -151,6 +151,7 @@ class MessageList(ChatView):
     | y | Copy the message. |
     | c | Copy one code block of it. |
     | d | Delete the message and what follows it (asks first). |
+    | t | Fold or unfold the reasoning of the highlighted reply. |
     """
 
     @dataclass
@@ -240,6 +241,14 @@ class MessageList(ChatView):
             show=False,
             tooltip="Delete this message and everything after it on every branch (asks first).",
             id="message.delete",
+        ),
+        Binding(
+            "t",
+            "toggle_reasoning",
+            "Reasoning",
+            show=False,
+            tooltip="Fold or unfold what the model thought before this reply.",
+            id="message.reasoning",
         ),
     ]
 
@@ -391,6 +400,15 @@ class MessageList(ChatView):
             shown = self.shown_ids()
             index = shown.index(self.cursor) + step
         self.cursor = shown[max(0, min(index, len(shown) - 1))]
+
+    def action_toggle_reasoning(self) -> None:
+        """Fold or unfold the highlighted reply's reasoning (a view change: no intent)."""
+        view = self.view_of(self.cursor) if self.cursor is not None else None
+        reasoning = view.reasoning if isinstance(view, ReplyView) else None
+        if reasoning is None:
+            self.notify("This message has no reasoning.", severity="information", timeout=3)
+            return
+        reasoning.toggle()
 
     def action_act(self, action: MessageActionKind) -> None:
         if self.cursor is not None:
