@@ -72,7 +72,7 @@ async def test_reasoning_is_folded_above_a_clean_answer(
         assert summary_of(view).startswith("▸ Thought for ")
         assert summary_of(view).endswith(" s · 412 tokens")
         body = reasoning.query_one(".reasoning-body")
-        assert not body.display
+        assert body.styles.display == "none"
         chat = app.screen.query_one(MessageList)
         chat.focus()
         await pilot.pause()
@@ -80,7 +80,7 @@ async def test_reasoning_is_folded_above_a_clean_answer(
         await pilot.pause()
         assert not reasoning.has_class("-folded")
         assert summary_of(view).startswith("▾ Thought for ")
-        assert body.display
+        assert body.styles.display == "block"
         await pilot.press("y")
         await pilot.pause()
         assert app.clipboard == "Hello there!"
