@@ -87,7 +87,7 @@ class ReplyView(Vertical):
 
     @property
     def body(self) -> ReplyBody:
-        return self.query_one(ReplyBody)
+        return self.query_one(".reply-body", ReplyBody)
 
     async def append(self, text: str, start: int) -> None:
         """Add streamed text that begins at ``start`` in the reply; a part this view already
