@@ -124,7 +124,7 @@ def build_app(
     services = build_services(
         store,
         providers,
-        RequestPlanner(TokenCounter(), PriceBook(settings.models)),
+        RequestPlanner(TokenCounter(), PriceBook(settings.models), settings.schemas),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=data.ledger,
         search_index=search_index,

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from gpt_tui.core.config.presets import Preset
+from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.config.tomllines import toml_key
 
 ProviderKind = Literal["openai", "azure", "compatible"]
@@ -215,6 +216,10 @@ def _no_profiles() -> Mapping[str, ProviderSettings]:
     return MappingProxyType({})
 
 
+def _no_schemas() -> Mapping[str, NamedSchema]:
+    return MappingProxyType({})
+
+
 def _no_presets() -> Mapping[str, Preset]:
     return MappingProxyType({})
 
@@ -252,6 +257,8 @@ class Settings:
     """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
     titles: TitleSettings = field(default_factory=TitleSettings)
     """``[titles]``: whether the model writes short titles, and which model."""
+    schemas: Mapping[str, NamedSchema] = field(default_factory=_no_schemas, hash=False)
+    """``[schemas.NAME]``: the valid JSON Schemas for ``response_format = "json_schema:NAME"``."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

@@ -21,6 +21,7 @@ from gpt_tui.core.domain.schema import (
     string_list,
     utc_now,
 )
+from gpt_tui.core.domain.structured import StructuredCheck
 
 Role = Literal["system", "user", "assistant"]
 
@@ -159,6 +160,10 @@ class Message:
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
     reasoning: Reasoning | None = None
     """What the model thought before answering (never part of ``content``)."""
+    structured: StructuredCheck | None = None
+    """For a reply that had to be JSON: whether it is, and matches the schema."""
+    refusal: str | None = None
+    """The model's refusal of a structured output (``delta.refusal``), kept apart."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -176,6 +181,10 @@ class Message:
         }
         if self.reasoning is not None:
             data["reasoning"] = self.reasoning.to_dict()
+        if self.structured is not None:
+            data["structured"] = self.structured.to_dict()
+        if self.refusal is not None:
+            data["refusal"] = self.refusal
         return data
 
     @classmethod
@@ -193,6 +202,7 @@ class Message:
         error = data.get("error")
         timing = data.get("timing")
         reasoning = data.get("reasoning")
+        structured = data.get("structured")
         return cls(
             role=cast(Role, role),
             content=opt(data, "content", str, where) or "",
@@ -208,6 +218,10 @@ class Message:
             reasoning=None
             if reasoning is None
             else Reasoning.from_dict(reasoning, f"{where}.reasoning"),
+            structured=None
+            if structured is None
+            else StructuredCheck.from_dict(structured, f"{where}.structured"),
+            refusal=opt(data, "refusal", str, where),
         )
 
     @property

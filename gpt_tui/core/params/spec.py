@@ -36,6 +36,8 @@ ContextStrategy = Literal["all", "last_turns", "fit"]
 CONTEXT_STRATEGIES: tuple[ContextStrategy, ...] = ("all", "last_turns", "fit")
 ResponseFormat = Literal["text", "json_object"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("text", "json_object")
+JSON_SCHEMA_PREFIX = "json_schema:"
+"""``response_format = "json_schema:NAME"``: the schema ``[schemas.NAME]`` of config.toml."""
 REASONING_EFFORT_VALUES: tuple[str, ...] = ("none", "minimal", "low", "medium", "high")
 MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
@@ -76,6 +78,8 @@ class ParamSpec:
     """Shown in the panel's collapsed "Advanced" section."""
     wire_wrap: str | None = None
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
+    named_prefix: str | None = None
+    """A choice may also be this prefix and a name (``json_schema:answer``)."""
 
     @property
     def field_id(self) -> str:
@@ -109,6 +113,8 @@ class ParamSpec:
             if too_high:
                 return f"a whole number of at most {self.high:,}"
             return f"a whole number of at least {self.low:,}"
+        if self.kind == "choice" and self.named_prefix:
+            return f"{' or '.join(self.choices)}, or {self.named_prefix}NAME"
         if self.kind == "choice":
             if len(self.choices) == 2:
                 return " or ".join(self.choices)
@@ -159,6 +165,9 @@ class ParamSpec:
             return self.empty
         if not text:
             return None
+        prefix = self.named_prefix
+        if prefix and text.startswith(prefix) and text[len(prefix) :].strip():
+            return prefix + text[len(prefix) :].strip()
         if text not in self.choices:
             raise self._bad(show_value(value))
         return text
@@ -358,6 +367,7 @@ SPECS: tuple[ParamSpec, ...] = (
         extra=True,
         advanced=True,
         wire_wrap="type",
+        named_prefix=JSON_SCHEMA_PREFIX,
     ),
     ParamSpec(
         "reasoning_effort",

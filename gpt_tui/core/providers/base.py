@@ -49,6 +49,13 @@ class ReasoningDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class RefusalDelta:
+    """A piece of a refusal (``delta.refusal``): the model declined a structured output."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class UsageReported:
     """The token usage the server reported (sent once, usually at the end)."""
 
@@ -68,7 +75,7 @@ class ProviderNotice:
     """The request parameter the notice is about, if any."""
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice | ReasoningDelta
+StreamEvent = TextDelta | UsageReported | ProviderNotice | ReasoningDelta | RefusalDelta
 
 
 @dataclass(frozen=True, slots=True)

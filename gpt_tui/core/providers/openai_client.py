@@ -29,13 +29,12 @@ from gpt_tui.core.providers.base import (
     ModelList,
     ProviderError,
     ProviderNotice,
-    ReasoningDelta,
     StreamEvent,
     TextDelta,
     UsageReported,
 )
+from gpt_tui.core.providers.delta_fields import side_events
 from gpt_tui.core.providers.errors import describe_error, key_fix
-from gpt_tui.core.providers.reasoning_fields import reasoning_text
 
 if TYPE_CHECKING:
     import httpx2
@@ -364,9 +363,7 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
         delta = choice.get("delta") if isinstance(choice, dict) else None
         if not isinstance(delta, dict):
             continue
-        thought = reasoning_text(delta)
-        if thought is not None:
-            yield ReasoningDelta(thought)
+        yield from side_events(delta)
         text = delta.get("content")
         if isinstance(text, str) and text:
             yield TextDelta(text)

@@ -12,11 +12,13 @@ from typing import Protocol
 
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
+from gpt_tui.core.planning.structured import check_structured
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
     ProviderNotice,
     ReasoningDelta,
+    RefusalDelta,
     TextDelta,
     UsageReported,
 )
@@ -41,6 +43,14 @@ class Save(Protocol):
     """The service's save, which never raises (a failure becomes a notice)."""
 
     def __call__(self, conversation: Conversation, *, update_index: bool) -> None: ...
+
+
+def _note(reply: Message, event: ProviderNotice | RefusalDelta) -> None:
+    """Keep what is said beside the reply's text: a provider's notice, or a refusal."""
+    if isinstance(event, RefusalDelta):
+        reply.refusal = (reply.refusal or "") + event.text
+    else:
+        reply.notices.append(event.text)
 
 
 class TurnEngine:
@@ -173,8 +183,8 @@ class TurnEngine:
                         last_save = self._timer()
                 elif isinstance(event, UsageReported):
                     usage = event.usage
-                elif isinstance(event, ProviderNotice):
-                    reply.notices.append(event.text)
+                elif isinstance(event, ProviderNotice | RefusalDelta):
+                    _note(reply, event)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -250,6 +260,8 @@ class TurnEngine:
             None if usage is None else self._usage.cost(usage, request.model, conversation.params)
         )
         reply.usage, reply.cost = usage, cost
+        if reply.content and reply.refusal is None:
+            reply.structured = check_structured(request.extra.get("response_format"), reply.content)
         if earlier is not None:
             earlier.merge_into(reply)
         conversation.updated_at = self._now()
