@@ -14,7 +14,7 @@ from textual.widgets import Static
 from gpt_tui.core.domain.conversation import DEMO_MODEL
 from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.text import printable
-from gpt_tui.ui.widgets.reasoning_view import ReasoningView
+from gpt_tui.ui.widgets.reasoning_view import ReasoningView, structured_lines, structured_view
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 _STATUS_TEXT = {
@@ -49,7 +49,7 @@ class ReplyView(Vertical):
         self.message_id = message.id
         self.border_title = Content(printable(model_label(message.model)))
         initial = message.content if text is None else text
-        self._initial = printable(initial)
+        self._initial = printable(structured_view(message, initial))
         self._received = len(initial)
         """Characters of the reply's own text shown so far (before :func:`printable`)."""
         self._message = message
@@ -73,6 +73,7 @@ class ReplyView(Vertical):
         """Show how the reply ended, with the error and what to do next."""
         status = self.query_one(".reply-status", Static)
         lines = [_STATUS_TEXT.get(message.status, ""), *(f"ℹ {n}" for n in message.notices)]
+        lines.extend(structured_lines(message))
         if message.error is not None:
             lines.append(message.error.title)
             if message.error.hint:
@@ -122,6 +123,11 @@ class ReplyView(Vertical):
         if reasoning is not None:
             await reasoning.stop_thinking(message.reasoning, _reasoning_tokens(message))
         await self.body.finish()
+        shown = structured_view(message, message.content)
+        if shown != message.content:  # a JSON reply: shown again, indented
+            await self.body.remove()
+            status = self.query_one(".reply-status")
+            await self.mount(ReplyBody(printable(shown), classes="reply-body"), before=status)
         self.remove_class("-streaming")
         self.show_status(message)
 

@@ -1,4 +1,5 @@
-"""A reply's reasoning, shown above its answer.
+"""What a reply carries beside its answer: its reasoning, shown above the answer, and the
+verdict on a structured (JSON) reply, shown under it.
 
 While the model thinks, the reasoning streams in under a line with a clock ("thinking…
 3.1 s"). Once the answer starts (or the reply ends) it folds to one line ("▸ Thought for
@@ -16,7 +17,9 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
 
+from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.reasoning import Reasoning
+from gpt_tui.core.domain.structured import pretty_json
 from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.widgets.live_text import LiveText
 from gpt_tui.ui.widgets.reply_body import ReplyBody
@@ -120,3 +123,22 @@ class ReasoningView(Vertical):
             arrow = "▸" if self.folded else "▾"
             text = f"{arrow} {reasoning.summary(self._tokens)}"
         self.query_one(".reasoning-summary", LiveText).set_content(Content(text))
+
+
+def structured_view(message: Message, text: str) -> str:
+    """What a reply's body shows: a finished JSON reply (one with a structured check)
+    indented in a fenced block; anything else as it is. Copies keep the text as sent."""
+    if message.structured is None or message.status is MessageStatus.STREAMING:
+        return text
+    pretty = pretty_json(text)
+    return text if pretty is None else f"```json\n{pretty}\n```\n"
+
+
+def structured_lines(message: Message) -> list[str]:
+    """The status lines of a structured reply: the model's refusal, and the check."""
+    lines: list[str] = []
+    if message.refusal:
+        lines.append(f"⊘ The model refused: {message.refusal}")
+    if message.structured is not None:
+        lines.append(message.structured.line())
+    return lines
