@@ -102,3 +102,26 @@ async def test_an_unknown_schema_is_refused_before_sending(
     text = "\n".join(notices)
     assert "every property must be required; not listed: ok" in text
     assert "no valid schema [schemas.answer]" in text
+
+
+async def test_the_panel_offers_each_schema(tmp_path: Path, fake_server: FakeOpenAIServer) -> None:
+    from textual.widgets import Select
+
+    write_config(
+        tmp_path, FAST_FAILING + SCHEMA_CONFIG.replace('response_format = "json_schema:answer"', "")
+    )
+    fake_server.queue(ScriptedReply(text='{"ok":false}'))
+    app = make_app(tmp_path, env=env_for(fake_server), model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        select = app.screen.query_one("#param-response_format", Select)
+        options = [value for _label, value in select._options]  # pyright: ignore[reportPrivateUsage]
+        assert "json_schema:answer" in options
+        select.value = "json_schema:answer"
+        await pilot.pause()
+        await type_and_send(app, pilot, "Answer in JSON")
+        await wait_idle(pilot)
+        assert "✓ matches the schema answer" in reply_status(app)
+    [request] = fake_server.requests
+    assert request.body is not None
+    assert request.body["response_format"]["json_schema"]["name"] == "answer"

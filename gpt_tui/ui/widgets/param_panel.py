@@ -70,6 +70,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.border_title = "Parameters"
         self._caps_model: str | None = None
+        self._format_choices = _choices(spec_for("response_format"))
         self._efforts: tuple[str, ...] | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -177,6 +178,17 @@ class ParamPanel(VerticalScroll, can_focus=False):
         select.display = many
         self.query_one("#profile-label").display = many
         self._default_profile = default
+
+    def show_schemas(self, names: tuple[str, ...]) -> None:
+        """Offer each ``[schemas.NAME]`` as a response format ("schema NAME")."""
+        spec = spec_for("response_format")
+        select = self.query_one(f"#{spec.field_id}", Select)
+        wanted = [*_choices(spec), *((f"schema {n}", f"{spec.named_prefix}{n}") for n in names)]
+        if wanted == self._format_choices:
+            return
+        self._format_choices = wanted
+        with self.prevent(Select.Changed):
+            select.set_options(wanted)
 
     def show_presets(self, names: tuple[str, ...]) -> None:
         """The presets to apply; the selector shows only when there are some (the save
