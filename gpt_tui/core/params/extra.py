@@ -63,6 +63,10 @@ class ExtraParams:
     reasoning_effort: str | None = None
     """"minimal", "low", "medium", "high" (which ones a model takes:
     ``capabilities_for(model).reasoning_efforts``)."""
+    logprobs: bool | None = None
+    """True: the reply comes with each token's log probability (``None``: off, not sent)."""
+    top_logprobs: int | None = None
+    """0–20 alternatives per token; sent only with ``logprobs``."""
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:

@@ -24,9 +24,14 @@ from typing import Any, Literal, cast
 from gpt_tui.core.params.error import ParamError
 from gpt_tui.core.params.stop import MAX_STOP_SEQUENCES, format_stop, parse_stop
 
-Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name"]
+Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name", "flag"]
 """How a value is written: a model name, a real number, a whole number, one of some words,
-stop sequences, free text (kept as written), or an optional name (trimmed)."""
+stop sequences, free text (kept as written), an optional name (trimmed), or a switch
+(``true`` in files, "on" in the panel; off is not sent at all)."""
+FLAG_ON = "on"
+"""How the panel shows a switched-on flag (off is the select's blank choice)."""
+MAX_TOP_LOGPROBS = 20
+"""The most alternatives per token OpenAI returns."""
 Where = Literal["defaults", "preset", "role_file", "form"]
 """Where a parameter may be written: config.toml's ``[defaults]``, a preset (``[presets.NAME]``
 and presets.toml), a role file's top level, a field of the panel."""
@@ -100,6 +105,8 @@ class ParamSpec:
             return (int,)
         if self.kind == "stop":
             return (list,)
+        if self.kind == "flag":
+            return (bool,)
         return (str,)
 
     def _expected(self, *, too_high: bool = False) -> str:
@@ -150,6 +157,10 @@ class ParamSpec:
             return value
         if kind == "stop":
             return self._check_stop(value)
+        if kind == "flag":
+            if not isinstance(value, bool):
+                raise self._bad(describe_type(value))
+            return True if value else None
         if not isinstance(value, str):
             raise self._bad(describe_type(value))
         if kind == "prompt":
@@ -194,6 +205,11 @@ class ParamSpec:
             return self.check(text)
         if kind == "stop":
             return self.check(list(parse_stop(text) or ()))
+        if kind == "flag":
+            typed = text.strip().lower()
+            if typed not in ("", "off", FLAG_ON, "true", "false"):
+                raise self._bad(show_value(text))
+            return True if typed in (FLAG_ON, "true") else None
         typed = text.strip()
         if not typed:
             return self.empty
@@ -218,6 +234,8 @@ class ParamSpec:
             return f"{value:g}"
         if self.kind == "stop":
             return format_stop(value)
+        if self.kind == "flag":
+            return FLAG_ON if value else ""
         return str(value)
 
     def wire(self, value: Any) -> Any:
@@ -377,6 +395,34 @@ SPECS: tuple[ParamSpec, ...] = (
         command_help="Reasoning models",
         placeholder="model default",
         choices=REASONING_EFFORT_VALUES,
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "logprobs",
+        "flag",
+        label="token probabilities",
+        command="Parameter: token probabilities (logprobs)",
+        command_help="Keep each token's probability; advanced",
+        placeholder="off",
+        tooltip="Ask for each token's log probability (logprobs); the reply keeps them "
+        "for the probability view.",
+        expected="true or false",
+        choices=(FLAG_ON,),
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "top_logprobs",
+        "whole",
+        label="top alternatives",
+        command="Parameter: top alternatives (top_logprobs)",
+        command_help="0–20 alternatives per token; advanced",
+        placeholder=f"0–{MAX_TOP_LOGPROBS} (needs token probabilities)",
+        tooltip="How many likely alternatives to keep for each token (top_logprobs); "
+        "sent only with token probabilities on.",
+        low=0,
+        high=MAX_TOP_LOGPROBS,
         extra=True,
         advanced=True,
     ),

@@ -67,6 +67,8 @@ def build_request(
         max_tokens = None
     wire.update(_applicable((params.extra if extra is None else extra).wire_values(), caps))
     _expand_schema(wire, schemas or {})
+    if "logprobs" not in wire:  # the API takes top_logprobs only with logprobs
+        wire.pop("top_logprobs", None)
     return ChatRequest(
         model=params.model,
         messages=messages,

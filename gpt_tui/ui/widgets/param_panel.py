@@ -34,9 +34,9 @@ _FIELDS = tuple(
     for s in _FORM
     if not s.advanced and s.kind in ("model", "number", "whole") and s.name not in _CONTEXT_ROW
 )
-_ADVANCED = tuple(s.name for s in _FORM if s.advanced and s.kind != "choice")
+_ADVANCED = tuple(s.name for s in _FORM if s.advanced and s.kind not in ("choice", "flag"))
 _ALL_INPUTS = (*_FIELDS, "context_turns", *_ADVANCED)
-_SELECTS = tuple(s.name for s in _FORM if s.advanced and s.kind == "choice")
+_SELECTS = tuple(s.name for s in _FORM if s.advanced and s.kind in ("choice", "flag"))
 _CHECKED = (*_FIELDS, "system_prompt", *_ADVANCED, *_SELECTS)
 """The fields whose support depends on the model (each has a note line under it)."""
 
