@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, cast
 
+from gpt_tui.core.domain.logprobs import TokenLogprob, logprobs_from_json, logprobs_to_json
 from gpt_tui.core.domain.reasoning import Reasoning
 from gpt_tui.core.domain.schema import (
     SchemaError,
@@ -164,6 +165,8 @@ class Message:
     """For a reply that had to be JSON: whether it is, and matches the schema."""
     refusal: str | None = None
     """The model's refusal of a structured output (``delta.refusal``), kept apart."""
+    logprobs: list[TokenLogprob] | None = None
+    """Each token's probability and top alternatives, when the request asked for them."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -185,6 +188,8 @@ class Message:
             data["structured"] = self.structured.to_dict()
         if self.refusal is not None:
             data["refusal"] = self.refusal
+        if self.logprobs is not None:
+            data["logprobs"] = logprobs_to_json(self.logprobs)
         return data
 
     @classmethod
@@ -203,6 +208,7 @@ class Message:
         timing = data.get("timing")
         reasoning = data.get("reasoning")
         structured = data.get("structured")
+        logprobs = data.get("logprobs")
         return cls(
             role=cast(Role, role),
             content=opt(data, "content", str, where) or "",
@@ -222,6 +228,9 @@ class Message:
             if structured is None
             else StructuredCheck.from_dict(structured, f"{where}.structured"),
             refusal=opt(data, "refusal", str, where),
+            logprobs=None
+            if logprobs is None
+            else logprobs_from_json(logprobs, f"{where}.logprobs"),
         )
 
     @property

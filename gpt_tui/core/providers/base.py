@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from gpt_tui.core.domain.logprobs import TokenLogprob
 from gpt_tui.core.domain.message import ErrorInfo, Usage
 
 
@@ -56,6 +57,13 @@ class RefusalDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class LogprobsDelta:
+    """Token probabilities of the text just streamed (``choices[].logprobs.content``)."""
+
+    tokens: tuple[TokenLogprob, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class UsageReported:
     """The token usage the server reported (sent once, usually at the end)."""
 
@@ -75,7 +83,9 @@ class ProviderNotice:
     """The request parameter the notice is about, if any."""
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice | ReasoningDelta | RefusalDelta
+StreamEvent = (
+    TextDelta | UsageReported | ProviderNotice | ReasoningDelta | RefusalDelta | LogprobsDelta
+)
 
 
 @dataclass(frozen=True, slots=True)

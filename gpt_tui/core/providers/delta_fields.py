@@ -1,6 +1,7 @@
 """The fields of a streamed chunk's ``delta`` beyond ``content``: reasoning, as the servers
 that send it name it (``reasoning_content``: DeepSeek, vLLM, llama.cpp; ``reasoning``:
-OpenRouter, Ollama's OpenAI API), and a structured-output ``refusal``. Inline ``<think>``
+OpenRouter, Ollama's OpenAI API), a structured-output ``refusal``, and the choice's token
+probabilities (``logprobs``). Inline ``<think>``
 tags are taken out of the content later, by the turn (``core/domain/reasoning.py``), so
 every provider gets the same treatment."""
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from gpt_tui.core.providers.base import ReasoningDelta, RefusalDelta, StreamEvent
+from gpt_tui.core.domain.logprobs import tokens_from_wire
+from gpt_tui.core.providers.base import LogprobsDelta, ReasoningDelta, RefusalDelta, StreamEvent
 
 REASONING_KEYS = ("reasoning_content", "reasoning")
 
@@ -25,6 +27,15 @@ def reasoning_text(delta: dict[str, Any]) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
+
+
+def choice_logprobs(choice: dict[str, Any]) -> Iterator[StreamEvent]:
+    """The token probabilities a choice carries (``choice.logprobs.content``), if any."""
+    logprobs = choice.get("logprobs")
+    if isinstance(logprobs, dict):
+        tokens = tokens_from_wire(logprobs.get("content"))
+        if tokens:
+            yield LogprobsDelta(tuple(tokens))
 
 
 def side_events(delta: dict[str, Any]) -> Iterator[StreamEvent]:

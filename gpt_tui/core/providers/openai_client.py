@@ -33,7 +33,7 @@ from gpt_tui.core.providers.base import (
     TextDelta,
     UsageReported,
 )
-from gpt_tui.core.providers.delta_fields import side_events
+from gpt_tui.core.providers.delta_fields import choice_logprobs, side_events
 from gpt_tui.core.providers.errors import describe_error, key_fix
 
 if TYPE_CHECKING:
@@ -364,6 +364,7 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
         if not isinstance(delta, dict):
             continue
         yield from side_events(delta)
+        yield from choice_logprobs(choice)
         text = delta.get("content")
         if isinstance(text, str) and text:
             yield TextDelta(text)

@@ -15,6 +15,7 @@ from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timin
 from gpt_tui.core.planning.structured import check_structured
 from gpt_tui.core.providers.base import (
     ChatRequest,
+    LogprobsDelta,
     ProviderError,
     ProviderNotice,
     ReasoningDelta,
@@ -45,9 +46,14 @@ class Save(Protocol):
     def __call__(self, conversation: Conversation, *, update_index: bool) -> None: ...
 
 
-def _note(reply: Message, event: ProviderNotice | RefusalDelta) -> None:
-    """Keep what is said beside the reply's text: a provider's notice, or a refusal."""
-    if isinstance(event, RefusalDelta):
+def _note(reply: Message, event: ProviderNotice | RefusalDelta | LogprobsDelta) -> None:
+    """Keep what comes beside the reply's text: a provider's notice, a refusal, or token
+    probabilities."""
+    if isinstance(event, LogprobsDelta):
+        if reply.logprobs is None:
+            reply.logprobs = []
+        reply.logprobs.extend(event.tokens)
+    elif isinstance(event, RefusalDelta):
         reply.refusal = (reply.refusal or "") + event.text
     else:
         reply.notices.append(event.text)
@@ -183,7 +189,7 @@ class TurnEngine:
                         last_save = self._timer()
                 elif isinstance(event, UsageReported):
                     usage = event.usage
-                elif isinstance(event, ProviderNotice | RefusalDelta):
+                elif isinstance(event, ProviderNotice | RefusalDelta | LogprobsDelta):
                     _note(reply, event)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:

@@ -112,6 +112,7 @@ _DROPPABLE_MESSAGE_FIELDS = frozenset(
         "reasoning",
         "structured",
         "refusal",
+        "logprobs",
     }
 )
 """Optional fields of a message: without them it is still the same message."""

@@ -29,6 +29,7 @@ from textual.widgets import Static
 
 from gpt_tui.core.domain.code_blocks import code_blocks
 from gpt_tui.core.domain.message import Message, MessageStatus
+from gpt_tui.ui.screens.logprobs import open_probabilities
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 
 MessageActionKind = Literal[
@@ -152,6 +153,7 @@ class MessageList(ChatView):
     | c | Copy one code block of it. |
     | d | Delete the message and what follows it (asks first). |
     | t | Fold or unfold the reasoning of the highlighted reply. |
+    | p | Show the highlighted reply's token probabilities. |
     """
 
     @dataclass
@@ -249,6 +251,15 @@ class MessageList(ChatView):
             show=False,
             tooltip="Fold or unfold what the model thought before this reply.",
             id="message.reasoning",
+        ),
+        Binding(
+            "p",
+            "probabilities",
+            "Probabilities",
+            show=False,
+            tooltip="Show each token of this reply shaded by its probability, with the "
+            "alternatives (needs token probabilities on in the panel).",
+            id="message.probabilities",
         ),
     ]
 
@@ -409,6 +420,11 @@ class MessageList(ChatView):
             self.notify("This message has no reasoning.", severity="information", timeout=3)
             return
         reasoning.toggle()
+
+    def action_probabilities(self) -> None:
+        """The highlighted reply's token probabilities (a view: no intent to the screen)."""
+        message = self._messages.get(self.cursor) if self.cursor is not None else None
+        open_probabilities(self.app, message)
 
     def action_act(self, action: MessageActionKind) -> None:
         if self.cursor is not None:

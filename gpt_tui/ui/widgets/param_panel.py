@@ -214,7 +214,9 @@ class ParamPanel(VerticalScroll, can_focus=False):
             if self._system.text != form.system_prompt:
                 self._system.load_text(form.system_prompt)
             self._set_select("context", form.context)
-            self._set_select("response_format", form.response_format)
+            for name in _SELECTS:  # reasoning effort: by the model's capabilities, below
+                if name != "reasoning_effort":
+                    self._set_select(name, getattr(form, name))
             self.show_capabilities(form.model, effort=form.reasoning_effort)
             wanted = form.profile or self._default_profile
             if wanted is not None:
