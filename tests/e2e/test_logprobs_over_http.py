@@ -51,7 +51,7 @@ async def test_probabilities_are_kept_and_shown(
     tmp_path: Path, fake_server: FakeOpenAIServer
 ) -> None:
     write_config(tmp_path, FAST_FAILING + "[defaults]\nlogprobs = true\ntop_logprobs = 3\n")
-    fake_server.queue(ScriptedReply(deltas=DELTAS), ScriptedReply(text="No probabilities."))
+    fake_server.queue(ScriptedReply(deltas=DELTAS))
     app = make_app(tmp_path, env=env_for(fake_server), model="gpt-4o-mini")
     async with app.run_test(size=(160, 48)) as pilot:
         await type_and_send(app, pilot, "Capital of France?")
@@ -80,28 +80,10 @@ async def test_probabilities_are_kept_and_shown(
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, LogprobsScreen)
-        switch = screen_of(app).query_one("#param-logprobs", Select)
-        assert switch.value == "on"
-        switch.clear()  # off for the next reply
-        await pilot.pause()
-        assert screen_of(app).conversation.params.extra.logprobs is None
-        await type_and_send(app, pilot, "again")
-        await wait_idle(pilot)
-        chat.focus()
-        await pilot.pause()
-        await pilot.press("j", "j", "j")  # the highlight to the new, last reply
-        await pilot.pause()
-        assert chat.cursor == screen_of(app).conversation.messages[-1].id
-        await run_palette_command(pilot, "Token probabilities")
-        await pilot.pause()
-        assert not isinstance(app.screen, LogprobsScreen)
-        assert any(n.message == NO_PROBABILITIES for n in app._notifications)  # pyright: ignore[reportPrivateUsage]
-    first, second = fake_server.requests
-    assert first.body is not None and second.body is not None
+    [first] = fake_server.requests
+    assert first.body is not None
     assert first.body["logprobs"] is True
     assert first.body["top_logprobs"] == 3
-    assert "logprobs" not in second.body
-    assert "top_logprobs" not in second.body
     saved = json.loads(
         next((tmp_path / "data" / "conversations").glob("*.json")).read_text(encoding="utf-8")
     )
@@ -111,3 +93,28 @@ async def test_probabilities_are_kept_and_shown(
         -1.3863,
         [[" Lyon", -0.6931], [" Paris", -1.3863], [" Nice", -2.3026]],
     ]
+
+
+async def test_switched_off_nothing_is_asked_and_the_view_says_so(
+    tmp_path: Path, fake_server: FakeOpenAIServer
+) -> None:
+    write_config(tmp_path, FAST_FAILING + "[defaults]\nlogprobs = true\ntop_logprobs = 3\n")
+    fake_server.queue(ScriptedReply(text="No probabilities."))
+    app = make_app(tmp_path, env=env_for(fake_server), model="gpt-4o-mini")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        switch = screen_of(app).query_one("#param-logprobs", Select)
+        assert switch.value == "on"
+        switch.clear()  # off
+        await pilot.pause()
+        assert screen_of(app).conversation.params.extra.logprobs is None
+        await type_and_send(app, pilot, "again")
+        await wait_idle(pilot)
+        await run_palette_command(pilot, "Token probabilities")
+        await pilot.pause()
+        assert not isinstance(app.screen, LogprobsScreen)
+        assert any(n.message == NO_PROBABILITIES for n in app._notifications)  # pyright: ignore[reportPrivateUsage]
+    [request] = fake_server.requests
+    assert request.body is not None
+    assert "logprobs" not in request.body
+    assert "top_logprobs" not in request.body
