@@ -364,10 +364,10 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
         if not isinstance(delta, dict):
             continue
         yield from side_events(delta)
-        yield from choice_logprobs(choice)
         text = delta.get("content")
         if isinstance(text, str) and text:
             yield TextDelta(text)
+        yield from choice_logprobs(choice)
 
 
 def _usage(raw: dict[str, Any]) -> Usage:
