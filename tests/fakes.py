@@ -15,7 +15,6 @@ from gpt_tui.core.providers.base import (
     ChatProvider,
     ChatRequest,
     ProviderError,
-    ReasoningDelta,
     StreamEvent,
     TextDelta,
     UsageReported,
@@ -55,8 +54,8 @@ class SteppingTimer:
 class Script:
     """One scripted reply: pieces of text, an optional failure, an optional gate."""
 
-    pieces: Sequence[str | ReasoningDelta]
-    """Text pieces (sent as :class:`TextDelta`) and reasoning events, in order."""
+    pieces: Sequence[str | StreamEvent]
+    """Text pieces (sent as :class:`TextDelta`) and other stream events, in order."""
     usage: Usage | None = None
     fail_with: ErrorInfo | None = None
     fail_after: int = 0
