@@ -122,6 +122,22 @@ def rows(sizes: Sizes) -> list[Row]:
         ),
         Row("  app CPU time meanwhile", "coarse_reply", "coarse_reply_cpu", cpu),
         Row(
+            f"  same reply after {r // 2:,} tokens of reasoning: Enter → rendered",
+            "reasoning_reply",
+            "reasoning_reply_s",
+            s,
+        ),
+        Row("  app CPU time meanwhile", "reasoning_reply", "reasoning_reply_cpu", cpu),
+        Row(
+            "  time ratio to the plain reply",
+            "reasoning_reply",
+            "reasoning_ratio",
+            ratio,
+            1.5,
+            "≤ 1.5×",
+            derive=lambda m: m["reasoning_reply_s"] / m["reply_s"],
+        ),
+        Row(
             f"4. {big:,}-token reply: Enter → rendered",
             "big_reply",
             "big_reply_s",

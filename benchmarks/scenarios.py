@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from benchmarks.context import PAUSE, Context, app_session
 from benchmarks.markdown_gen import markdown_reply
-from benchmarks.server import TimedServer, reply_of
+from benchmarks.server import TimedServer, reasoning_reply_of, reply_of
 from benchmarks.terminal import REPO_ROOT, BenchTimeout, Event, PtyApp
 
 Metrics = dict[str, float]
@@ -102,13 +102,24 @@ def launch_many(ctx: Context) -> Metrics:
 
 
 def _full_speed_reply(
-    ctx: Context, tokens: int, key: str, timeout: float, tokens_per_chunk: int = 1
+    ctx: Context,
+    tokens: int,
+    key: str,
+    timeout: float,
+    tokens_per_chunk: int = 1,
+    *,
+    reasoning_tokens: int = 0,
 ) -> Metrics:
-    """Enter → last token rendered for a full-speed reply, and the app's CPU meanwhile."""
+    """Enter → last token rendered for a full-speed reply, and the app's CPU meanwhile.
+
+    ``reasoning_tokens``: that many tokens of ``reasoning_content`` come before the answer.
+    """
     text = markdown_reply(tokens)
     deadline = time.monotonic() + timeout
     watch = ("prompt", "chat", "preload")
     served = reply_of(text, tokens_per_chunk=tokens_per_chunk)
+    if reasoning_tokens:
+        served = reasoning_reply_of(markdown_reply(reasoning_tokens), text)
     with app_session(ctx, [served], watch, key) as (app, server):
         app.wait_for("preloaded", deadline)
         time.sleep(PAUSE)
@@ -135,6 +146,18 @@ def coarse_reply(ctx: Context) -> Metrics:
     """The ~4k-token reply again, 8 tokens per chunk: how much is per-chunk overhead."""
     sizes = ctx.sizes
     return _full_speed_reply(ctx, sizes.reply_tokens, "coarse_reply", ctx.timeout, 8)
+
+
+def reasoning_reply(ctx: Context) -> Metrics:
+    """The ~4k-token reply after half as many tokens of ``reasoning_content``."""
+    sizes = ctx.sizes
+    return _full_speed_reply(
+        ctx,
+        sizes.reply_tokens,
+        "reasoning_reply",
+        ctx.timeout,
+        reasoning_tokens=sizes.reply_tokens // 2,
+    )
 
 
 def big_reply(ctx: Context) -> Metrics:
@@ -455,6 +478,7 @@ SCENARIOS: dict[str, Scenario] = {
     "launch_many": launch_many,
     "reply": reply,
     "coarse_reply": coarse_reply,
+    "reasoning_reply": reasoning_reply,
     "big_reply": big_reply,
     "paced": paced_reply,
     "open_long": open_long,

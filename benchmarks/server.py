@@ -40,6 +40,16 @@ def reply_of(
     return TimedReply(text=text, chunk_size=CHARS_PER_TOKEN * tokens_per_chunk, delay=delay)
 
 
+def reasoning_reply_of(reasoning: str, text: str) -> TimedReply:
+    """``reasoning`` as ``reasoning_content`` deltas, then ``text``: one token per chunk."""
+    size = CHARS_PER_TOKEN
+    deltas = [
+        *({"reasoning_content": reasoning[i : i + size]} for i in range(0, len(reasoning), size)),
+        *({"content": text[i : i + size]} for i in range(0, len(text), size)),
+    ]
+    return TimedReply(text=text, deltas=deltas)
+
+
 class TimedServer(FakeOpenAIServer):
     """A fake OpenAI server that records when each request arrived (see :meth:`arrival`)."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,7 +54,8 @@ class SteppingTimer:
 class Script:
     """One scripted reply: pieces of text, an optional failure, an optional gate."""
 
-    pieces: list[str]
+    pieces: Sequence[str | StreamEvent]
+    """Text pieces (sent as :class:`TextDelta`) and other stream events, in order."""
     usage: Usage | None = None
     fail_with: ErrorInfo | None = None
     fail_after: int = 0
@@ -76,7 +77,7 @@ class RecordingProvider:
         for index, piece in enumerate(script.pieces):
             if script.fail_with is not None and index == script.fail_after:
                 raise ProviderError(script.fail_with)
-            yield TextDelta(piece)
+            yield TextDelta(piece) if isinstance(piece, str) else piece
             await asyncio.sleep(0)
             if index == 0 and script.gate is not None:
                 await script.gate.wait()

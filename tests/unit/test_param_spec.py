@@ -169,6 +169,16 @@ def test_palette_field_commands_come_from_the_spec() -> None:
         ("Parameter: stop sequences", "param-stop", "Up to 4, | between; advanced"),
         ("Parameter: response format", "param-response_format", "Text or JSON; advanced"),
         ("Parameter: reasoning effort", "param-reasoning_effort", "Reasoning models"),
+        (
+            "Parameter: token probabilities (logprobs)",
+            "param-logprobs",
+            "Keep each token's probability; advanced",
+        ),
+        (
+            "Parameter: top alternatives (top_logprobs)",
+            "param-top_logprobs",
+            "0–20 alternatives per token; advanced",
+        ),
     )
 
 

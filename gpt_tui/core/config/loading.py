@@ -71,6 +71,7 @@ from gpt_tui.core.config.checks import (
 from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
+from gpt_tui.core.config.schemas import SCHEMAS, NamedSchema, read_schemas
 from gpt_tui.core.config.types import (
     BudgetSettings,
     ConfigProblem,
@@ -121,6 +122,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
                 check.table(data, "budget"), ("budget", "monthly_usd"), checks.usd
             )
         ),
+        schemas=_schemas(check, data),
     )
     return settings, problems
 
@@ -139,6 +141,16 @@ def _defaults(check: Checker, table: Mapping[str, object]) -> Defaults:
         system_prompt=found.pop("system_prompt", ""),
         more=MappingProxyType(found),
     )
+
+
+def _schemas(check: Checker, data: Mapping[str, object]) -> Mapping[str, NamedSchema]:
+    """``[schemas.NAME]``: each schema checked (see :mod:`gpt_tui.core.config.schemas`)."""
+
+    def report_file(path: Path, line: int | None, key: str, message: str) -> None:
+        check.problems.append(ConfigProblem(path, line, key, message))
+
+    tables = check.named_tables(data, SCHEMAS, "answer")
+    return MappingProxyType(read_schemas(tables, check.path, check.report, report_file))
 
 
 def _titles(check: Checker, data: Mapping[str, object]) -> TitleSettings:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from gpt_tui.core.config.presets import Preset
+from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.config.tomllines import toml_key
 
 ProviderKind = Literal["openai", "azure", "compatible"]
@@ -226,6 +227,10 @@ def _no_profiles() -> Mapping[str, ProviderSettings]:
     return MappingProxyType({})
 
 
+def _no_schemas() -> Mapping[str, NamedSchema]:
+    return MappingProxyType({})
+
+
 def _no_presets() -> Mapping[str, Preset]:
     return MappingProxyType({})
 
@@ -265,6 +270,8 @@ class Settings:
     """``[titles]``: whether the model writes short titles, and which model."""
     budget: BudgetSettings = field(default_factory=BudgetSettings)
     """``[budget]``: a monthly spending limit over all profiles."""
+    schemas: Mapping[str, NamedSchema] = field(default_factory=_no_schemas, hash=False)
+    """``[schemas.NAME]``: the valid JSON Schemas for ``response_format = "json_schema:NAME"``."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

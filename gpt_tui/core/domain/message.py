@@ -8,6 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, cast
 
+from gpt_tui.core.domain.logprobs import TokenLogprob, logprobs_from_json, logprobs_to_json
+from gpt_tui.core.domain.reasoning import Reasoning
 from gpt_tui.core.domain.schema import (
     SchemaError,
     as_dict,
@@ -20,6 +22,7 @@ from gpt_tui.core.domain.schema import (
     string_list,
     utc_now,
 )
+from gpt_tui.core.domain.structured import StructuredCheck
 
 Role = Literal["system", "user", "assistant"]
 
@@ -161,6 +164,14 @@ class Message:
     finish_reason: str | None = None
     """Why the server ended the reply, in its own word ("stop", "length",
     "content_filter"…); None when it did not say (and for prompts)."""
+    reasoning: Reasoning | None = None
+    """What the model thought before answering (never part of ``content``)."""
+    structured: StructuredCheck | None = None
+    """For a reply that had to be JSON: whether it is, and matches the schema."""
+    refusal: str | None = None
+    """The model's refusal of a structured output (``delta.refusal``), kept apart."""
+    logprobs: list[TokenLogprob] | None = None
+    """Each token's probability and top alternatives, when the request asked for them."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -180,6 +191,14 @@ class Message:
             data["cost_reported"] = True
         if self.finish_reason is not None:
             data["finish_reason"] = self.finish_reason
+        if self.reasoning is not None:
+            data["reasoning"] = self.reasoning.to_dict()
+        if self.structured is not None:
+            data["structured"] = self.structured.to_dict()
+        if self.refusal is not None:
+            data["refusal"] = self.refusal
+        if self.logprobs is not None:
+            data["logprobs"] = logprobs_to_json(self.logprobs)
         return data
 
     @classmethod
@@ -196,6 +215,9 @@ class Message:
         usage = data.get("usage")
         error = data.get("error")
         timing = data.get("timing")
+        reasoning = data.get("reasoning")
+        structured = data.get("structured")
+        logprobs = data.get("logprobs")
         return cls(
             role=cast(Role, role),
             content=opt(data, "content", str, where) or "",
@@ -210,6 +232,16 @@ class Message:
             notices=string_list(data.get("notices"), f"{where}.notices"),
             cost_reported=data.get("cost_reported") is True,
             finish_reason=_lenient_str(data.get("finish_reason")),
+            reasoning=None
+            if reasoning is None
+            else Reasoning.from_dict(reasoning, f"{where}.reasoning"),
+            structured=None
+            if structured is None
+            else StructuredCheck.from_dict(structured, f"{where}.structured"),
+            refusal=opt(data, "refusal", str, where),
+            logprobs=None
+            if logprobs is None
+            else logprobs_from_json(logprobs, f"{where}.logprobs"),
         )
 
     @property

@@ -51,6 +51,7 @@ A Conversation holds no API key, so neither export can contain one.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import unicodedata
@@ -176,6 +177,8 @@ def _message_blocks(message: Message, default_model: str) -> list[str]:
     else:
         heading = f"## Assistant ({_inline(message.model or default_model)})"
     blocks = [heading]
+    if message.reasoning is not None and message.reasoning.text.strip():
+        blocks.append(_reasoning_block(message))
     content = _close_fences(clean_text(message.content).strip("\n"))
     if content.strip():
         blocks.append(content)
@@ -187,6 +190,19 @@ def _message_blocks(message: Message, default_model: str) -> list[str]:
         if details:
             blocks.append(f"*{details}*")
     return blocks
+
+
+def _reasoning_block(message: Message) -> str:
+    """The reply's reasoning as a folded HTML block (Markdown viewers show the summary).
+
+    The blank lines around the text let viewers render the Markdown inside.
+    """
+    reasoning = message.reasoning
+    assert reasoning is not None
+    tokens = message.usage.reasoning_tokens if message.usage is not None else 0
+    summary = html.escape(reasoning.summary(tokens))
+    text = _close_fences(clean_text(reasoning.text).strip("\n"))
+    return f"<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
 
 
 def _status_note(message: Message) -> str:

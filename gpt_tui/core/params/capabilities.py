@@ -38,6 +38,7 @@ PARAMS: tuple[str, ...] = (
     "response_format",
     "reasoning_effort",
     "logprobs",
+    "top_logprobs",
     "system_prompt",
 )
 """The parameters :class:`Capabilities` answers for (names as in the request/UI)."""
@@ -80,6 +81,7 @@ class Capabilities:
     reasoning_effort: Support
     logprobs: Support
     system_prompt: Support
+    top_logprobs: Support
     reasoning_efforts: tuple[str, ...] = ()
     """The values ``reasoning_effort`` takes for this model (empty when it does not apply)."""
 
@@ -172,6 +174,7 @@ def _chat(model: str) -> Capabilities:
         response_format=_PLAIN,
         reasoning_effort=not_reasoning,
         logprobs=_PLAIN,
+        top_logprobs=_PLAIN,
         system_prompt=_PLAIN,
     )
 
@@ -213,6 +216,7 @@ def _reasoning(model: str, family: _Family, label: str) -> Capabilities:
         response_format=response_format,
         reasoning_effort=effort,
         logprobs=rejected("logprobs", "reasoning models do not return token probabilities"),
+        top_logprobs=rejected("top_logprobs", "reasoning models do not return token probabilities"),
         system_prompt=system,
         reasoning_efforts=family.efforts,
     )

@@ -56,12 +56,17 @@ class ExtraParams:
     stop: tuple[str, ...] | None = None
     """Up to 4 non-empty stop sequences."""
     seed: int | None = None
-    response_format: ResponseFormat | None = None
+    response_format: str | None = None
     """"json_object" is sent as ``{"type": "json_object"}`` (JSON mode; the prompt must
-    mention JSON)."""
+    mention JSON); "json_schema:NAME" as the schema ``[schemas.NAME]`` (structured outputs,
+    see :mod:`gpt_tui.core.config.schemas`)."""
     reasoning_effort: str | None = None
     """"minimal", "low", "medium", "high" (which ones a model takes:
     ``capabilities_for(model).reasoning_efforts``)."""
+    logprobs: bool | None = None
+    """True: the reply comes with each token's log probability (``None``: off, not sent)."""
+    top_logprobs: int | None = None
+    """0–20 alternatives per token; sent only with ``logprobs``."""
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:

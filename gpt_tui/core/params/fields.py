@@ -58,6 +58,8 @@ class ParamsForm:
     seed: str = ""
     response_format: str = ""
     reasoning_effort: str = ""
+    logprobs: str = ""
+    top_logprobs: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:

@@ -24,9 +24,14 @@ from typing import Any, Literal, cast
 from gpt_tui.core.params.error import ParamError
 from gpt_tui.core.params.stop import MAX_STOP_SEQUENCES, format_stop, parse_stop
 
-Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name"]
+Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name", "flag"]
 """How a value is written: a model name, a real number, a whole number, one of some words,
-stop sequences, free text (kept as written), or an optional name (trimmed)."""
+stop sequences, free text (kept as written), an optional name (trimmed), or a switch
+(``true`` in files, "on" in the panel; off is not sent at all)."""
+FLAG_ON = "on"
+"""How the panel shows a switched-on flag (off is the select's blank choice)."""
+MAX_TOP_LOGPROBS = 20
+"""The most alternatives per token OpenAI returns."""
 Where = Literal["defaults", "preset", "role_file", "form"]
 """Where a parameter may be written: config.toml's ``[defaults]``, a preset (``[presets.NAME]``
 and presets.toml), a role file's top level, a field of the panel."""
@@ -36,6 +41,8 @@ ContextStrategy = Literal["all", "last_turns", "fit"]
 CONTEXT_STRATEGIES: tuple[ContextStrategy, ...] = ("all", "last_turns", "fit")
 ResponseFormat = Literal["text", "json_object"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("text", "json_object")
+JSON_SCHEMA_PREFIX = "json_schema:"
+"""``response_format = "json_schema:NAME"``: the schema ``[schemas.NAME]`` of config.toml."""
 REASONING_EFFORT_VALUES: tuple[str, ...] = ("none", "minimal", "low", "medium", "high")
 MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
@@ -76,6 +83,8 @@ class ParamSpec:
     """Shown in the panel's collapsed "Advanced" section."""
     wire_wrap: str | None = None
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
+    named_prefix: str | None = None
+    """A choice may also be this prefix and a name (``json_schema:answer``)."""
 
     @property
     def field_id(self) -> str:
@@ -96,6 +105,8 @@ class ParamSpec:
             return (int,)
         if self.kind == "stop":
             return (list,)
+        if self.kind == "flag":
+            return (bool,)
         return (str,)
 
     def _expected(self, *, too_high: bool = False) -> str:
@@ -109,6 +120,8 @@ class ParamSpec:
             if too_high:
                 return f"a whole number of at most {self.high:,}"
             return f"a whole number of at least {self.low:,}"
+        if self.kind == "choice" and self.named_prefix:
+            return f"{' or '.join(self.choices)}, or {self.named_prefix}NAME"
         if self.kind == "choice":
             if len(self.choices) == 2:
                 return " or ".join(self.choices)
@@ -144,6 +157,10 @@ class ParamSpec:
             return value
         if kind == "stop":
             return self._check_stop(value)
+        if kind == "flag":
+            if not isinstance(value, bool):
+                raise self._bad(describe_type(value))
+            return True if value else None
         if not isinstance(value, str):
             raise self._bad(describe_type(value))
         if kind == "prompt":
@@ -159,6 +176,9 @@ class ParamSpec:
             return self.empty
         if not text:
             return None
+        prefix = self.named_prefix
+        if prefix and text.startswith(prefix) and text[len(prefix) :].strip():
+            return prefix + text[len(prefix) :].strip()
         if text not in self.choices:
             raise self._bad(show_value(value))
         return text
@@ -185,6 +205,11 @@ class ParamSpec:
             return self.check(text)
         if kind == "stop":
             return self.check(list(parse_stop(text) or ()))
+        if kind == "flag":
+            typed = text.strip().lower()
+            if typed not in ("", "off", FLAG_ON, "true", "false"):
+                raise self._bad(show_value(text))
+            return True if typed in (FLAG_ON, "true") else None
         typed = text.strip()
         if not typed:
             return self.empty
@@ -209,6 +234,8 @@ class ParamSpec:
             return f"{value:g}"
         if self.kind == "stop":
             return format_stop(value)
+        if self.kind == "flag":
+            return FLAG_ON if value else ""
         return str(value)
 
     def wire(self, value: Any) -> Any:
@@ -358,6 +385,7 @@ SPECS: tuple[ParamSpec, ...] = (
         extra=True,
         advanced=True,
         wire_wrap="type",
+        named_prefix=JSON_SCHEMA_PREFIX,
     ),
     ParamSpec(
         "reasoning_effort",
@@ -367,6 +395,34 @@ SPECS: tuple[ParamSpec, ...] = (
         command_help="Reasoning models",
         placeholder="model default",
         choices=REASONING_EFFORT_VALUES,
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "logprobs",
+        "flag",
+        label="token probabilities",
+        command="Parameter: token probabilities (logprobs)",
+        command_help="Keep each token's probability; advanced",
+        placeholder="off",
+        tooltip="Ask for each token's log probability (logprobs); the reply keeps them "
+        "for the probability view.",
+        expected="true or false",
+        choices=(FLAG_ON,),
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "top_logprobs",
+        "whole",
+        label="top alternatives",
+        command="Parameter: top alternatives (top_logprobs)",
+        command_help="0–20 alternatives per token; advanced",
+        placeholder=f"0–{MAX_TOP_LOGPROBS} (needs token probabilities)",
+        tooltip="How many likely alternatives to keep for each token (top_logprobs); "
+        "sent only with token probabilities on.",
+        low=0,
+        high=MAX_TOP_LOGPROBS,
         extra=True,
         advanced=True,
     ),

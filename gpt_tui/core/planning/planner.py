@@ -7,15 +7,16 @@ and for the usage of replies whose server reported none.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, Usage
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
-from gpt_tui.core.planning.request_builder import build_request
+from gpt_tui.core.planning.request_builder import build_request, format_problem
 from gpt_tui.core.planning.server_windows import KnownWindows, with_server_window
 from gpt_tui.core.planning.tokens import ChatMessageKey, TokenCount, TokenCounter
 from gpt_tui.core.providers.base import ChatRequest
@@ -60,12 +61,18 @@ class RequestPlanner:
     """Builds requests and estimates from a conversation's parameters and history."""
 
     def __init__(
-        self, counter: TokenCounter, prices: PriceBook, windows: KnownWindows | None = None
+        self,
+        counter: TokenCounter,
+        prices: PriceBook,
+        windows: KnownWindows | None = None,
+        schemas: Mapping[str, NamedSchema] | None = None,
     ) -> None:
+        """``windows``: context windows servers reported (used unless config.toml sets one);
+        ``schemas``: config's ``[schemas.NAME]``, for ``response_format = json_schema:NAME``."""
         self.counter = counter
         self.prices = prices
         self.windows = windows or KnownWindows()
-        """Context windows servers reported (used unless config.toml sets one)."""
+        self.schemas: Mapping[str, NamedSchema] = schemas or {}
         self._costs: dict[tuple[str, str], tuple[str, int]] = {}
         """(model, message id) → (the content counted, its exact tokens with overhead)."""
 
@@ -130,7 +137,11 @@ class RequestPlanner:
     ) -> tuple[ChatRequest, Selection]:
         """The request for ``history`` (last message: the prompt being answered)."""
         selection = self.select(params, history, base_url)
-        return build_request(params, selection.sent), selection
+        return build_request(params, selection.sent, schemas=self.schemas), selection
+
+    def format_problem(self, params: Params) -> str | None:
+        """Why the response format cannot be sent (an unknown schema), or None."""
+        return format_problem(params, self.schemas)
 
     def estimate(
         self,

@@ -13,9 +13,10 @@ out when the model does not take that value (e.g. "minimal" for o3).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message
 from gpt_tui.core.params.capabilities import Capabilities, adapt_system_messages, capabilities_for
@@ -26,6 +27,7 @@ from gpt_tui.core.params.extra import (
     ExtraParams,
     ResponseFormat,
 )
+from gpt_tui.core.params.spec import JSON_SCHEMA_PREFIX
 from gpt_tui.core.providers.base import ChatRequest
 
 __all__ = [
@@ -39,7 +41,10 @@ __all__ = [
 
 
 def build_request(
-    params: Params, history: Sequence[Message], extra: ExtraParams | None = None
+    params: Params,
+    history: Sequence[Message],
+    extra: ExtraParams | None = None,
+    schemas: Mapping[str, NamedSchema] | None = None,
 ) -> ChatRequest:
     """The request for ``history`` (oldest first) with ``params`` and ``extra``
     (default: ``params.extra``).
@@ -61,6 +66,9 @@ def build_request(
         wire[caps.max_tokens.wire_name] = max_tokens
         max_tokens = None
     wire.update(_applicable((params.extra if extra is None else extra).wire_values(), caps))
+    _expand_schema(wire, schemas or {})
+    if "logprobs" not in wire:  # the API takes top_logprobs only with logprobs
+        wire.pop("top_logprobs", None)
     return ChatRequest(
         model=params.model,
         messages=messages,
@@ -68,6 +76,35 @@ def build_request(
         top_p=params.top_p if caps.top_p.applies else None,
         max_tokens=max_tokens,
         extra=wire,
+    )
+
+
+def _expand_schema(wire: dict[str, Any], schemas: Mapping[str, NamedSchema]) -> None:
+    """``response_format: json_schema:NAME`` in OpenAI's shape, with the schema's body; left
+    out when there is no such schema (:func:`format_problem` refuses the turn first)."""
+    value = wire.get("response_format")
+    kind = value.get("type") if isinstance(value, dict) else None
+    if not isinstance(kind, str) or not kind.startswith(JSON_SCHEMA_PREFIX):
+        return
+    named = schemas.get(kind.removeprefix(JSON_SCHEMA_PREFIX))
+    if named is None:
+        del wire["response_format"]
+    else:
+        wire["response_format"] = named.wire()
+
+
+def format_problem(params: Params, schemas: Mapping[str, NamedSchema]) -> str | None:
+    """Why ``params``'s response format cannot be sent (a schema not in config), or None."""
+    value = params.extra.response_format
+    if value is None or not value.startswith(JSON_SCHEMA_PREFIX):
+        return None
+    name = value.removeprefix(JSON_SCHEMA_PREFIX)
+    if name in schemas:
+        return None
+    known = ", ".join(sorted(schemas)) or "none"
+    return (
+        f"response_format {value}: there is no valid schema [schemas.{name}] in config.toml "
+        f"(valid schemas: {known}; mistakes in one are listed at launch and by gpt-tui doctor)."
     )
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Protocol
 
+from gpt_tui.core.domain.logprobs import TokenLogprob
 from gpt_tui.core.domain.message import ErrorInfo, Usage
 
 
@@ -39,6 +40,28 @@ class TextDelta:
     """A piece of the reply's text."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """A piece of the model's reasoning (``delta.reasoning_content`` or ``delta.reasoning``),
+    kept apart from the reply's text."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusalDelta:
+    """A piece of a refusal (``delta.refusal``): the model declined a structured output."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class LogprobsDelta:
+    """Token probabilities of the text just streamed (``choices[].logprobs.content``)."""
+
+    tokens: tuple[TokenLogprob, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +111,15 @@ class RetryScheduled:
 
 
 StreamEvent = (
-    TextDelta | UsageReported | ProviderNotice | CostReported | FinishReported | RetryScheduled
+    TextDelta
+    | UsageReported
+    | ProviderNotice
+    | CostReported
+    | FinishReported
+    | RetryScheduled
+    | ReasoningDelta
+    | RefusalDelta
+    | LogprobsDelta
 )
 
 

@@ -35,6 +35,7 @@ from gpt_tui.core.providers.base import (
     TextDelta,
     UsageReported,
 )
+from gpt_tui.core.providers.delta_fields import choice_logprobs, side_events
 from gpt_tui.core.providers.errors import describe_error, key_fix
 from gpt_tui.core.providers.finish import finish_event
 from gpt_tui.core.providers.reported_cost import cost_from_headers, cost_from_usage
@@ -421,11 +422,16 @@ def _chunk_events(chunk: object) -> Iterator[StreamEvent]:
     if not isinstance(choices, list):
         return
     for choice in choices:
-        delta = choice.get("delta") if isinstance(choice, dict) else None
-        text = delta.get("content") if isinstance(delta, dict) else None
-        if isinstance(text, str) and text:
-            yield TextDelta(text)
-        if isinstance(choice, dict) and (finish := finish_event(choice)) is not None:
+        if not isinstance(choice, dict):
+            continue
+        delta = choice.get("delta")
+        if isinstance(delta, dict):
+            yield from side_events(delta)
+            text = delta.get("content")
+            if isinstance(text, str) and text:
+                yield TextDelta(text)
+        yield from choice_logprobs(choice)
+        if (finish := finish_event(choice)) is not None:
             yield finish
 
 

@@ -44,6 +44,10 @@ class Connections:
     def default_profile(self) -> str | None:
         return self._providers.default_profile
 
+    def schema_names(self) -> tuple[str, ...]:
+        """The valid ``[schemas.NAME]`` of config.toml, sorted (``json_schema:NAME``)."""
+        return tuple(sorted(self.planner.schemas))
+
     def profile_names(self) -> tuple[str, ...]:
         return self._providers.profile_names
 

@@ -78,6 +78,8 @@ class ReplyDelta:
     """Where ``text`` begins in the reply's whole text. A view made from a saved copy of
     the reply may already hold it (the stream is saved while events are on their way):
     it adds only what it lacks."""
+    reasoning: bool = False
+    """The text is the reply's reasoning (``start`` counts in it), not its answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ def open_services(
     services = build_services(
         data.store,
         providers,
-        RequestPlanner(TokenCounter(), PriceBook(settings.models)),
+        RequestPlanner(TokenCounter(), PriceBook(settings.models), schemas=settings.schemas),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=data.ledger,
         search_index=data.search_index,

@@ -41,8 +41,11 @@ class DeltaBatcher:
         emit: EventSink,
         interval: float,
         start: int = 0,
+        *,
+        reasoning: bool = False,
     ) -> None:
-        """``start``: how much text the reply holds before the first chunk (continuing)."""
+        """``start``: how much text the reply holds before the first chunk (continuing);
+        ``reasoning``: the events carry the reply's reasoning, not its answer."""
         self._ids = (conversation_id, message_id)
         self._emit = emit
         self._interval = interval
@@ -50,6 +53,7 @@ class DeltaBatcher:
         self._pending: list[str] = []
         self._handle: asyncio.TimerHandle | None = None
         self._sent_any = False
+        self._reasoning = reasoning
 
     def add(self, text: str) -> None:
         self._pending.append(text)
@@ -67,7 +71,7 @@ class DeltaBatcher:
             text, chunks = "".join(self._pending), len(self._pending)
             self._pending.clear()
             self._sent_any = True
-            self._emit(ReplyDelta(*self._ids, text, chunks, self._sent))
+            self._emit(ReplyDelta(*self._ids, text, chunks, self._sent, self._reasoning))
             self._sent += len(text)
 
 

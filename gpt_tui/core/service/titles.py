@@ -16,6 +16,7 @@ import re
 from gpt_tui.core.config.types import TitleSettings
 from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
 from gpt_tui.core.domain.message import Message, MessageStatus, Usage
+from gpt_tui.core.domain.reasoning import split_think
 from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.providers.base import TextDelta, UsageReported
 from gpt_tui.core.service.connections import Connections
@@ -144,4 +145,4 @@ class TitleService:
             cost = self._usage.cost(usage, params.model, params)
             record = self._usage.title_record(conversation, usage, cost, params.model)
             self._usage.record(usage, cost, reply=record)
-        return clean_title("".join(parts))
+        return clean_title(split_think("".join(parts))[1])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -15,26 +14,17 @@ from typing import Protocol
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
 from gpt_tui.core.domain.finish import CUT_OFF_PREFIX, LENGTH, cut_off_notice
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
+from gpt_tui.core.planning.structured import check_structured
 from gpt_tui.core.providers.base import (
     ChatRequest,
-    CostReported,
-    FinishReported,
     ProviderError,
-    ProviderNotice,
-    RetryScheduled,
-    StreamEvent,
+    ReasoningDelta,
     TextDelta,
-    UsageReported,
 )
-from gpt_tui.core.providers.retries import retried_notice
 from gpt_tui.core.service.connections import Connections
-from gpt_tui.core.service.events import (
-    EventSink,
-    ReplyFinished,
-    TurnPlan,
-    TurnRetrying,
-    TurnStarted,
-)
+from gpt_tui.core.service.events import EventSink, ReplyFinished, TurnPlan, TurnStarted
+from gpt_tui.core.service.reasoning_stream import ReasoningStream
+from gpt_tui.core.service.reply_figures import ServerFigures
 from gpt_tui.core.service.streaming import (
     YIELD_INTERVAL,
     DeltaBatcher,
@@ -53,22 +43,6 @@ class Save(Protocol):
     """The service's save, which never raises (a failure becomes a notice)."""
 
     def __call__(self, conversation: Conversation, *, update_index: bool) -> None: ...
-
-
-@dataclass(slots=True)
-class ServerFigures:
-    """What the server said about a reply besides its text: usage, cost, notices."""
-
-    usage: Usage | None = None
-    cost: Decimal | None = None
-
-    def note(self, event: StreamEvent, reply: Message) -> None:
-        if isinstance(event, UsageReported):
-            self.usage = event.usage
-        elif isinstance(event, CostReported):
-            self.cost = event.usd
-        elif isinstance(event, ProviderNotice):
-            reply.notices.append(event.text)
 
 
 class TurnEngine:
@@ -174,16 +148,19 @@ class TurnEngine:
         self._live[reply.id] = parts
         started = last_save = self._timer()
         first_token: float | None = None
-        figures = ServerFigures()
+        figures = ServerFigures(conversation.id, emit)
         batcher = DeltaBatcher(
             conversation.id, reply.id, emit, self._delta_interval, start=len(reply.content)
         )
+        thinking = self._reasoning_stream(conversation.id, reply, emit, parts, batcher)
         loop = asyncio.get_running_loop()
         next_yield = loop.time() + YIELD_INTERVAL
         try:
             provider = self._connections.provider_for(params)
             stream = guarded(
-                provider.stream(request), lambda: len(parts) > kept, self._idle_timeout
+                provider.stream(request),
+                lambda: len(parts) > kept or thinking.started,
+                self._idle_timeout,
             )
             async for event in stream:
                 if loop.time() >= next_yield:
@@ -191,18 +168,17 @@ class TurnEngine:
                     # step aside now and then, or the screen and the keyboard would stall.
                     await asyncio.sleep(0)
                     next_yield = loop.time() + YIELD_INTERVAL
-                if isinstance(event, TextDelta):
+                if isinstance(event, TextDelta | ReasoningDelta):
                     if first_token is None:
                         first_token = self._timer() - started
-                    parts.append(event.text)
-                    batcher.add(event.text)
+                    thinking.take(event)
                     if self._timer() - last_save >= self._save_interval:
                         reply.content = "".join(parts)
+                        reply.reasoning = thinking.result()
                         self._save(conversation, update_index=False)
                         last_save = self._timer()
                 else:
                     figures.note(event, reply)
-                    _note(event, conversation.id, reply, emit)
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -219,7 +195,7 @@ class TurnEngine:
             )
         finally:  # stopped, failed or complete: save what came and say how it ended
             reply.timing = Timing(first_token, self._timer() - started)
-            batcher.flush()
+            reply.reasoning = thinking.finish()
             self._finish(
                 conversation,
                 request,
@@ -232,6 +208,26 @@ class TurnEngine:
                 reported=figures.cost,
             )
         return reply
+
+    def _reasoning_stream(
+        self,
+        conversation_id: str,
+        reply: Message,
+        emit: EventSink,
+        parts: list[str],
+        answer: DeltaBatcher,
+    ) -> ReasoningStream:
+        """What sorts the reply's stream into answer (``parts``, ``answer``) and reasoning."""
+        earlier = reply.reasoning
+        reasoning = DeltaBatcher(
+            conversation_id,
+            reply.id,
+            emit,
+            self._delta_interval,
+            start=len(earlier.text) if earlier is not None else 0,
+            reasoning=True,
+        )
+        return ReasoningStream(parts, answer, reasoning, self._timer, earlier)
 
     def _finish(
         self,
@@ -265,6 +261,8 @@ class TurnEngine:
         if reply.finish_reason == LENGTH:
             completion = None if usage is None else usage.completion_tokens
             reply.notices.append(cut_off_notice(request_max_tokens(request), completion))
+        if reply.content and reply.refusal is None:
+            reply.structured = check_structured(request.extra.get("response_format"), reply.content)
         if earlier is not None:
             earlier.merge_into(reply)
         conversation.updated_at = self._now()
@@ -275,20 +273,6 @@ class TurnEngine:
             record = self._usage.reply_record(conversation, reply, when)
             self._usage.record(usage, cost, when, reply=record)
         emit(ReplyFinished(conversation.id, reply))
-
-
-def _note(event: StreamEvent, conversation_id: str, reply: Message, emit: EventSink) -> None:
-    """Keep on ``reply`` why it ended and each retry (also shown while it waits); usage,
-    cost and notices are :class:`ServerFigures`'."""
-    if isinstance(event, FinishReported):
-        reply.finish_reason = event.reason
-    elif isinstance(event, RetryScheduled):
-        reply.notices.append(retried_notice(event.attempt, event.of, event.reason, event.wait_s))
-        emit(
-            TurnRetrying(
-                conversation_id, reply.id, event.attempt, event.of, event.reason, event.wait_s
-            )
-        )
 
 
 def request_max_tokens(request: ChatRequest) -> int | None:

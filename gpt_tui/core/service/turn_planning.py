@@ -65,6 +65,8 @@ class TurnPlanning:
         if conversation.id in self._streaming:
             return "A reply is still streaming here: wait, or press Esc to stop it."
         problem = self._plan_problem(conversation, plan)
+        if problem is None:
+            problem = self._planner.format_problem(conversation.params)
         if problem is not None:
             return problem
         history = self.history(conversation, plan)

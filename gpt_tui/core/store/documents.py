@@ -106,7 +106,19 @@ MAX_DROPPED = 100
 """More unreadable fields than this and the file is treated as unreadable after all."""
 
 _DROPPABLE_MESSAGE_FIELDS = frozenset(
-    {"model", "usage", "error", "cost", "timing", "notices", "status"}
+    {
+        "model",
+        "usage",
+        "error",
+        "cost",
+        "timing",
+        "notices",
+        "status",
+        "reasoning",
+        "structured",
+        "refusal",
+        "logprobs",
+    }
 )
 """Optional fields of a message: without them it is still the same message."""
 

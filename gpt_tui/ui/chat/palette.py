@@ -18,6 +18,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
 
 from gpt_tui.core.params.spec import palette_fields
+from gpt_tui.ui.chat.probabilities import show_probabilities
 from gpt_tui.ui.widgets.message_list import MessageActionKind
 
 if TYPE_CHECKING:
@@ -63,6 +64,11 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
         c("Toggle the conversation list", "Show or hide it (F2)", screen.action_toggle_sidebar),
         c("Toggle the parameter panel", "Show or hide it (F3)", screen.action_toggle_params),
         c("Copy the last reply", "To the clipboard (OSC 52)", screen.action_copy_reply),
+        c(
+            "Token probabilities",
+            "Each token of the highlighted or last reply, shaded, with alternatives (p)",
+            partial(show_probabilities, screen),
+        ),
         *(
             c(title, help_text, partial(screen.act_on_message, role, action))
             for title, role, help_text, action in MESSAGE_COMMANDS

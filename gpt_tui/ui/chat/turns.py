@@ -133,7 +133,10 @@ class TurnRunner:
         visible = event.conversation_id == screen.conversation.id
         if isinstance(event, ReplyDelta):
             self._count_live(event.conversation_id, visible, event.chunks)
-            if visible:
+            if visible and event.reasoning:
+                chat = screen.query_one(ChatView)
+                await chat.append_reasoning(event.message_id, event.text, event.start)
+            elif visible:
                 await screen.query_one(ChatView).append(event.message_id, event.text, event.start)
         elif isinstance(event, TurnStarted):
             self._live[event.conversation_id] = LiveReply(started=time.monotonic())

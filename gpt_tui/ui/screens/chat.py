@@ -237,6 +237,7 @@ class ChatScreen(Screen[None]):
         panel = self.query_one(ParamPanel)
         connections = self.services.connections
         panel.show_profiles(connections.profile_names(), connections.default_profile)
+        panel.show_schemas(connections.schema_names())
         panel.show_presets(self.services.presets.names())
         panel.load(conversation.params, self.provider_label())
         self.background.list_models(conversation.params.profile)

@@ -15,6 +15,7 @@ from gpt_tui.core.domain.conversation import DEMO_MODEL
 from gpt_tui.core.domain.finish import finish_mark
 from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.text import printable
+from gpt_tui.ui.widgets.reasoning_view import ReasoningView, structured_lines, structured_view
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 _STATUS_TEXT = {
@@ -54,12 +55,18 @@ class ReplyView(Vertical):
         self.message_id = message.id
         self.border_title = Content(printable(model_label(message.model)))
         initial = message.content if text is None else text
-        self._initial = printable(initial)
+        self._initial = printable(structured_view(message, initial))
         self._received = len(initial)
         """Characters of the reply's own text shown so far (before :func:`printable`)."""
         self._message = message
 
     def compose(self):  # type: ignore[no-untyped-def]
+        if self._message.reasoning is not None:
+            yield ReasoningView(
+                self._message.reasoning,
+                thinking=False,
+                reasoning_tokens=_reasoning_tokens(self._message),
+            )
         yield ReplyBody(self._initial, classes="reply-body")
         yield Static("", classes="reply-status", markup=False)
 
@@ -76,6 +83,7 @@ class ReplyView(Vertical):
             finish_mark(message),
             *(f"ℹ {n}" for n in message.notices),
         ]
+        lines.extend(structured_lines(message))
         if message.error is not None:
             lines.append(message.error.title)
             if message.error.hint:
@@ -93,7 +101,7 @@ class ReplyView(Vertical):
 
     @property
     def body(self) -> ReplyBody:
-        return self.query_one(ReplyBody)
+        return self.query_one(".reply-body", ReplyBody)
 
     async def append(self, text: str, start: int) -> None:
         """Add streamed text that begins at ``start`` in the reply; a part this view already
@@ -103,13 +111,42 @@ class ReplyView(Vertical):
             return
         new = text[max(0, self._received - start) :]
         self._received = end
+        reasoning = self.reasoning
+        if reasoning is not None and reasoning.thinking:
+            await reasoning.stop_thinking()
         await self.body.append(printable(new))
+
+    @property
+    def reasoning(self) -> ReasoningView | None:
+        """The reasoning section, if the reply has one."""
+        views = self.query_children(ReasoningView)
+        return views.first() if views else None
+
+    async def append_reasoning(self, text: str, start: int) -> None:
+        """Add streamed reasoning (the section appears with the first of it)."""
+        view = self.reasoning
+        if view is None:
+            view = ReasoningView(None, thinking=True)
+            await self.mount(view, before=self.body)
+        await view.append(text, start)
 
     async def finish(self, message: Message) -> None:
         """The reply ended: flush what is buffered and show how it ended."""
+        reasoning = self.reasoning
+        if reasoning is not None:
+            await reasoning.stop_thinking(message.reasoning, _reasoning_tokens(message))
         await self.body.finish()
+        shown = structured_view(message, message.content)
+        if shown != message.content:  # a JSON reply: shown again, indented
+            await self.body.remove()
+            status = self.query_one(".reply-status")
+            await self.mount(ReplyBody(printable(shown), classes="reply-body"), before=status)
         self.remove_class("-streaming")
         self.show_status(message)
+
+
+def _reasoning_tokens(message: Message) -> int:
+    return message.usage.reasoning_tokens if message.usage is not None else 0
 
 
 PAGE = 40
@@ -239,6 +276,11 @@ class ChatView(VerticalScroll):
         view = self._reply(message_id)
         if view is not None:
             await view.append(text, start)
+
+    async def append_reasoning(self, message_id: str, text: str, start: int) -> None:
+        view = self._reply(message_id)
+        if view is not None:
+            await view.append_reasoning(text, start)
 
     async def finish(self, message: Message) -> None:
         view = self._reply(message.id)

@@ -30,6 +30,7 @@ from textual.widgets import Static
 from gpt_tui.core.domain.code_blocks import code_blocks
 from gpt_tui.core.domain.finish import can_continue
 from gpt_tui.core.domain.message import Message, MessageStatus
+from gpt_tui.ui.screens.logprobs import open_probabilities
 from gpt_tui.ui.widgets.chat_view import ChatView, ReplyView, UserMessageView
 
 MessageActionKind = Literal[
@@ -153,6 +154,8 @@ class MessageList(ChatView):
     | y | Copy the message. |
     | c | Copy one code block of it. |
     | d | Delete the message and what follows it (asks first). |
+    | t | Fold or unfold the reasoning of the highlighted reply. |
+    | p | Show the highlighted reply's token probabilities. |
     """
 
     @dataclass
@@ -242,6 +245,23 @@ class MessageList(ChatView):
             show=False,
             tooltip="Delete this message and everything after it on every branch (asks first).",
             id="message.delete",
+        ),
+        Binding(
+            "t",
+            "toggle_reasoning",
+            "Reasoning",
+            show=False,
+            tooltip="Fold or unfold what the model thought before this reply.",
+            id="message.reasoning",
+        ),
+        Binding(
+            "p",
+            "probabilities",
+            "Probabilities",
+            show=False,
+            tooltip="Show each token of this reply shaded by its probability, with the "
+            "alternatives (needs token probabilities on in the panel).",
+            id="message.probabilities",
         ),
     ]
 
@@ -393,6 +413,20 @@ class MessageList(ChatView):
             shown = self.shown_ids()
             index = shown.index(self.cursor) + step
         self.cursor = shown[max(0, min(index, len(shown) - 1))]
+
+    def action_toggle_reasoning(self) -> None:
+        """Fold or unfold the highlighted reply's reasoning (a view change: no intent)."""
+        view = self.view_of(self.cursor) if self.cursor is not None else None
+        reasoning = view.reasoning if isinstance(view, ReplyView) else None
+        if reasoning is None:
+            self.notify("This message has no reasoning.", severity="information", timeout=3)
+            return
+        reasoning.toggle()
+
+    def action_probabilities(self) -> None:
+        """The highlighted reply's token probabilities (a view: no intent to the screen)."""
+        message = self._messages.get(self.cursor) if self.cursor is not None else None
+        open_probabilities(self.app, message)
 
     def action_act(self, action: MessageActionKind) -> None:
         if self.cursor is not None:

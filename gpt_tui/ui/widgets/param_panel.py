@@ -34,9 +34,9 @@ _FIELDS = tuple(
     for s in _FORM
     if not s.advanced and s.kind in ("model", "number", "whole") and s.name not in _CONTEXT_ROW
 )
-_ADVANCED = tuple(s.name for s in _FORM if s.advanced and s.kind != "choice")
+_ADVANCED = tuple(s.name for s in _FORM if s.advanced and s.kind not in ("choice", "flag"))
 _ALL_INPUTS = (*_FIELDS, "context_turns", *_ADVANCED)
-_SELECTS = tuple(s.name for s in _FORM if s.advanced and s.kind == "choice")
+_SELECTS = tuple(s.name for s in _FORM if s.advanced and s.kind in ("choice", "flag"))
 _CHECKED = (*_FIELDS, "system_prompt", *_ADVANCED, *_SELECTS)
 """The fields whose support depends on the model (each has a note line under it)."""
 
@@ -70,6 +70,7 @@ class ParamPanel(VerticalScroll, can_focus=False):
         super().__init__(id=id)
         self.border_title = "Parameters"
         self._caps_model: str | None = None
+        self._format_choices = _choices(spec_for("response_format"))
         self._efforts: tuple[str, ...] | None = None
 
     def compose(self):  # type: ignore[no-untyped-def]
@@ -178,6 +179,17 @@ class ParamPanel(VerticalScroll, can_focus=False):
         self.query_one("#profile-label").display = many
         self._default_profile = default
 
+    def show_schemas(self, names: tuple[str, ...]) -> None:
+        """Offer each ``[schemas.NAME]`` as a response format ("schema NAME")."""
+        spec = spec_for("response_format")
+        select = self.query_one(f"#{spec.field_id}", Select)
+        wanted = [*_choices(spec), *((f"schema {n}", f"{spec.named_prefix}{n}") for n in names)]
+        if wanted == self._format_choices:
+            return
+        self._format_choices = wanted
+        with self.prevent(Select.Changed):
+            select.set_options(wanted)
+
     def show_presets(self, names: tuple[str, ...]) -> None:
         """The presets to apply; the selector shows only when there are some (the save
         button always shows)."""
@@ -202,7 +214,9 @@ class ParamPanel(VerticalScroll, can_focus=False):
             if self._system.text != form.system_prompt:
                 self._system.load_text(form.system_prompt)
             self._set_select("context", form.context)
-            self._set_select("response_format", form.response_format)
+            for name in _SELECTS:  # reasoning effort: by the model's capabilities, below
+                if name != "reasoning_effort":
+                    self._set_select(name, getattr(form, name))
             self.show_capabilities(form.model, effort=form.reasoning_effort)
             wanted = form.profile or self._default_profile
             if wanted is not None:
