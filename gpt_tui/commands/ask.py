@@ -181,6 +181,8 @@ def compose_prompt(prompt: str, piped: str) -> str:
 class _Outcome:
     reply: Message | None = None
     stopped: bool = False
+    output_failed: BaseException | None = None
+    """Writing the reply failed (a closed pipe, a full disk): the turn was stopped."""
 
 
 class _Usage(Exception):
@@ -265,8 +267,9 @@ def _ask(
         except TurnRefused as exc:
             _err(f"gpt-tui ask: nothing was sent: {exc}")
             return EXIT_FAILED
-        finally:
-            writer.close()
+        if outcome.output_failed is not None:  # the entry point reports it (a closed
+            raise outcome.output_failed  # pipe quietly); the reply so far is saved
+        writer.close()
     finally:
         opened.data.close()
     for notice in chat.take_notices():
@@ -355,13 +358,22 @@ async def _turn(
     outcome: _Outcome,
 ) -> None:
     """Run the turn, writing the reply as it streams. Ctrl+C cancels this task (asyncio's
-    own SIGINT handling): the service saves the partial reply marked stopped."""
+    own SIGINT handling): the service saves the partial reply marked stopped. So does a
+    reader that goes away (``gpt-tui ask … | head -1``)."""
+    task = asyncio.current_task()
 
     def emit(event: TurnEvent) -> None:
         if isinstance(event, TurnStarted):
             outcome.reply = event.reply
-        elif isinstance(event, ReplyDelta):
-            writer.write(event.text)
+        elif isinstance(event, ReplyDelta) and outcome.output_failed is None:
+            try:
+                writer.write(event.text)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # the entry point's OutputFailed, or an OSError
+                outcome.output_failed = exc
+                if task is not None:
+                    task.cancel()
 
     try:
         outcome.reply = await chat.run(conversation, TurnPlan.send(prompt), emit)

@@ -328,3 +328,29 @@ def test_render_draws_markdown_on_a_terminal_only(tmp_path: Path, server: FakeOp
     assert plain.endswith("ok\r\n")
     assert "\x1b" not in plain
     assert "\x07" not in plain
+
+
+def test_a_reader_that_goes_away_stops_the_reply_quietly(
+    tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    """``gpt-tui ask … | head -1``: the reply stops, what came is saved, exit 0."""
+    server.queue(ScriptedReply(text="line\n" * 400, chunk_size=5, delay=0.02))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "AZURE"))}
+    env.update(GPT_TUI_HOME=str(tmp_path), PYTHONIOENCODING="utf-8", **_env(server))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gpt_tui", "ask", "lines please"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert os.read(process.stdout.fileno(), 5) == b"line\n"
+    process.stdout.close()
+    assert process.wait(timeout=30) == 0
+    assert process.stderr.read() == b""
+    (listed,) = _listed(tmp_path)
+    reply = _saved(tmp_path, str(listed["id"]))["messages"][-1]  # type: ignore[index]
+    assert reply["status"] == "stopped"
+    assert reply["content"].startswith("line\n")

@@ -88,39 +88,38 @@ def atomic_write_many(files: Sequence[tuple[Path, str]], *, mode: int = FILE_MOD
     time, which the file system commits together) before any is renamed into place, and
     each folder is fsynced once at the end. On a failure the temporary files are removed;
     files already renamed stay (each one whole)."""
-    pending: list[tuple[Path, Path]] = []
+    folders = {path.parent for path, _text in files}
+    for folder in folders:
+        make_private_dir(folder)
+    written: list[Path] = []
+
+    def write(item: tuple[Path, str]) -> Path:
+        path, text = item
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        written.append(Path(tmp_name))
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        return Path(tmp_name)
+
     try:
-        for folder in {path.parent for path, _text in files}:
-            make_private_dir(folder)
-        for path, text in files:
-            fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            pending.append((Path(tmp_name), path))
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
-        with ThreadPoolExecutor(max_workers=_FSYNC_THREADS) as pool:
-            list(pool.map(_fsync_file, [tmp for tmp, _path in pending]))
-        for tmp, path in pending:
+        with ThreadPoolExecutor(max_workers=_WRITE_THREADS) as pool:
+            temporary = list(pool.map(write, files))
+        for tmp, (path, _text) in zip(temporary, files, strict=True):
             tmp.replace(path)
     except BaseException:
-        for tmp, _path in pending:
+        for tmp in written:
             with contextlib.suppress(OSError):
                 tmp.unlink()
         raise
-    for folder in {path.parent for path, _text in files}:
+    for folder in folders:
         _fsync_dir(folder)
 
 
-_FSYNC_THREADS = 16
-"""fsyncs in flight at once in :func:`atomic_write_many`."""
-
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_WRITE_THREADS = 16
+"""Files written and fsynced at once by :func:`atomic_write_many` (the waits overlap)."""
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = FILE_MODE) -> None:
