@@ -161,13 +161,7 @@ class Message:
     "content_filter"…); None when it did not say (and for prompts)."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = self._base_dict()
-        if self.finish_reason is not None:
-            data["finish_reason"] = self.finish_reason
-        return data
-
-    def _base_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
@@ -180,6 +174,9 @@ class Message:
             "timing": None if self.timing is None else self.timing.to_dict(),
             "notices": list(self.notices),
         }
+        if self.finish_reason is not None:
+            data["finish_reason"] = self.finish_reason
+        return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
