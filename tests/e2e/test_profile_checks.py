@@ -48,7 +48,7 @@ async def test_switching_to_a_profile_without_the_model_offers_its_models(
             await app.workers.wait_for_complete()
             assert not isinstance(app.screen, Choose)  # tiny-llama is served by "llama"
             app.screen.query_one("#param-profile", Select).value = "proxy"
-            for _ in range(50):
+            for _ in range(200):  # the profile's models are listed in the background
                 await pilot.pause(0.05)
                 if isinstance(app.screen, Choose):
                     break
@@ -73,7 +73,7 @@ async def test_dismissing_the_choice_asks_before_sending(tmp_path: Path) -> None
             await pilot.pause()
             await app.workers.wait_for_complete()
             app.screen.query_one("#param-profile", Select).value = "proxy"
-            for _ in range(50):
+            for _ in range(200):  # the profile's models are listed in the background
                 await pilot.pause(0.05)
                 if isinstance(app.screen, Choose):
                     break

@@ -170,7 +170,7 @@ async def test_litellm_retries_are_visible_and_noted(tmp_path: Path, litellm: st
     async with app.run_test(size=(160, 48)) as pilot:
         await type_and_send(app, pilot, "hello")
         seen = ""
-        for _ in range(200):
+        for _ in range(500):
             await pilot.pause(0.02)
             seen = str(app.screen.query_one("#status-line").render())
             if "retrying" in seen:
@@ -213,7 +213,7 @@ async def test_switching_to_litellm_asks_about_the_model_and_f4_shows_it(
     async with app.run_test(size=(160, 48)) as pilot:
         await settle(app, pilot)
         app.screen.query_one("#param-profile", Select).value = "litellm"
-        for _ in range(100):
+        for _ in range(200):
             await pilot.pause(0.05)
             if isinstance(app.screen, Choose):
                 break

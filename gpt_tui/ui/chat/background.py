@@ -23,6 +23,7 @@ class BackgroundWork:
         self._services = screen.services
         self._started = False
         self._loaded_models: set[str] = set()
+        self._windows_asked: set[tuple[str | None, str]] = set()
 
     def start(self) -> None:
         """Start loading encoders and prices (the app calls this after the first frame)."""
@@ -64,8 +65,9 @@ class BackgroundWork:
         """Ask the open conversation's server for its model's context window (once per
         session per server and model, the service remembers); :class:`ModelDataLoaded`
         redraws the figures when it is known."""
-        if self._started:
-            params = self._screen.conversation.params
+        params = self._screen.conversation.params
+        if self._started and (params.profile, params.model) not in self._windows_asked:
+            self._windows_asked.add((params.profile, params.model))
             self._screen.run_worker(
                 self._learn_window(params),
                 name="learn-window",
