@@ -133,6 +133,7 @@ def rows(sizes: Sizes) -> list[Row]:
             "paced_cpu",
             percent,
         ),
+        Row("  frames written per second meanwhile", "paced", "paced_fps", per_second),
         Row(
             "6. key → shown in prompt while streaming, median",
             "paced",

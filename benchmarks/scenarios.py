@@ -153,7 +153,7 @@ def paced_reply(ctx: Context) -> Metrics:
         app.wait_for("preloaded", deadline)
         time.sleep(PAUSE)
         sent, cpu_before = _send(app, deadline)
-        app.wait_for("chat", deadline, lambda e: e["text_len"] > 0)
+        first = app.wait_for("chat", deadline, lambda e: e["text_len"] > 0)
         time.sleep(PAUSE)
         latencies = _type_while_streaming(app, sizes.typed_keys, sizes.key_interval, deadline)
         rendered = _rendered(app, text, deadline)
@@ -165,6 +165,7 @@ def paced_reply(ctx: Context) -> Metrics:
         return {
             "paced_lag": rendered["t"] - served.last_chunk_at,
             "paced_cpu": cpu / (rendered["t"] - sent),
+            "paced_fps": (rendered["frame"] - first["frame"]) / (rendered["t"] - first["t"]),
             "typing_median": latencies[len(latencies) // 2],
             "typing_max": latencies[-1],
         }
