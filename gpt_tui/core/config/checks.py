@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from gpt_tui.core.config.tomllines import find_line, toml_key
 from gpt_tui.core.config.types import (
     PROVIDER_KINDS,
+    CompareSettings,
     ConfigProblem,
     ModelOverride,
     ProviderKind,
@@ -58,6 +59,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "provider": PROFILE_KEYS,
     "defaults": keys_for("defaults"),
     "titles": tuple(spec.name for spec in fields(TitleSettings)),
+    "compare": tuple(spec.name for spec in fields(CompareSettings)),
 }
 MODELS = "models"
 MODEL_KEYS: tuple[str, ...] = tuple(spec.name for spec in fields(ModelOverride))

@@ -64,6 +64,7 @@ from gpt_tui.core.config.checks import (
     parse_toml,
     read_text,
 )
+from gpt_tui.core.config.compare import read_compare
 from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
@@ -111,6 +112,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         ),
         presets=_all_presets(check, data),
         titles=_titles(check, data),
+        compare=read_compare(check, data),
     )
     return settings, problems
 

@@ -181,6 +181,14 @@ class TitleSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CompareSettings:
+    """``[[compare.columns]]`` in config.toml: the columns compare mode starts with."""
+
+    columns: tuple[Preset, ...] = ()
+    """Each table's parameters (any key a preset takes), applied over the conversation's."""
+
+
+@dataclass(frozen=True, slots=True)
 class Defaults:
     """Parameters of new conversations; ``None`` means "not set, not sent"."""
 
@@ -252,6 +260,8 @@ class Settings:
     """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
     titles: TitleSettings = field(default_factory=TitleSettings)
     """``[titles]``: whether the model writes short titles, and which model."""
+    compare: CompareSettings = field(default_factory=CompareSettings)
+    """``[[compare.columns]]``: the columns compare mode starts with."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

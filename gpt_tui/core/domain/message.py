@@ -156,9 +156,12 @@ class Message:
     timing: Timing | None = None
     notices: list[str] = field(default_factory=list)
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
+    label: str | None = None
+    """For a reply that is one of several to the same prompt: the model and settings that
+    made it ("gpt-4o-mini · temperature 0.2"), shown beside it. None: the model alone."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
@@ -171,6 +174,9 @@ class Message:
             "timing": None if self.timing is None else self.timing.to_dict(),
             "notices": list(self.notices),
         }
+        if self.label is not None:
+            data["label"] = self.label
+        return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
@@ -198,6 +204,7 @@ class Message:
             cost=decimal_field(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
+            label=data["label"] if isinstance(data.get("label"), str) else None,
         )
 
     @property
