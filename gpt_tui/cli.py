@@ -131,6 +131,7 @@ def build_app(
         presets=settings.presets,
         presets_file=presets_file_for(paths.config_file),
         titles=settings.titles,
+        compare_columns=settings.compare.columns,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(

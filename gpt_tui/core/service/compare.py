@@ -46,6 +46,18 @@ def _over(params: Params, preset: Preset) -> Params:
     return preset.apply(params, params)
 
 
+class CompareColumns:
+    """The columns config.toml sets (``[[compare.columns]]``), replaced when the settings
+    are read again."""
+
+    def __init__(self, columns: Sequence[Preset] = ()) -> None:
+        self.columns: tuple[Preset, ...] = tuple(columns)
+
+    def start(self, params: Params) -> list[Params]:
+        """The columns a comparison over a conversation with ``params`` starts with."""
+        return start_columns(params, self.columns, params)
+
+
 @dataclass(slots=True)
 class Comparison:
     """A comparison under way: the prompt, and one turn per column (replies in place)."""
@@ -87,14 +99,10 @@ class Summary:
 
 
 def tokens_per_second(reply: Message) -> float | None:
-    """Completion tokens over the time from the first token to the end (None: unknown)."""
-    timing, usage = reply.timing, reply.usage
-    if timing is None or usage is None or timing.first_token_s is None:
+    """The reply's generation speed (:meth:`Timing.tokens_per_second`); None: unknown."""
+    if reply.timing is None or reply.usage is None:
         return None
-    streaming = timing.total_s - timing.first_token_s
-    if streaming <= 0 or usage.completion_tokens <= 0:
-        return None
-    return usage.completion_tokens / streaming
+    return reply.timing.tokens_per_second(reply.usage.completion_tokens)
 
 
 def summarize(replies: Sequence[Message]) -> Summary:

@@ -10,8 +10,8 @@ builds them with :func:`build_services`; tests build the ones they need the same
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
+from gpt_tui.core.service.compare import CompareColumns
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
@@ -46,6 +47,8 @@ class Services:
     state: UiState
     titles: TitleService
     usage: UsageAccounts
+    compare: CompareColumns = field(default_factory=CompareColumns)
+    """The columns compare mode starts with (``[[compare.columns]]``)."""
 
     @staticmethod
     def save_setup(
@@ -72,6 +75,7 @@ class Services:
         await self.connections.reconfigure(settings.provider)
         self.presets.use(settings.presets)
         self.titles.settings = settings.titles
+        self.compare.columns = settings.compare.columns
         self.chat.use_settings(settings)
 
 
@@ -90,6 +94,7 @@ def build_services(
     timer: Callable[[], float] = time.monotonic,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     save_interval: float = 1.0,
+    compare_columns: Sequence[Preset] = (),
 ) -> Services:
     """The services over ``store`` (``search_index`` is the one the store keeps current)."""
     connections = Connections(providers, planner)
@@ -114,4 +119,5 @@ def build_services(
         state=UiState(store),
         titles=title_service,
         usage=usage,
+        compare=CompareColumns(compare_columns),
     )
