@@ -230,7 +230,8 @@ class CompareScreen(Screen[str | None]):
         now = time.monotonic()
         for column, turn in zip(columns, comparison.turns, strict=True):
             column.params = turn.params
-            column.border_title = f"{column.index + 1} · {turn.reply.label or ''}"
+            label = turn.reply.label or turn.params.model
+            column.border_title = Content(printable(f"{column.index + 1} · {label}"))
             self._columns_by_reply[turn.reply.id] = column
             self._live[turn.reply.id] = LiveReply(started=now)
             await column.start(turn.reply)
