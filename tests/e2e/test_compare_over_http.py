@@ -58,11 +58,12 @@ async def test_two_columns_stream_concurrently_each_with_its_parameters(
         bodies = [r.body for r in fake_server.requests]
         by_model = {b["model"]: (b, texts[i]) for i, b in enumerate(bodies) if b}
         stalled = next(c for c in columns if c.params.model == bodies[0]["model"])  # type: ignore[index]
-        assert stalled.reply is not None and stalled.reply.status is MessageStatus.STREAMING
+        reply = stalled.reply
+        assert reply is not None and reply.status is MessageStatus.STREAMING
         stalled.focus()
         await pilot.press("s")
         await wait_idle(pilot)
-        assert stalled.reply.status is MessageStatus.STOPPED
+        assert [c.reply.status for c in (stalled,) if c.reply] == [MessageStatus.STOPPED]
         assert stalled.query_one(ReplyBody).source == texts[0][:12]
         finished = next(c for c in columns if c is not stalled)
         assert finished.query_one(ReplyBody).source == texts[1]
@@ -76,7 +77,8 @@ async def test_two_columns_stream_concurrently_each_with_its_parameters(
         chat = app.screen
         assert isinstance(chat, ChatScreen)
         kept = chat.conversation.messages[-1]
-        assert kept.content == texts[1] and kept.label == finished.reply.label  # type: ignore[union-attr]
+        assert finished.reply is not None
+        assert kept.content == texts[1] and kept.label == finished.reply.label
         # The next prompt goes on from the kept reply.
         await type_and_send(app, pilot, "And the sky?")
         await wait_idle(pilot)
