@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message as TextualMessage
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Label, Static
 
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, MessageStatus
@@ -79,7 +79,8 @@ class CompareColumn(Vertical, can_focus=True):
     }
     CompareColumn.-error { border: round $error; }
     CompareColumn .compare-row { height: auto; }
-    CompareColumn .compare-row Input { width: 1fr; }
+    CompareColumn .compare-row Input { width: 1fr; margin-right: 1; }
+    CompareColumn .compare-label { width: auto; color: $text-muted; margin-right: 1; }
     CompareColumn .compare-stop { min-width: 5; width: 5; }
     CompareColumn .compare-reply { height: 1fr; }
     CompareColumn .compare-figures { height: auto; color: $text-muted; }
@@ -103,9 +104,10 @@ class CompareColumn(Vertical, can_focus=True):
                 for name in row:
                     spec = spec_for(name)
                     owner: Any = self.params.extra if spec.extra else self.params
+                    yield Label(spec.label, classes="compare-label")
                     yield Input(
                         _shown(getattr(owner, name)),
-                        placeholder=spec.label,
+                        placeholder="—",
                         tooltip=f"{spec.label}: {spec.placeholder}",
                         id=f"c{self.index + 1}-{name}",
                         compact=True,
