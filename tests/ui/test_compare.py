@@ -170,3 +170,26 @@ async def test_a_bad_header_value_is_said_and_nothing_is_sent(tmp_path: Path) ->
         await pilot.pause()
         assert provider.requests == []
         assert screen.query_one(PromptInput).text == "go"
+
+
+async def test_quitting_while_columns_stream_saves_each_reply_as_stopped(tmp_path: Path) -> None:
+    gate = asyncio.Event()
+    provider = RecordingProvider(
+        [Script(["first ", "part"], gate=gate), Script(["second ", "part"], gate=gate)]
+    )
+    app = app_with(tmp_path, provider)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause()
+        await type_and_send(app, pilot, "go")
+        await asyncio.sleep(0.2)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    [path] = (tmp_path / "data" / "conversations").glob("*.json")
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    replies = [m for m in saved["messages"] if m["role"] == "assistant"]
+    assert [(m["content"], m["status"]) for m in replies] == [
+        ("first ", "stopped"),
+        ("second ", "stopped"),
+    ]
