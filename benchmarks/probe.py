@@ -54,6 +54,7 @@ class Probe:
         self._last_view: Widget | None = None
         self._last_body: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._compare_lengths: list[int] = []
 
     def install(self) -> None:
         """Wrap the app's ``_display`` so every frame is followed by :meth:`_after_frame`."""
@@ -91,6 +92,25 @@ class Probe:
                 self.emit("prompt", t, len=length)
         if "chat" in self._watch:
             self._check_chat(t)
+        if "compare" in self._watch:
+            self._check_compare(t)
+
+    def _check_compare(self, t: float) -> None:
+        """Report the text length of each compare column's reply (compare mode only). One
+        DOM query a frame (a few dozen widgets): a small cost, and only in compare mode."""
+        screen = self._app.screen
+        if type(screen).__name__ != "CompareScreen":
+            return
+        lengths = []
+        for column in screen.query("CompareColumn"):
+            if len(column.children) < 2:
+                return  # not composed yet: look again at the next frame
+            scroll = column.children[-2]
+            body = scroll.children[-1] if scroll.children else None
+            lengths.append(len(getattr(body, "source", "")))
+        if lengths != self._compare_lengths:
+            self._compare_lengths = lengths
+            self.emit("compare", t, lengths=lengths)
 
     def _check_chat(self, t: float) -> None:
         """Report the number of message views and the state of the last one."""

@@ -178,6 +178,38 @@ def rows(sizes: Sizes) -> list[Row]:
             "paced_cpu",
             percent,
         ),
+        Row("  frames written per second meanwhile", "paced", "paced_fps", per_second),
+        Row(
+            f"5b. compare: two {r:,}-token replies side by side, Enter → both rendered",
+            "compare_reply",
+            "compare_reply_s",
+            s,
+        ),
+        Row("  app CPU time meanwhile", "compare_reply", "compare_reply_cpu", cpu),
+        Row(
+            "  time ratio to one reply alone (row 3)",
+            "compare_reply",
+            "compare_ratio",
+            ratio,
+            2.5,
+            "≤ 2.5×",
+            derive=lambda m: m["compare_reply_s"] / m["reply_s"],
+        ),
+        Row(
+            f"5c. compare: four columns of {paced // 2:,} tokens at {rate:.0f} tok/s each: "
+            "slowest last token → on screen",
+            "compare_paced",
+            "compare_paced_lag",
+            s,
+            0.2,
+            "≤ 0.2 s",
+        ),
+        Row(
+            "  app CPU use while the four stream (% of a core)",
+            "compare_paced",
+            "compare_paced_cpu",
+            percent,
+        ),
         Row(
             "6. key → shown in prompt while streaming, median",
             "paced",

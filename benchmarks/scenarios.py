@@ -176,7 +176,7 @@ def paced_reply(ctx: Context) -> Metrics:
         app.wait_for("preloaded", deadline)
         time.sleep(PAUSE)
         sent, cpu_before = _send(app, deadline)
-        app.wait_for("chat", deadline, lambda e: e["text_len"] > 0)
+        first = app.wait_for("chat", deadline, lambda e: e["text_len"] > 0)
         time.sleep(PAUSE)
         latencies = _type_while_streaming(app, sizes.typed_keys, sizes.key_interval, deadline)
         rendered = _rendered(app, text, deadline)
@@ -188,6 +188,7 @@ def paced_reply(ctx: Context) -> Metrics:
         return {
             "paced_lag": rendered["t"] - served.last_chunk_at,
             "paced_cpu": cpu / (rendered["t"] - sent),
+            "paced_fps": (rendered["frame"] - first["frame"]) / (rendered["t"] - first["t"]),
             "typing_median": latencies[len(latencies) // 2],
             "typing_max": latencies[-1],
         }
@@ -208,6 +209,69 @@ def _type_while_streaming(app: PtyApp, keys: int, interval: float, deadline: flo
 
         latencies.append(app.wait_for("prompt", deadline, shown)["t"] - at)
     return latencies
+
+
+# -- compare mode ------------------------------------------------------------------------
+
+
+def _columns_at_least(count: int) -> Callable[[Event], bool]:
+    """Whether a compare event reports at least ``count`` columns."""
+    return lambda event: len(event["lengths"]) >= count
+
+
+def _compare_send(app: PtyApp, deadline: float, columns: int) -> tuple[float, float]:
+    """F5 (compare mode), F9 until there are ``columns`` columns, then type and send."""
+    app.press("f5")
+    app.wait_for("compare", deadline, _columns_at_least(2))
+    for count in range(3, columns + 1):
+        app.press("f9")
+        app.wait_for("compare", deadline, _columns_at_least(count))
+    return _send(app, deadline)
+
+
+def compare_reply(ctx: Context) -> Metrics:
+    """Two ~4k-token replies at full speed in two compare columns: Enter → both rendered."""
+    text = markdown_reply(ctx.sizes.reply_tokens)
+    other = markdown_reply(ctx.sizes.reply_tokens, seed=11)
+    deadline = time.monotonic() + ctx.timeout
+    watch = ("prompt", "compare", "preload")
+    with app_session(ctx, [reply_of(text), reply_of(other)], watch, "compare_reply") as (app, _):
+        app.wait_for("preloaded", deadline)
+        time.sleep(PAUSE)
+        sent, cpu_before = _compare_send(app, deadline, 2)
+        rendered = app.wait_for(
+            "compare", deadline, lambda e: sorted(e["lengths"]) == sorted([len(text), len(other)])
+        )
+        cpu = app.cpu_seconds() - cpu_before
+        app.profile_end(deadline)
+        return {"compare_reply_s": rendered["t"] - sent, "compare_reply_cpu": cpu}
+
+
+def compare_paced(ctx: Context) -> Metrics:
+    """Four compare columns, each streamed at the paced rate: the lag of the slowest column
+    behind the server at the end, and the app's CPU use meanwhile."""
+    sizes = ctx.sizes
+    tokens = sizes.paced_tokens // 2
+    texts = [markdown_reply(tokens, seed=20 + i) for i in range(4)]
+    served = [reply_of(text, tokens_per_second=sizes.paced_rate) for text in texts]
+    deadline = time.monotonic() + ctx.timeout + tokens / sizes.paced_rate
+    watch = ("prompt", "compare", "preload")
+    with app_session(ctx, served, watch, "compare_paced") as (app, _server):
+        app.wait_for("preloaded", deadline)
+        time.sleep(PAUSE)
+        sent, cpu_before = _compare_send(app, deadline, 4)
+        want = sorted(len(text) for text in texts)
+        rendered = app.wait_for("compare", deadline, lambda e: sorted(e["lengths"]) == want)
+        cpu = app.cpu_seconds() - cpu_before
+        app.profile_end(deadline)
+        finished = [reply.last_chunk_at for reply in served]
+        if any(at is None for at in finished):
+            raise BenchTimeout("the server never finished a reply")
+        last = max(at for at in finished if at is not None)
+        return {
+            "compare_paced_lag": rendered["t"] - last,
+            "compare_paced_cpu": cpu / (rendered["t"] - sent),
+        }
 
 
 # -- long conversations ------------------------------------------------------------------
@@ -481,6 +545,8 @@ SCENARIOS: dict[str, Scenario] = {
     "reasoning_reply": reasoning_reply,
     "big_reply": big_reply,
     "paced": paced_reply,
+    "compare_reply": compare_reply,
+    "compare_paced": compare_paced,
     "open_long": open_long,
     "big_draft": big_draft,
     "search": search,

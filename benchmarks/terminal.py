@@ -36,6 +36,8 @@ Event = dict[str, Any]
 KEYS = {
     "enter": b"\r",
     "f2": b"\x1bOQ",
+    "f5": b"\x1b[15~",
+    "f9": b"\x1b[20~",
     "home": b"\x1b[H",
     "ctrl+q": b"\x11",
 }

@@ -117,10 +117,26 @@ async def usage_screen(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def compare(pilot: Pilot[None]) -> None:
+    """F5, one column at temperature 0.2 and one at 1.2, one prompt sent to both."""
+    from textual.widgets import Input
+
+    await pilot.press("f5")
+    await pilot.pause()
+    screen = pilot.app.screen
+    screen.query_one("#c1-temperature", Input).value = "0.2"
+    screen.query_one("#c2-temperature", Input).value = "1.2"
+    await send(pilot, "Show me the parameters as a table")
+
+
 def priced_provider(settings: ProviderSettings) -> ChatProvider:
-    """A fake server reply with the usage a real one reports (cached tokens included)."""
+    """Fake server replies with the usage a real one reports (cached tokens included); the
+    second one answers the second column of the compare screenshot."""
     return RecordingProvider(
-        [Script(split_pieces(demo_reply("table")), usage=Usage(1850, 412, cached_tokens=1024))]
+        [
+            Script(split_pieces(demo_reply("table")), usage=Usage(1850, 412, cached_tokens=1024)),
+            Script(split_pieces(demo_reply("python")), usage=Usage(1850, 388)),
+        ]
     )
 
 
@@ -165,6 +181,7 @@ SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
     ("branches", branches, (160, 48), True, False),
     ("search", search, (160, 48), True, False),
     ("usage-screen", usage_screen, (160, 48), True, False),
+    ("compare", compare, (160, 40), True, True),
 ]
 
 

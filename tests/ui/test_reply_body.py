@@ -169,3 +169,23 @@ async def test_a_reply_view_made_from_a_saved_copy_adds_only_what_it_lacks() -> 
         await view.append("!", 12)
         await pilot.pause()
         assert view.body.source == "Hello, world!"
+
+
+async def test_a_streaming_reply_grows_in_steps_and_is_exact_when_it_ends() -> None:
+    """While text streams the height changes a few lines at a time (each change re-lays
+    out the screen); the lines themselves are those of a one-shot render, and at the end
+    the height is the number of lines again."""
+    app = BodyApp()
+    async with app.run_test(size=(90, 30)) as pilot:
+        body = app.query_one(ReplyBody)
+        heights: list[int] = []
+        for piece in _random_pieces(SAMPLE[:3000], 9):
+            await body.append(piece)
+            await pilot.pause()
+            heights.append(body.size.height)
+            assert body.size.height % reply_body.GROW_STEP == 0
+            assert 0 <= body.size.height - len(body.plain_lines()) < reply_body.GROW_STEP
+        assert len(set(heights)) < len(body.plain_lines()) / 2  # fewer re-layouts than lines
+        await body.finish()
+        await pilot.pause()
+        assert body.size.height == len(body.plain_lines())

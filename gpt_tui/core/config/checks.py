@@ -27,6 +27,7 @@ from gpt_tui.core.config.tomllines import find_line, toml_key
 from gpt_tui.core.config.types import (
     PROVIDER_KINDS,
     BudgetSettings,
+    CompareSettings,
     ConfigProblem,
     ModelOverride,
     ProviderKind,
@@ -60,6 +61,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "defaults": keys_for("defaults"),
     "titles": tuple(spec.name for spec in fields(TitleSettings)),
     "budget": tuple(spec.name for spec in fields(BudgetSettings)),
+    "compare": tuple(spec.name for spec in fields(CompareSettings)),
 }
 MODELS = "models"
 MODEL_KEYS: tuple[str, ...] = tuple(spec.name for spec in fields(ModelOverride))

@@ -68,6 +68,7 @@ from gpt_tui.core.config.checks import (
     parse_toml,
     read_text,
 )
+from gpt_tui.core.config.compare import read_compare
 from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
@@ -123,6 +124,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
             )
         ),
         schemas=_schemas(check, data),
+        compare=read_compare(check, data),
     )
     return settings, problems
 

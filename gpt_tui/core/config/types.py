@@ -193,6 +193,14 @@ class BudgetSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CompareSettings:
+    """``[[compare.columns]]`` in config.toml: the columns compare mode starts with."""
+
+    columns: tuple[Preset, ...] = ()
+    """Each table's parameters (any key a preset takes), applied over the conversation's."""
+
+
+@dataclass(frozen=True, slots=True)
 class Defaults:
     """Parameters of new conversations; ``None`` means "not set, not sent"."""
 
@@ -272,6 +280,8 @@ class Settings:
     """``[budget]``: a monthly spending limit over all profiles."""
     schemas: Mapping[str, NamedSchema] = field(default_factory=_no_schemas, hash=False)
     """``[schemas.NAME]``: the valid JSON Schemas for ``response_format = "json_schema:NAME"``."""
+    compare: CompareSettings = field(default_factory=CompareSettings)
+    """``[[compare.columns]]``: the columns compare mode starts with."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

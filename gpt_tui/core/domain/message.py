@@ -172,6 +172,9 @@ class Message:
     """The model's refusal of a structured output (``delta.refusal``), kept apart."""
     logprobs: list[TokenLogprob] | None = None
     """Each token's probability and top alternatives, when the request asked for them."""
+    label: str | None = None
+    """For a reply that is one of several to the same prompt: the model and settings that
+    made it ("gpt-4o-mini · temperature 0.2"), shown beside it. None: the model alone."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -199,6 +202,8 @@ class Message:
             data["refusal"] = self.refusal
         if self.logprobs is not None:
             data["logprobs"] = logprobs_to_json(self.logprobs)
+        if self.label is not None:
+            data["label"] = self.label
         return data
 
     @classmethod
@@ -242,6 +247,7 @@ class Message:
             logprobs=None
             if logprobs is None
             else logprobs_from_json(logprobs, f"{where}.logprobs"),
+            label=data["label"] if isinstance(data.get("label"), str) else None,
         )
 
     @property

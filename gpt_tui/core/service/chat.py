@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
 from gpt_tui.core.domain.schema import new_id, utc_now
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
+from gpt_tui.core.service.compare import MAX_COLUMNS, MIN_COLUMNS, Comparison, labels_for
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import (
     EventSink,
@@ -320,6 +321,51 @@ class ChatService:
         conversation.title = title
         self._save(conversation, update_index=True)
         emit(TitleChanged(conversation.id, title))
+
+    # Comparing -----------------------------------------------------------------------
+
+    def begin_compare(
+        self, conversation: Conversation, prompt: str, columns: Sequence[Params], emit: EventSink
+    ) -> Comparison:
+        """Send ``prompt`` once with each of ``columns``' parameters: the prompt and one empty
+        reply per column are put in place (alternatives of the prompt, labelled) and saved.
+        Stream each with :meth:`stream_column`. Raises :class:`TurnRefused` (nothing
+        changed) when a column's request would be refused."""
+        if not MIN_COLUMNS <= len(columns) <= MAX_COLUMNS:
+            raise TurnRefused(f"Compare takes {MIN_COLUMNS} to {MAX_COLUMNS} columns.")
+        for params in columns:
+            reason = self.refusal(conversation, TurnPlan("send", prompt=prompt, params=params))
+            if reason is not None:
+                raise TurnRefused(reason)
+        labels = labels_for(columns)
+        comparison = Comparison(conversation, [], running=len(columns))
+        comparison.lock.enter_context(self._store.turn_lock(conversation.id))
+        self._streaming.add(conversation.id)
+        self._open[conversation.id] = conversation
+        try:
+            first = TurnPlan("send", prompt=prompt, params=columns[0], label=labels[0])
+            comparison.turns.append(self._engine.begin(conversation, first, emit))
+            for params, label in zip(columns[1:], labels[1:], strict=True):
+                target = comparison.prompt_id
+                plan = TurnPlan("regenerate", target=target, params=params, label=label)
+                comparison.turns.append(self._engine.begin(conversation, plan, emit))
+        except BaseException:
+            self._streaming.discard(conversation.id)
+            comparison.lock.close()
+            raise
+        return comparison
+
+    async def stream_column(self, comparison: Comparison, index: int, emit: EventSink) -> Message:
+        """Stream one column's reply (cancelling stops only this one); the conversation is
+        free again when the last column has ended."""
+        conversation = comparison.conversation
+        try:
+            return await self._engine.stream_reply(conversation, comparison.turns[index], emit)
+        finally:
+            comparison.running -= 1
+            if comparison.running == 0:
+                self._streaming.discard(conversation.id)
+                comparison.lock.close()
 
     # Branches ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message
 
 TurnKind = Literal["send", "retry", "edit", "regenerate", "continue"]
@@ -24,6 +25,10 @@ class TurnPlan:
     """The text to send ("send" and "edit")."""
     target: str | None = None
     """The message edited, answered again or continued (its id)."""
+    params: Params | None = None
+    """The parameters of this request (a compare column's); None: the conversation's."""
+    label: str | None = None
+    """Written on the reply (:attr:`Message.label`); None: none."""
 
     @classmethod
     def send(cls, prompt: str) -> TurnPlan:

@@ -92,6 +92,7 @@ def open_services(
         presets_file=presets_file_for(config_file),
         titles=settings.titles,
         budget=settings,
+        compare_columns=settings.compare.columns,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(

@@ -10,8 +10,8 @@ builds them with :func:`build_services`; tests build the ones they need the same
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.budget import BudgetService
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
+from gpt_tui.core.service.compare import CompareColumns
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
@@ -50,6 +51,8 @@ class Services:
     usage: UsageAccounts
     budget: BudgetService
     windows: ServerWindows
+    compare: CompareColumns = field(default_factory=CompareColumns)
+    """The columns compare mode starts with (``[[compare.columns]]``)."""
 
     @staticmethod
     def save_setup(
@@ -76,6 +79,7 @@ class Services:
         await self.connections.reconfigure(settings.provider)
         self.presets.use(settings.presets)
         self.titles.settings = settings.titles
+        self.compare.columns = settings.compare.columns
         self.chat.use_settings(settings)
         self.budget.use(settings)
 
@@ -96,6 +100,7 @@ def build_services(
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     save_interval: float = 1.0,
     budget: Settings | None = None,
+    compare_columns: Sequence[Preset] = (),
 ) -> Services:
     """The services over ``store`` (``search_index`` is the one the store keeps current);
     ``budget``: the settings whose monthly budgets apply (none without)."""
@@ -126,4 +131,5 @@ def build_services(
         usage=usage,
         budget=budget_service,
         windows=ServerWindows(connections, store.root / CACHE_FILE),
+        compare=CompareColumns(compare_columns),
     )

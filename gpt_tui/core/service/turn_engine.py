@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
+from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
 from gpt_tui.core.domain.finish import CUT_OFF_PREFIX, LENGTH, cut_off_notice
+from gpt_tui.core.domain.labels import settings_label as label_of
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
 from gpt_tui.core.planning.structured import check_structured
 from gpt_tui.core.providers.base import (
@@ -37,6 +39,17 @@ from gpt_tui.core.service.turn_planning import TurnPlanning, anchor
 from gpt_tui.core.service.usage import UsageAccounts
 
 log = logging.getLogger("gpt_tui.core.service.chat")
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A turn whose prompt and empty reply are in place: what :meth:`TurnEngine.stream_reply`
+    needs to stream the reply."""
+
+    request: ChatRequest
+    reply: Message
+    params: Params
+    earlier: Earlier | None = None
 
 
 class Save(Protocol):
@@ -76,16 +89,14 @@ class TurnEngine:
         self._idle_timeout = idle_timeout
         self._delta_interval = delta_interval
 
-    def _begin_turn(
-        self, conversation: Conversation, plan: TurnPlan, emit: EventSink
-    ) -> tuple[ChatRequest, Message, Earlier | None]:
+    def begin(self, conversation: Conversation, plan: TurnPlan, emit: EventSink) -> Turn:
         """Put the prompt and the reply in place, save both, and build the request.
 
         A new prompt goes at the end of the shown branch ("send") or beside the prompt it
         replaces ("edit"); a new, empty reply follows it (or the prompt being answered
         again). "continue" reuses the reply and remembers what it had before.
         """
-        params = conversation.params
+        params = plan.params or conversation.params
         tree = conversation.tree
         prompt_message: Message | None = None
         earlier: Earlier | None = None
@@ -118,6 +129,7 @@ class TurnEngine:
                 status=MessageStatus.STREAMING,
                 model=params.model,
                 created_at=self._now(),
+                label=plan.label if plan.kind != "regenerate" else plan.label or label_of(params),
             )
             target = tree.get(plan.target or "")
             if plan.kind == "regenerate" and target is not None:
@@ -136,13 +148,19 @@ class TurnEngine:
             len(request.messages),
             plan.kind,
         )
-        return request, reply, earlier
+        return Turn(request, reply, params, earlier)
 
     async def stream(self, conversation: Conversation, plan: TurnPlan, emit: EventSink) -> Message:
         """Put the prompt and an empty reply in place, stream the reply into it, and save
         how it ended. Returns the reply in its final state."""
-        params = conversation.params
-        request, reply, earlier = self._begin_turn(conversation, plan, emit)
+        return await self.stream_reply(conversation, self.begin(conversation, plan, emit), emit)
+
+    async def stream_reply(
+        self, conversation: Conversation, turn: Turn, emit: EventSink
+    ) -> Message:
+        """Stream the reply of a turn that :meth:`begin` put in place, and save how it
+        ended (several may stream at once into one conversation: a comparison)."""
+        params, request, reply, earlier = turn.params, turn.request, turn.reply, turn.earlier
         parts: list[str] = [reply.content] if reply.content else []
         kept = len(parts)
         self._live[reply.id] = parts
@@ -199,6 +217,7 @@ class TurnEngine:
             self._finish(
                 conversation,
                 request,
+                params,
                 reply,
                 parts=parts,
                 kept=kept,
@@ -233,6 +252,7 @@ class TurnEngine:
         self,
         conversation: Conversation,
         request: ChatRequest,
+        params: Params,
         reply: Message,
         *,
         parts: list[str],
@@ -252,9 +272,7 @@ class TurnEngine:
         new_text = "".join(parts[kept:])
         if usage is None and new_text:
             usage = self._planning.estimated_usage(request, new_text)
-        cost = (
-            None if usage is None else self._usage.cost(usage, request.model, conversation.params)
-        )
+        cost = None if usage is None else self._usage.cost(usage, request.model, params)
         if reported is not None:  # what the server charged wins over a computed price
             cost = reported
         reply.usage, reply.cost, reply.cost_reported = usage, cost, reported is not None

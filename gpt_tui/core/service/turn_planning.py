@@ -70,7 +70,7 @@ class TurnPlanning:
         if problem is not None:
             return problem
         history = self.history(conversation, plan)
-        params = conversation.params
+        params = plan.params or conversation.params
         base_url = self._connections.base_url_for(params)
         selection = self._planner.select(params, history, base_url)
         if selection.over_by > 0 and self._planner.counter.is_ready(params.model):

@@ -19,6 +19,7 @@ from textual.content import Content
 
 from gpt_tui.core.params.spec import palette_fields
 from gpt_tui.ui.chat.probabilities import show_probabilities
+from gpt_tui.ui.screens.compare import COMPARE_TIP
 from gpt_tui.ui.widgets.message_list import MessageActionKind
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
             screen.action_search,
         ),
         c("Stop the reply", "Stop streaming; keep the text (Esc)", screen.action_stop),
+        c("Compare", COMPARE_TIP, screen.action_compare),
         c("Re-send the last prompt", "After a failure (ctrl+r)", screen.action_retry),
         c("Toggle the conversation list", "Show or hide it (F2)", screen.action_toggle_sidebar),
         c("Toggle the parameter panel", "Show or hide it (F3)", screen.action_toggle_params),

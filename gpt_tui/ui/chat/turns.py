@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,6 +30,7 @@ from gpt_tui.core.service.events import (
     TurnStarted,
 )
 from gpt_tui.core.store.conversations import StoreError
+from gpt_tui.ui.chat.frames import FrameBatcher
 from gpt_tui.ui.messages import TurnProgressed
 from gpt_tui.ui.widgets.chat_view import ChatView
 from gpt_tui.ui.widgets.live_text import LiveText
@@ -41,6 +43,8 @@ if TYPE_CHECKING:
 
 LIVE_REFRESH_S = 0.25
 """How often the streaming figures (tokens so far, tokens/s) are redrawn."""
+SPINNER_S = 0.1
+"""How often the spinner turns; while text streams it turns in the frames that draw it."""
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 
@@ -73,6 +77,10 @@ class TurnRunner:
         self._live: dict[str, LiveReply] = {}
         """Streaming replies by conversation id."""
         self._status_timer: Timer | None = None
+        self._status_drawn = 0.0
+        self.frames = FrameBatcher(screen)
+        """Streamed text of every live reply, drawn once per frame with the status line."""
+        self.frames.on_frame(self._on_frame)
 
     def start(self, plan: TurnPlan) -> None:
         """Run ``plan`` on the open conversation in a worker."""
@@ -132,12 +140,11 @@ class TurnRunner:
             return
         visible = event.conversation_id == screen.conversation.id
         if isinstance(event, ReplyDelta):
-            self._count_live(event.conversation_id, visible, event.chunks)
-            if visible and event.reasoning:
-                chat = screen.query_one(ChatView)
-                await chat.append_reasoning(event.message_id, event.text, event.start)
-            elif visible:
-                await screen.query_one(ChatView).append(event.message_id, event.text, event.start)
+            self._count_live(event.conversation_id, event.chunks)
+            if visible:
+                await self.frames.add(
+                    _frame_key(event), event.text, event.start, self._writer(event)
+                )
         elif isinstance(event, TurnStarted):
             self._live[event.conversation_id] = LiveReply(started=time.monotonic())
             if visible:
@@ -163,6 +170,8 @@ class TurnRunner:
         screen = self._screen
         self._workers.pop(event.conversation_id, None)
         self._live.pop(event.conversation_id, None)
+        await self.frames.flush(event.reply.id + REASONING_KEY)
+        await self.frames.flush(event.reply.id)
         if visible:
             await screen.query_one(ChatView).finish(event.reply)
             screen.query_one(MessageList).refresh_message(event.reply)
@@ -190,14 +199,35 @@ class TurnRunner:
                 await chat.add_message(event.prompt)
             await chat.add_message(event.reply)
 
-    def _count_live(self, conversation_id: str, visible: bool, chunks: int) -> None:
-        """Count streamed chunks; redraw the live figures a few times a second."""
+    def _writer(self, event: ReplyDelta) -> Callable[[str, int], Awaitable[None]]:
+        """What draws this reply's text in the frame pass."""
+        view = self._screen.query_one(ChatView)
+        message_id = event.message_id
+        append = view.append_reasoning if event.reasoning else view.append
+
+        async def write(text: str, start: int) -> None:
+            await append(message_id, text, start)
+
+        return write
+
+    def _count_live(self, conversation_id: str, chunks: int) -> None:
+        """Count streamed chunks (the figures are redrawn in the frame pass)."""
         now = time.monotonic()
         live = self._live.setdefault(conversation_id, LiveReply(started=now))
         if live.first_chunk is None:
             live.first_chunk = now
         live.chunks += chunks
-        if visible and now - live.drawn >= LIVE_REFRESH_S:
+
+    def _on_frame(self) -> None:
+        """After streamed text was drawn: the spinner and live figures in the same frame."""
+        conversation_id = self._screen.conversation.id
+        live = self._live.get(conversation_id)
+        if live is None:
+            return
+        now = time.monotonic()
+        if now - self._status_drawn >= SPINNER_S:
+            self.show_status()
+        if now - live.drawn >= LIVE_REFRESH_S:
             live.drawn = now
             panel = self._screen.query_one(UsagePanel)
             panel.show_reply(None, self.live_stats(conversation_id))
@@ -222,6 +252,7 @@ class TurnRunner:
         conversation = screen.conversation
         live = self._live.get(conversation.id)
         now = time.monotonic()
+        self._status_drawn = now
         if live is not None:
             frame = SPINNER[int(now * 10) % len(SPINNER)]
             if live.retry is not None and live.first_chunk is None:
@@ -251,7 +282,22 @@ class TurnRunner:
     def _run_status_timer(self, running: bool) -> None:
         """Tick the spinner only while something streams here (idle CPU stays at zero)."""
         if running and self._status_timer is None:
-            self._status_timer = self._screen.set_interval(0.1, self.show_status)
+            self._status_timer = self._screen.set_interval(SPINNER_S, self._tick_spinner)
         elif not running and self._status_timer is not None:
             self._status_timer.stop()
             self._status_timer = None
+
+    def _tick_spinner(self) -> None:
+        """Turn the spinner while no text comes (waiting for the first token, a pause);
+        while text streams, the frame passes turn it and this tick finds nothing to do."""
+        if time.monotonic() - self._status_drawn >= SPINNER_S * 1.5:
+            self.show_status()
+
+
+REASONING_KEY = ":reasoning"
+"""Added to a reply's id for its reasoning's queue in the frame pass (its answer has its own)."""
+
+
+def _frame_key(event: ReplyDelta) -> str:
+    """The frame pass's queue for this text: the reply's answer, or its reasoning."""
+    return event.message_id + REASONING_KEY if event.reasoning else event.message_id

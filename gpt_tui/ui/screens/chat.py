@@ -47,6 +47,7 @@ from gpt_tui.ui.chat.prompt_habits import PromptHabits
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
+from gpt_tui.ui.screens.compare import COMPARE_TIP, CompareScreen
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
 from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
@@ -129,6 +130,7 @@ class ChatScreen(Screen[None]):
             tooltip="Search every message of every chat; Enter opens one at the match.",
             id="chat.search",
         ),
+        Binding("f5", "compare", "Compare", show=False, tooltip=COMPARE_TIP, id="chat.compare"),
         Binding(
             "ctrl+l",
             "focus_prompt",
@@ -466,6 +468,11 @@ class ChatScreen(Screen[None]):
     def action_new_chat(self) -> None:
         self.conversation_actions.new()
         self.action_focus_prompt()
+
+    def action_compare(self) -> None:
+        """One prompt to 2–4 models or settings side by side; then the chat shows again."""
+        compare = CompareScreen(self.services, self.conversation)
+        self.app.push_screen(compare, lambda _: self.mutate_reactive(ChatScreen.conversation))
 
     def action_search(self) -> None:
         """ctrl+f: search every conversation; the hit chosen opens at its message."""

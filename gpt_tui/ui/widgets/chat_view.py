@@ -53,7 +53,7 @@ class ReplyView(Vertical):
     def __init__(self, message: Message, text: str | None = None) -> None:
         super().__init__(classes="reply")
         self.message_id = message.id
-        self.border_title = Content(printable(model_label(message.model)))
+        self.border_title = Content(printable(message.label or model_label(message.model)))
         initial = message.content if text is None else text
         self._initial = printable(structured_view(message, initial))
         self._received = len(initial)

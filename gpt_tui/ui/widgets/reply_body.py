@@ -11,6 +11,10 @@ single line-based widget:
   lists, tables, highlighted code, quotes) into lines, and those lines are cached.
 - While streaming, only the unfinished last block is parsed and rendered again.
 - The widget's height is the number of cached lines; a frame draws only the visible ones.
+  While the reply streams, the height grows :data:`GROW_STEP` lines at a time (the last
+  few lines are blank until text fills them): a change of height re-lays out the whole
+  screen, which costs several times a frame that only redraws, and a reply gains a line
+  every few tokens. When the reply ends the height is exact again.
 
 Text can be selected with the mouse (the lines carry the offsets Textual's selection needs).
 """
@@ -41,6 +45,9 @@ _PARSER = MarkdownIt("gfm-like")
 _RICH_PARSER = MarkdownIt().enable("strikethrough").enable("table")
 """The parser Rich's Markdown builds anew for each text (its setup costs more than parsing
 a short block), shared by every block instead."""
+
+GROW_STEP = 4
+"""Lines a streaming reply's height grows by at a time (one screen re-layout per step)."""
 
 COMMON_LEXERS = ("python", "javascript", "typescript", "bash", "sql", "json", "yaml")
 """Code languages whose highlighters are prepared in the background after launch: the
@@ -271,6 +278,8 @@ class ReplyBody(Widget):
         """The widget's style as of the last frame (computing it is not free)."""
         self._changed = True
         """Text was added since the lines were last laid out."""
+        self._streaming = False
+        """Text is being appended: the height grows in steps (see :data:`GROW_STEP`)."""
         if markdown:
             self._add(markdown)
 
@@ -288,13 +297,32 @@ class ReplyBody(Widget):
         """Add streamed text: only the unfinished last block is parsed and drawn again."""
         if not text:
             return
-        before = len(self._lines)
+        before = self._height()
+        unchanged = len(self._settled_lines) if self._layout_key is not None else 0
+        self._streaming = True
         self._add(text)
         self._relayout()
-        self.refresh(layout=len(self._lines) != before)
+        height = self._height()
+        if height != before or self._layout_key is None:
+            self.refresh(layout=height != before)
+        elif height > unchanged:
+            # Only the lines from the unfinished block on changed: repaint just those.
+            self.refresh(Region(0, unchanged, self.size.width, height - unchanged))
 
     async def finish(self) -> None:
-        """The reply is complete (nothing is buffered here, so there is nothing to flush)."""
+        """The reply is complete: its height is its lines' again (nothing is buffered)."""
+        if self._streaming:
+            before = self._height()
+            self._streaming = False
+            self.refresh(layout=self._height() != before)
+
+    def _height(self, lines: int | None = None) -> int:
+        """The height for ``lines`` lines (default: those laid out): rounded up to a
+        whole :data:`GROW_STEP` while streaming."""
+        count = len(self._lines) if lines is None else lines
+        if not self._streaming or count == 0:
+            return count
+        return -(-count // GROW_STEP) * GROW_STEP
 
     def _add(self, text: str) -> None:
         parts = split_blocks(self._tail.source + text)
@@ -349,16 +377,16 @@ class ReplyBody(Widget):
         return container.width
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._relayout(width))
+        return self._height(len(self._relayout(width)))
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # A theme switch or a new width changes every line: lay out again first.
         self._base = base = self.rich_style
         key = (self.size.width, self._look().name, base)
         if key != self._layout_key:
-            before = len(self._lines)
+            before = self._height()
             self._relayout()
-            if len(self._lines) != before:
+            if self._height() != before:
                 self.refresh(layout=True)
         return super().render_lines(crop)
 
