@@ -111,7 +111,7 @@ async def usage_screen(pilot: Pilot[None]) -> None:
     from tests.ui.test_usage_screen import seed_usage
 
     seed_usage(Path(os.environ["HOME"]))  # the data folder of the app being shot
-    await pilot.press("f5")
+    await pilot.press("f10")
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()

@@ -51,7 +51,7 @@ class GptTuiApp(App[None]):
         ),
         Binding("f1", "help", "Help", tooltip="Show the keys, as mapped now.", id="app.help"),
         Binding(
-            "f5",
+            "f10",
             "usage",
             "Usage",
             show=False,
@@ -278,7 +278,7 @@ class GptTuiApp(App[None]):
         yield SystemCommand("Help: keys", "Show every key as mapped now (F1)", self.action_help)
         yield SystemCommand(
             "Usage: spend and budget",
-            "Cost per day, top models, the chats that cost most (F5)",
+            "Cost per day, top models, the chats that cost most (F10)",
             self.action_usage,
         )
         yield SystemCommand(

@@ -1,4 +1,4 @@
-"""SVG snapshot of the usage screen (F5) with fixed data and a frozen clock."""
+"""SVG snapshot of the usage screen (F10) with fixed data and a frozen clock."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ SnapCompare = Callable[..., bool]
 
 
 def test_usage_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
-    """F5 over five chats: "Usage · last 30 days · $2.91+ in 9 replies" at the top; a bar
+    """F10 over five chats: "Usage · last 30 days · $2.91+ in 9 replies" at the top; a bar
     chart of 30 days with the tallest bar on 10 Nov ($1.25) and bars on the 22nd, 21st,
     20th, 19th and 13th, day numbers under every fifth; top models o3-mini, gpt-4o,
     gpt-4o-mini and llama3.2 ("unknown": no price); the chats that cost most, "Tax
@@ -23,7 +23,7 @@ def test_usage_screen(snap_compare: SnapCompare, tmp_path: Path) -> None:
     seed_usage(tmp_path)
 
     async def run_before(pilot: Pilot[None]) -> None:
-        await pilot.press("f5")
+        await pilot.press("f10")
         await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()

@@ -1,4 +1,4 @@
-"""The usage screen (F5, ctrl+p → "Usage"): cost per day, top models, the chats that cost
+"""The usage screen (F10, ctrl+p → "Usage"): cost per day, top models, the chats that cost
 most (Enter opens one), and this month against the budget."""
 
 from __future__ import annotations
@@ -73,12 +73,12 @@ def test_bars_scale_to_the_dearest_day() -> None:
     assert rows == ["   ▄▄ ██   ", "   ██ ██ ▁▁"]
 
 
-async def test_f5_shows_the_figures_and_enter_opens_a_chat(tmp_path: Path) -> None:
+async def test_f10_shows_the_figures_and_enter_opens_a_chat(tmp_path: Path) -> None:
     write_config(tmp_path, "[budget]\nmonthly_usd = 5\n")
     ids = seed_usage(tmp_path)
     app = make_app(tmp_path, env=KEY, clock=FrozenClock())
     async with app.run_test(size=(160, 48)) as pilot:
-        await pilot.press("f5")
+        await pilot.press("f10")
         await pilot.pause()
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -1,4 +1,4 @@
-"""The usage screen (ctrl+p → "Usage", F5): cost per day over the last 30 days, the models
+"""The usage screen (ctrl+p → "Usage", F10): cost per day over the last 30 days, the models
 and the conversations that cost most, and this month against the budgets. Enter on a
 conversation opens it.
 
