@@ -92,6 +92,7 @@ def build_app(
     from gpt_tui.core.config.presets import presets_file_for
     from gpt_tui.core.config.types import ConfigProblem, ProfileNotFound, select_profile
     from gpt_tui.core.domain.schema import utc_now
+    from gpt_tui.core.domain.tools import ToolCatalog
     from gpt_tui.core.planning.planner import RequestPlanner
     from gpt_tui.core.planning.pricing import PriceBook
     from gpt_tui.core.planning.tokens import TokenCounter
@@ -124,7 +125,9 @@ def build_app(
     services = build_services(
         store,
         providers,
-        RequestPlanner(TokenCounter(), PriceBook(settings.models)),
+        RequestPlanner(
+            TokenCounter(), PriceBook(settings.models), ToolCatalog(settings.tools.values())
+        ),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=data.ledger,
         search_index=search_index,

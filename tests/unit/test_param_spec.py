@@ -169,6 +169,13 @@ def test_palette_field_commands_come_from_the_spec() -> None:
         ("Parameter: stop sequences", "param-stop", "Up to 4, | between; advanced"),
         ("Parameter: response format", "param-response_format", "Text or JSON; advanced"),
         ("Parameter: reasoning effort", "param-reasoning_effort", "Reasoning models"),
+        ("Parameter: tools", "param-tools", "Functions the model may call; advanced"),
+        (
+            "Parameter: tool choice",
+            "param-tool_choice",
+            "auto, none, required or a function; advanced",
+        ),
+        ("Parameter: parallel tool calls", "param-parallel_tool_calls", "true or false; advanced"),
     )
 
 

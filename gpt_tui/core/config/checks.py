@@ -78,6 +78,7 @@ KNOWN: dict[str, tuple[str, ...]] = {
     MODEL_SECTION: MODEL_KEYS,
     PROFILE_SECTION: PROFILE_KEYS,
     PRESETS: (PRESETS,),
+    "tools.NAME": ("description", "parameters"),
 }
 """Known keys per section; ``""`` is the top of the file."""
 

@@ -67,6 +67,7 @@ from gpt_tui.core.config.checks import (
 from gpt_tui.core.config.keys import key_problem
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
+from gpt_tui.core.config.tools import read_tools
 from gpt_tui.core.config.types import (
     ConfigProblem,
     Defaults,
@@ -111,6 +112,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         ),
         presets=_all_presets(check, data),
         titles=_titles(check, data),
+        tools=read_tools(check, data),
     )
     return settings, problems
 

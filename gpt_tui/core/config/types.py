@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.tomllines import toml_key
+from gpt_tui.core.domain.tools import ToolDefinition
 
 ProviderKind = Literal["openai", "azure", "compatible"]
 PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "azure", "compatible")
@@ -215,6 +216,10 @@ def _no_profiles() -> Mapping[str, ProviderSettings]:
     return MappingProxyType({})
 
 
+def _no_tools() -> Mapping[str, ToolDefinition]:
+    return MappingProxyType({})
+
+
 def _no_presets() -> Mapping[str, Preset]:
     return MappingProxyType({})
 
@@ -252,6 +257,8 @@ class Settings:
     """``[presets.NAME]`` from config.toml, then those saved from the app in presets.toml."""
     titles: TitleSettings = field(default_factory=TitleSettings)
     """``[titles]``: whether the model writes short titles, and which model."""
+    tools: Mapping[str, ToolDefinition] = field(default_factory=_no_tools, hash=False)
+    """``[tools.NAME]``: functions the model may call, by name (read-only)."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

@@ -20,8 +20,11 @@ from gpt_tui.core.domain.schema import (
     string_list,
     utc_now,
 )
+from gpt_tui.core.domain.tools import ToolCall, tool_calls_from
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+"""``tool``: the result of one of the previous reply's tool calls (see ``tool_call_id``)."""
+ROLES: tuple[Role, ...] = ("system", "user", "assistant", "tool")
 
 
 class MessageStatus(StrEnum):
@@ -156,9 +159,13 @@ class Message:
     timing: Timing | None = None
     notices: list[str] = field(default_factory=list)
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """The functions an assistant reply asked for (``finish_reason: "tool_calls"``)."""
+    tool_call_id: str | None = None
+    """The call a role ``tool`` message answers."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
@@ -171,12 +178,18 @@ class Message:
             "timing": None if self.timing is None else self.timing.to_dict(),
             "notices": list(self.notices),
         }
+        # Written only when set, so files of conversations without tools stay as they were.
+        if self.tool_calls:
+            data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.tool_call_id is not None:
+            data["tool_call_id"] = self.tool_call_id
+        return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
         data = as_dict(raw, where)
         role = req(data, "role", str, where)
-        if role not in ("system", "user", "assistant"):
+        if role not in ROLES:
             raise SchemaError(f"{where}.role", f"unknown role {role!r}")
         status_raw = opt(data, "status", str, where) or MessageStatus.COMPLETE.value
         try:
@@ -198,6 +211,8 @@ class Message:
             cost=decimal_field(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
+            tool_calls=tool_calls_from(data.get("tool_calls"), f"{where}.tool_calls"),
+            tool_call_id=opt(data, "tool_call_id", str, where),
         )
 
     @property
@@ -209,4 +224,18 @@ class Message:
         """
         if self.role != "assistant":
             return True
+        if self.tool_calls:
+            # The tool results that follow need the calls they answer.
+            return self.status is MessageStatus.COMPLETE
         return self.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED) and bool(self.content)
+
+    def wire(self) -> dict[str, Any]:
+        """The message as a request's ``messages`` entry."""
+        entry: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            entry["tool_calls"] = [call.wire() for call in self.tool_calls]
+            if not self.content:
+                entry["content"] = None
+        if self.tool_call_id is not None:
+            entry["tool_call_id"] = self.tool_call_id
+        return entry

@@ -62,13 +62,19 @@ class ExtraParams:
     reasoning_effort: str | None = None
     """"minimal", "low", "medium", "high" (which ones a model takes:
     ``capabilities_for(model).reasoning_efforts``)."""
+    tools: tuple[str, ...] | None = None
+    """Names of the tools offered (``[tools.NAME]``, loaded ones, ``mcp:SERVER[/TOOL]``);
+    the request builder sends their definitions."""
+    tool_choice: str | None = None
+    """"auto", "none", "required" or one function's name."""
+    parallel_tool_calls: bool | None = None
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:
             value = getattr(self, name)
             if value is None:
                 continue
-            if name == "stop" and not isinstance(value, tuple):
+            if name in ("stop", "tools") and not isinstance(value, tuple):
                 raise ParamError(name, "must be a list of non-empty strings")
             object.__setattr__(self, name, BY_NAME[name].check(value))
 

@@ -58,6 +58,10 @@ class ParamsForm:
     seed: str = ""
     response_format: str = ""
     reasoning_effort: str = ""
+    tools: str = ""
+    """Tool names separated by commas."""
+    tool_choice: str = ""
+    parallel_tool_calls: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:

@@ -24,9 +24,10 @@ from typing import Any, Literal, cast
 from gpt_tui.core.params.error import ParamError
 from gpt_tui.core.params.stop import MAX_STOP_SEQUENCES, format_stop, parse_stop
 
-Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name"]
+Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name", "names", "flag"]
 """How a value is written: a model name, a real number, a whole number, one of some words,
-stop sequences, free text (kept as written), or an optional name (trimmed)."""
+stop sequences, free text (kept as written), an optional name (trimmed), a list of names
+(typed with commas or spaces between), or true/false."""
 Where = Literal["defaults", "preset", "role_file", "form"]
 """Where a parameter may be written: config.toml's ``[defaults]``, a preset (``[presets.NAME]``
 and presets.toml), a role file's top level, a field of the panel."""
@@ -41,6 +42,9 @@ MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
 SEED_LIMIT = 2**63
 """Seeds are 64-bit integers on the server."""
+TOOL_CHOICE_WORDS: tuple[str, ...] = ("auto", "none", "required")
+"""``tool_choice`` values other than a function's name."""
+_FLAG_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,26 +98,29 @@ class ParamSpec:
             return (int, float)
         if self.kind == "whole":
             return (int,)
-        if self.kind == "stop":
+        if self.kind in ("stop", "names"):
             return (list,)
+        if self.kind == "flag":
+            return (bool,)
         return (str,)
 
     def _expected(self, *, too_high: bool = False) -> str:
         if self.expected:
             return self.expected
-        if self.kind == "number":
+        kind = self.kind
+        if kind == "number":
             return f"a number from {self.low:g} to {self.high:g}"
-        if self.kind == "whole":
+        if kind == "whole":
             # Whole numbers name the bound they broke: "of at least 1" for 0 or 1.5,
             # "of at most 10,000,000" for 20,000,000.
             if too_high:
                 return f"a whole number of at most {self.high:,}"
             return f"a whole number of at least {self.low:,}"
-        if self.kind == "choice":
+        if kind == "choice":
             if len(self.choices) == 2:
                 return " or ".join(self.choices)
             return f"one of {', '.join(self.choices)}"
-        if self.kind == "model":
+        if kind == "model":
             return "a model name"
         if self.kind == "stop":
             return f"a string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings"
@@ -144,6 +151,12 @@ class ParamSpec:
             return value
         if kind == "stop":
             return self._check_stop(value)
+        if kind == "names":
+            return self._check_names(value)
+        if kind == "flag":
+            if not isinstance(value, bool):
+                raise self._bad(describe_type(value))
+            return value
         if not isinstance(value, str):
             raise self._bad(describe_type(value))
         if kind == "prompt":
@@ -177,6 +190,13 @@ class ParamSpec:
             raise ParamError(self.name, f"takes at most {MAX_STOP_SEQUENCES} sequences")
         return sequences or None
 
+    def _check_names(self, value: object) -> tuple[str, ...] | None:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(s, str) for s in items):
+            raise self._bad(describe_type(value))
+        names = tuple(dict.fromkeys(n.strip() for n in cast(list[str], items) if n.strip()))
+        return names or None
+
     def parse(self, text: str) -> Any:
         """The value of the text typed in this parameter's field (empty: :attr:`empty`), or
         :class:`ParamError` with the same wording as :meth:`check`."""
@@ -185,7 +205,15 @@ class ParamSpec:
             return self.check(text)
         if kind == "stop":
             return self.check(list(parse_stop(text) or ()))
+        if kind == "names":
+            return self.check(text.replace(",", " ").split())
         typed = text.strip()
+        if kind == "flag":
+            if not typed:
+                return self.empty
+            if typed.lower() not in _FLAG_WORDS:
+                raise self._bad(typed)
+            return _FLAG_WORDS[typed.lower()]
         if not typed:
             return self.empty
         try:
@@ -209,6 +237,10 @@ class ParamSpec:
             return f"{value:g}"
         if self.kind == "stop":
             return format_stop(value)
+        if self.kind == "names":
+            return ", ".join(value)
+        if self.kind == "flag":
+            return "true" if value else "false"
         return str(value)
 
     def wire(self, value: Any) -> Any:
@@ -367,6 +399,40 @@ SPECS: tuple[ParamSpec, ...] = (
         command_help="Reasoning models",
         placeholder="model default",
         choices=REASONING_EFFORT_VALUES,
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "tools",
+        "names",
+        label="tools",
+        command="Parameter: tools",
+        command_help="Functions the model may call; advanced",
+        placeholder="e.g. get_weather, mcp:time",
+        tooltip=(
+            "Names of [tools.NAME] tables in config.toml or of loaded tools, separated by "
+            "commas; mcp:SERVER for all of a server's tools, mcp:SERVER/TOOL for one."
+        ),
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "tool_choice",
+        "name",
+        label="tool choice",
+        command="Parameter: tool choice",
+        command_help="auto, none, required or a function; advanced",
+        placeholder="auto | none | required | a function",
+        extra=True,
+        advanced=True,
+    ),
+    ParamSpec(
+        "parallel_tool_calls",
+        "flag",
+        label="parallel tool calls",
+        command="Parameter: parallel tool calls",
+        command_help="true or false; advanced",
+        placeholder="true | false (empty: server default)",
         extra=True,
         advanced=True,
     ),

@@ -7,12 +7,15 @@ and for the usage of replies whose server reported none.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, Usage
+from gpt_tui.core.domain.tools import ToolCatalog, counted_text
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request
@@ -22,6 +25,7 @@ from gpt_tui.core.providers.base import ChatRequest
 DRAFT_KEY = "draft"
 EMPTY_KEY = "empty-user-message"
 SYSTEM_KEY = "system"
+TOOLS_KEY = "tools"
 MAX_CACHED_COSTS = 50_000
 REPLY_PRIMING = 3
 """Tokens every request adds to prime the reply (OpenAI's token-counting cookbook)."""
@@ -58,9 +62,13 @@ class RequestEstimate:
 class RequestPlanner:
     """Builds requests and estimates from a conversation's parameters and history."""
 
-    def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
+    def __init__(
+        self, counter: TokenCounter, prices: PriceBook, tools: ToolCatalog | None = None
+    ) -> None:
         self.counter = counter
         self.prices = prices
+        self.tools = tools or ToolCatalog()
+        """The tool definitions a conversation's ``tools`` parameter names."""
         self._costs: dict[tuple[str, str], tuple[str, int]] = {}
         """(model, message id) → (the content counted, its exact tokens with overhead)."""
 
@@ -69,7 +77,7 @@ class RequestPlanner:
         cached = self._costs.get((model, message.id))
         if cached is not None and cached[0] is message.content:
             return cached[1]
-        key = ChatMessageKey(message.id, message.role, message.content)
+        key = ChatMessageKey(message.id, message.role, _counted(message))
         count = self.counter.count_messages(model, [key])
         tokens = count.tokens - REPLY_PRIMING
         if count.exact:
@@ -122,7 +130,7 @@ class RequestPlanner:
     ) -> tuple[ChatRequest, Selection]:
         """The request for ``history`` (last message: the prompt being answered)."""
         selection = self.select(params, history, base_url)
-        return build_request(params, selection.sent), selection
+        return build_request(params, selection.sent, tools=self.tools), selection
 
     def estimate(
         self,
@@ -160,9 +168,11 @@ class RequestPlanner:
     def estimated_usage(self, request: ChatRequest, reply_text: str) -> Usage:
         """Usage counted locally, for servers that report none (marked estimated)."""
         keys = [
-            ChatMessageKey(key=f"req-{i}", role=m["role"], content=m["content"])
+            ChatMessageKey(key=f"req-{i}", role=m["role"], content=_wire_text(m))
             for i, m in enumerate(request.messages)
         ]
+        if "tools" in request.extra:
+            keys.append(ChatMessageKey(TOOLS_KEY, "system", _json(request.extra["tools"])))
         prompt = self.counter.count_messages(request.model, keys)
         completion = self.counter.count_text(request.model, reply_text)
         return Usage(
@@ -173,5 +183,32 @@ class RequestPlanner:
         keys: list[ChatMessageKey] = []
         if params.system_prompt.strip():
             keys.append(ChatMessageKey(SYSTEM_KEY, "system", params.system_prompt))
-        keys.extend(ChatMessageKey(m.id, m.role, m.content) for m in messages)
+        tools = self._tool_text(params)
+        if tools:
+            keys.append(ChatMessageKey(TOOLS_KEY, "system", tools))
+        keys.extend(ChatMessageKey(m.id, m.role, _counted(m)) for m in messages)
         return self.counter.count_messages(params.model, keys)
+
+    def _tool_text(self, params: Params) -> str:
+        """The tool definitions the request sends, as the JSON the prompt tokens count
+        (OpenAI turns them into text in the prompt; the JSON is a close estimate)."""
+        names = params.extra.tools
+        if not names:
+            return ""
+        definitions, _missing = self.tools.resolve(names)
+        return _json([d.wire() for d in definitions]) if definitions else ""
+
+
+def _counted(message: Message) -> str:
+    return counted_text(message.content, message.tool_calls)
+
+
+def _wire_text(entry: dict[str, Any]) -> str:
+    """The text of a request's message that the token counter encodes."""
+    text = entry.get("content") or ""
+    calls = entry.get("tool_calls")
+    return f"{text}\n{_json(calls)}" if calls else str(text)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

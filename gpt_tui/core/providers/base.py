@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from gpt_tui.core.domain.message import ErrorInfo, Usage
+from gpt_tui.core.domain.tools import ToolCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +61,14 @@ class ProviderNotice:
     """The request parameter the notice is about, if any."""
 
 
-StreamEvent = TextDelta | UsageReported | ProviderNotice
+@dataclass(frozen=True, slots=True)
+class ToolCallsReported:
+    """The functions the reply asks for, whole (sent once, when the stream ends)."""
+
+    calls: tuple[ToolCall, ...]
+
+
+StreamEvent = TextDelta | UsageReported | ProviderNotice | ToolCallsReported
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,9 +31,11 @@ from gpt_tui.core.providers.base import (
     ProviderNotice,
     StreamEvent,
     TextDelta,
+    ToolCallsReported,
     UsageReported,
 )
 from gpt_tui.core.providers.errors import describe_error, key_fix
+from gpt_tui.core.providers.tool_stream import ToolCallAccumulator
 
 if TYPE_CHECKING:
     import httpx2
@@ -205,11 +207,15 @@ class OpenAIProvider:
                 notice = ProviderNotice(rejection.notice(request.model), rejection.param)
             if notice is not None:
                 yield notice
+        tool_calls = ToolCallAccumulator()
         try:
             async with response as chunks:
                 async for chunk in chunks:
+                    tool_calls.add(chunk)
                     for event in _chunk_events(chunk):
                         yield event
+            if calls := tool_calls.calls():
+                yield ToolCallsReported(calls)
         except ProviderError:
             raise
         except Exception as exc:

@@ -12,11 +12,13 @@ from typing import Protocol
 
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
+from gpt_tui.core.domain.tools import counted_text
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
     ProviderNotice,
     TextDelta,
+    ToolCallsReported,
     UsageReported,
 )
 from gpt_tui.core.service.connections import Connections
@@ -170,6 +172,8 @@ class TurnEngine:
                     usage = event.usage
                 elif isinstance(event, ProviderNotice):
                     reply.notices.append(event.text)
+                elif isinstance(event, ToolCallsReported):
+                    reply.tool_calls = event.calls
             reply.status = MessageStatus.COMPLETE
         except asyncio.CancelledError:
             reply.status = MessageStatus.STOPPED
@@ -219,8 +223,9 @@ class TurnEngine:
         self._live.pop(reply.id, None)
         reply.content = "".join(parts)
         new_text = "".join(parts[kept:])
-        if usage is None and new_text:
-            usage = self._planning.estimated_usage(request, new_text)
+        if usage is None and (new_text or reply.tool_calls):
+            counted = counted_text(new_text, reply.tool_calls)
+            usage = self._planning.estimated_usage(request, counted)
         cost = (
             None if usage is None else self._usage.cost(usage, request.model, conversation.params)
         )
