@@ -176,8 +176,9 @@ def wire_tool_choice(choice: str) -> Any:
     return {"type": "function", "function": {"name": choice}}
 
 
-def counted_text(content: str, tool_calls: Sequence[ToolCall]) -> str:
-    """What of a message the token counter should encode: its text and its calls."""
+def text_with_calls(content: str, tool_calls: Sequence[ToolCall]) -> str:
+    """A message's text followed by its calls (name and arguments): what the token counter
+    encodes and the search index finds."""
     if not tool_calls:
         return content
     calls = "\n".join(f"{call.name}({call.arguments})" for call in tool_calls)

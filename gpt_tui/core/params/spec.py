@@ -122,8 +122,12 @@ class ParamSpec:
             return f"one of {', '.join(self.choices)}"
         if kind == "model":
             return "a model name"
-        if self.kind == "stop":
+        if kind == "stop":
             return f"a string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings"
+        if kind == "names":
+            return "a list of names"
+        if kind == "flag":
+            return "true or false"
         return "a string"
 
     def _bad(self, got: str, *, too_high: bool = False) -> ParamError:

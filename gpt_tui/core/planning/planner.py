@@ -15,7 +15,7 @@ from typing import Any
 
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, Usage
-from gpt_tui.core.domain.tools import ToolCatalog, counted_text
+from gpt_tui.core.domain.tools import ToolCatalog, text_with_calls
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request
@@ -200,7 +200,7 @@ class RequestPlanner:
 
 
 def _counted(message: Message) -> str:
-    return counted_text(message.content, message.tool_calls)
+    return text_with_calls(message.content, message.tool_calls)
 
 
 def _wire_text(entry: dict[str, Any]) -> str:

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from gpt_tui.core.domain.conversation import Conversation, title_from_prompt
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
-from gpt_tui.core.domain.tools import counted_text
+from gpt_tui.core.domain.tools import text_with_calls
 from gpt_tui.core.providers.base import (
     ChatRequest,
     ProviderError,
@@ -224,7 +224,7 @@ class TurnEngine:
         reply.content = "".join(parts)
         new_text = "".join(parts[kept:])
         if usage is None and (new_text or reply.tool_calls):
-            counted = counted_text(new_text, reply.tool_calls)
+            counted = text_with_calls(new_text, reply.tool_calls)
             usage = self._planning.estimated_usage(request, counted)
         cost = (
             None if usage is None else self._usage.cost(usage, request.model, conversation.params)
