@@ -49,7 +49,8 @@ NO_KEY = "no-key"
 MAX_PARAM_RETRIES = 3
 """How many rejected parameters one request may drop (each is dropped once)."""
 UNSUPPORTED_CODES = ("unsupported_parameter", "unsupported_value")
-_NEVER_DROPPED = frozenset({"model", "messages", "stream"})
+_NEVER_DROPPED = frozenset({"model", "messages", "stream", "tools"})
+"""Never sent again without: a reply without the tools asked for would mislead."""
 _ROLE_PREFIX = "role:"
 _QUOTED = re.compile(r"'([A-Za-z_][\w.\[\]]*)'")
 _USE_INSTEAD = re.compile(r"[Uu]se '([a-z_]+)' instead")

@@ -9,10 +9,12 @@ stream ends.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, cast
 
+from gpt_tui.core.domain.message import ErrorInfo
 from gpt_tui.core.domain.tools import ToolCall
+from gpt_tui.core.providers.base import ChatRequest
 
 
 @dataclass(slots=True)
@@ -82,3 +84,16 @@ class ToolCallAccumulator:
             )
             for index, partial in sorted(self._calls.items())
         )
+
+
+def with_tools_hint(info: ErrorInfo, request: ChatRequest) -> ErrorInfo:
+    """``info`` for a request refused with HTTP 400 while it offered tools: the hint names
+    the ``tools`` parameter, since many servers and models take no function calls."""
+    tools = request.extra.get("tools")
+    if info.status != 400 or not isinstance(tools, list) or not tools:
+        return info
+    hint = (
+        "This request offered tools: if this model or server takes no function calls, "
+        "empty the 'tools' parameter (F3, Advanced), then press ctrl+r."
+    )
+    return replace(info, hint=f"{hint} {info.hint}".strip())

@@ -21,6 +21,7 @@ from gpt_tui.core.providers.base import (
     ToolCallsReported,
     UsageReported,
 )
+from gpt_tui.core.providers.tool_stream import with_tools_hint
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import EventSink, ReplyFinished, TurnPlan, TurnStarted
 from gpt_tui.core.service.streaming import (
@@ -180,7 +181,7 @@ class TurnEngine:
             raise
         except ProviderError as exc:
             reply.status = failed_status(parts, kept, earlier)
-            reply.error = exc.info
+            reply.error = with_tools_hint(exc.info, request)
         except Exception as exc:  # a bug must not lose the reply or kill the app
             log.exception("turn failed")
             reply.status = failed_status(parts, kept, earlier)

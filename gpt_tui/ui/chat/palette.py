@@ -83,6 +83,11 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
             screen.action_import_role,
         ),
         c(
+            "Load tools from file…",
+            "An OpenAI tools JSON array; name them in the 'tools' parameter",
+            screen.tool_results.ask_load_file,
+        ),
+        c(
             "Export this chat to Markdown",
             "Writes a .md file into the current folder",
             partial(screen.export_chat, "md"),

@@ -208,6 +208,7 @@ class TurnRunner:
         conversation = screen.conversation
         live = self._live.get(conversation.id)
         now = time.monotonic()
+        asking = screen.tool_results.show()
         if live is not None:
             frame = SPINNER[int(now * 10) % len(SPINNER)]
             if live.first_chunk is None:
@@ -220,6 +221,8 @@ class TurnRunner:
                 text = f"{frame} streaming · ≈{live.chunks:,} tok{speed} · Esc stops"
         elif screen.message_actions.editing is not None:
             text = "Editing a sent message: Enter sends it as a new branch · Esc cancels"
+        elif asking:
+            text = asking
         elif self._chat.can_retry(conversation):
             text = "The last prompt has no complete reply: ctrl+r sends it again"
         else:

@@ -41,6 +41,7 @@ from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
 from gpt_tui.ui.chat.message_actions import MessageActions
 from gpt_tui.ui.chat.presets import PresetActions
+from gpt_tui.ui.chat.tools import ToolResults
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
@@ -164,6 +165,7 @@ class ChatScreen(Screen[None]):
         self.background = BackgroundWork(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self.unsaved_work = UnsavedWork(self)
+        self.tool_results = ToolResults(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -352,7 +354,10 @@ class ChatScreen(Screen[None]):
         self.send(event.text)
 
     def send(self, text: str) -> None:
-        """Send ``text`` as a new prompt, or in place of the prompt being edited."""
+        """Send ``text`` as a new prompt, or in place of the prompt being edited (or as the
+        result of the tool call the model waits for)."""
+        if self.tool_results.take(text):
+            return
         if not self.params_valid():
             return
         editing = self.message_actions.editing

@@ -54,7 +54,10 @@ class ReplyView(Vertical):
         self._message = message
 
     def compose(self):  # type: ignore[no-untyped-def]
+        from gpt_tui.ui.widgets.tool_cards import tool_call_cards  # builds on this module
+
         yield ReplyBody(self._initial, classes="reply-body")
+        yield from tool_call_cards(self._message)
         yield Static("", classes="reply-status", markup=False)
 
     def on_mount(self) -> None:
@@ -97,6 +100,11 @@ class ReplyView(Vertical):
         await self.body.finish()
         self.remove_class("-streaming")
         self.show_status(message)
+        if message.tool_calls and not self.query(".tool-call"):
+            from gpt_tui.ui.widgets.tool_cards import tool_call_cards
+
+            status = self.query_one(".reply-status", Static)
+            await self.mount_all(tool_call_cards(message), before=status)
 
 
 PAGE = 40
@@ -282,6 +290,10 @@ class ChatView(VerticalScroll):
         view: UserMessageView | ReplyView
         if message.role == "user":
             view = UserMessageView(message)
+        elif message.role == "tool":
+            from gpt_tui.ui.widgets.tool_cards import ToolResultView  # builds on this module
+
+            view = ToolResultView(message)
         else:
             view = ReplyView(message, text)
             self._replies[message.id] = view
