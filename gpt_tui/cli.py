@@ -134,6 +134,7 @@ def build_app(
         presets=settings.presets,
         presets_file=presets_file_for(paths.config_file),
         titles=settings.titles,
+        mcp_servers=settings.mcp,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(

@@ -309,5 +309,6 @@ class GptTuiApp(App[None]):
         self.run_worker(self._close_and_exit(), group="quit")
 
     async def _close_and_exit(self) -> None:
+        await self.services.mcp.aclose()
         await self.services.connections.aclose()
         self.exit()

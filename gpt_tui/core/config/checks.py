@@ -79,6 +79,8 @@ KNOWN: dict[str, tuple[str, ...]] = {
     PROFILE_SECTION: PROFILE_KEYS,
     PRESETS: (PRESETS,),
     "tools.NAME": ("description", "parameters"),
+    "mcp": ("servers",),
+    "mcp.servers.NAME": ("command", "args", "env", "url", "auto_approve", "timeout"),
 }
 """Known keys per section; ``""`` is the top of the file."""
 

@@ -65,6 +65,7 @@ from gpt_tui.core.config.checks import (
     read_text,
 )
 from gpt_tui.core.config.keys import key_problem
+from gpt_tui.core.config.mcp import read_mcp_servers
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
 from gpt_tui.core.config.tools import read_tools
@@ -113,6 +114,7 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         presets=_all_presets(check, data),
         titles=_titles(check, data),
         tools=read_tools(check, data),
+        mcp=read_mcp_servers(check, data, env),
     )
     return settings, problems
 

@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from gpt_tui.core.config.mcp_settings import McpServerSettings
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.tomllines import toml_key
 from gpt_tui.core.domain.tools import ToolDefinition
@@ -216,6 +217,10 @@ def _no_profiles() -> Mapping[str, ProviderSettings]:
     return MappingProxyType({})
 
 
+def _no_servers() -> Mapping[str, McpServerSettings]:
+    return MappingProxyType({})
+
+
 def _no_tools() -> Mapping[str, ToolDefinition]:
     return MappingProxyType({})
 
@@ -259,6 +264,8 @@ class Settings:
     """``[titles]``: whether the model writes short titles, and which model."""
     tools: Mapping[str, ToolDefinition] = field(default_factory=_no_tools, hash=False)
     """``[tools.NAME]``: functions the model may call, by name (read-only)."""
+    mcp: Mapping[str, McpServerSettings] = field(default_factory=_no_servers, hash=False)
+    """``[mcp.servers.NAME]``: MCP servers by name (read-only)."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from gpt_tui.core.domain.schema import SchemaError, as_dict, opt, req
 
@@ -119,12 +119,38 @@ def definitions_from_openai(raw: object) -> list[ToolDefinition]:
     return found
 
 
+MCP_PREFIX = "mcp:"
+"""``tools`` names that start with this select MCP tools: ``mcp:SERVER`` or ``mcp:SERVER/TOOL``."""
+
+
+class ToolSource(Protocol):
+    """Tools that come from elsewhere (MCP servers), selected by ``mcp:…`` names."""
+
+    def definitions(self, selector: str) -> list[ToolDefinition] | None:
+        """The tools ``selector`` selects; None while they are not known (not started,
+        failed, no such server or tool)."""
+        ...
+
+    def problem(self, selector: str) -> str | None:
+        """Why ``selector`` selects nothing, in words for the user; None if it does."""
+        ...
+
+    async def prepare(self, selectors: Sequence[str]) -> None:
+        """Make the selected tools known (start their servers), waiting at most their
+        timeouts; never raises (a failure is what :meth:`problem` says)."""
+        ...
+
+
 class ToolCatalog:
     """The tools a request may offer, by name: ``[tools.NAME]`` from config.toml and the
-    ones loaded from a file (a later definition of a name replaces the earlier one)."""
+    ones loaded from a file (a later definition of a name replaces the earlier one), and
+    ``mcp:…`` names answered by :attr:`source`."""
 
-    def __init__(self, definitions: Iterable[ToolDefinition] = ()) -> None:
+    def __init__(
+        self, definitions: Iterable[ToolDefinition] = (), source: ToolSource | None = None
+    ) -> None:
         self._by_name: dict[str, ToolDefinition] = {}
+        self.source = source
         self.add(definitions)
 
     def add(self, definitions: Iterable[ToolDefinition]) -> list[str]:
@@ -146,6 +172,13 @@ class ToolCatalog:
         found: list[ToolDefinition] = []
         missing: list[str] = []
         for name in names:
+            if name.startswith(MCP_PREFIX):
+                selected = None if self.source is None else self.source.definitions(name)
+                if selected is None:
+                    missing.append(name)
+                else:
+                    found.extend(selected)
+                continue
             definition = self._by_name.get(name)
             if definition is None:
                 missing.append(name)
@@ -153,16 +186,25 @@ class ToolCatalog:
                 found.append(definition)
         return found, missing
 
+    def problem(self, missing: Sequence[str]) -> str:
+        """Why a request naming ``missing`` (from :meth:`resolve`) is not sent."""
+        for name in missing:
+            if name.startswith(MCP_PREFIX):
+                why = None if self.source is None else self.source.problem(name)
+                return why or f"No MCP server answers to {name!r}: add [mcp.servers.NAME]."
+        return unknown_tools_problem(missing)
+
+    async def prepare(self, names: Sequence[str]) -> None:
+        """Start what the ``mcp:…`` names need (see :meth:`ToolSource.prepare`)."""
+        selectors = [n for n in names if n.startswith(MCP_PREFIX)]
+        if selectors and self.source is not None:
+            await self.source.prepare(selectors)
+
 
 def unknown_tools_problem(missing: Sequence[str]) -> str:
     """Why a request naming tools nobody defined is not sent, in words for the user."""
     quoted = ", ".join(repr(name) for name in missing)
     which = "tool" if len(missing) == 1 else "tools"
-    if any(name.startswith("mcp:") for name in missing):
-        return (
-            f"Cannot send the {which} {quoted}: this version of gpt-tui does not run MCP "
-            "servers yet. Remove the mcp: names from the 'tools' parameter."
-        )
     return (
         f"Unknown {which} {quoted} in the 'tools' parameter: define [tools.NAME] in "
         "config.toml, load a tools file (ctrl+p → Load tools from file…), or remove it."

@@ -299,6 +299,7 @@ class ChatService:
         Raises :class:`TurnRefused` (nothing changed) when :meth:`refusal` objects.
         Returns the reply in its final state; cancelling stops it and keeps the text.
         """
+        await self._connections.planner.tools.prepare(conversation.params.extra.tools or ())
         reason = self.refusal(conversation, plan)
         if reason is not None:
             raise TurnRefused(reason)

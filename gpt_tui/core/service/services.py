@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.mcp_settings import McpServerSettings
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.types import Settings, TitleSettings
 from gpt_tui.core.config.writing import save_setup
@@ -25,6 +26,7 @@ from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.connections import Connections
+from gpt_tui.core.service.mcp import McpServers
 from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
 from gpt_tui.core.service.state import UiState
@@ -46,6 +48,8 @@ class Services:
     state: UiState
     titles: TitleService
     usage: UsageAccounts
+    mcp: McpServers = field(default_factory=lambda: McpServers({}))
+    """The configured MCP servers (started on first need)."""
 
     @staticmethod
     def save_setup(
@@ -90,8 +94,11 @@ def build_services(
     timer: Callable[[], float] = time.monotonic,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     save_interval: float = 1.0,
+    mcp_servers: Mapping[str, McpServerSettings] | None = None,
 ) -> Services:
     """The services over ``store`` (``search_index`` is the one the store keeps current)."""
+    mcp = McpServers(mcp_servers or {})
+    planner.tools.source = mcp
     connections = Connections(providers, planner)
     usage = UsageAccounts(connections, ledger, now=now)
     title_service = TitleService(connections, usage, titles)
@@ -114,4 +121,5 @@ def build_services(
         state=UiState(store),
         titles=title_service,
         usage=usage,
+        mcp=mcp,
     )

@@ -10,7 +10,6 @@ from dataclasses import replace
 from gpt_tui.core.domain.conversation import Conversation, Params
 from gpt_tui.core.domain.message import Message, MessageStatus, Usage
 from gpt_tui.core.domain.tool_turn import in_tool_turn, pending_calls
-from gpt_tui.core.domain.tools import unknown_tools_problem
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.providers.base import ChatRequest
@@ -104,7 +103,7 @@ class TurnPlanning:
         if not names:
             return None
         _found, missing = self._planner.tools.resolve(names)
-        return unknown_tools_problem(missing) if missing else None
+        return self._planner.tools.problem(missing) if missing else None
 
     def _plan_problem(self, conversation: Conversation, plan: TurnPlan) -> str | None:
         """Why ``plan`` makes no sense for this conversation (before counting tokens)."""
