@@ -81,8 +81,8 @@ def test_names_a_server_does_not_answer_are_explained() -> None:
     catalog = ToolCatalog(source=servers)
     found, missing = catalog.resolve(["mcp:time", "mcp:nope"])
     assert found == [] and missing == ["mcp:time", "mcp:nope"]
-    assert "still starting" in catalog.problem(["mcp:time"])
-    assert "[mcp.servers.nope]" in catalog.problem(["mcp:nope"])
+    assert catalog.problem(["mcp:time"]) is None  # started before the request goes out
+    assert "[mcp.servers.nope]" in (catalog.problem(["mcp:nope"]) or "")
 
 
 @needs_time_server

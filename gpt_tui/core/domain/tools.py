@@ -132,7 +132,8 @@ class ToolSource(Protocol):
         ...
 
     def problem(self, selector: str) -> str | None:
-        """Why ``selector`` selects nothing, in words for the user; None if it does."""
+        """Why ``selector`` selects nothing, in words for the user; None if it does, or
+        while its server is yet to start (:meth:`prepare` starts it)."""
         ...
 
     async def prepare(self, selectors: Sequence[str]) -> None:
@@ -186,13 +187,19 @@ class ToolCatalog:
                 found.append(definition)
         return found, missing
 
-    def problem(self, missing: Sequence[str]) -> str:
-        """Why a request naming ``missing`` (from :meth:`resolve`) is not sent."""
+    def problem(self, missing: Sequence[str]) -> str | None:
+        """Why a request naming ``missing`` (from :meth:`resolve`) is not sent; None when
+        only ``mcp:…`` tools that are still to be started are missing."""
+        plain = [name for name in missing if not name.startswith(MCP_PREFIX)]
+        if plain:
+            return unknown_tools_problem(plain)
         for name in missing:
-            if name.startswith(MCP_PREFIX):
-                why = None if self.source is None else self.source.problem(name)
-                return why or f"No MCP server answers to {name!r}: add [mcp.servers.NAME]."
-        return unknown_tools_problem(missing)
+            if self.source is None:
+                return f"No MCP server answers to {name!r}: add [mcp.servers.NAME]."
+            why = self.source.problem(name)
+            if why is not None:
+                return why
+        return None
 
     async def prepare(self, names: Sequence[str]) -> None:
         """Start what the ``mcp:…`` names need (see :meth:`ToolSource.prepare`)."""

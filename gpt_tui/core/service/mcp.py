@@ -130,6 +130,7 @@ class McpServers:
         return [t.definition for t in tools] or None
 
     def problem(self, selector: str) -> str | None:
+        """Why ``selector`` selects nothing; None also while its server is yet to start."""
         server, tool = self._select(selector)
         name = selector.removeprefix(MCP_PREFIX).partition("/")[0]
         if server is None:
@@ -139,7 +140,7 @@ class McpServers:
             more = f"\n{tail}" if tail else ""
             return f"The MCP server {name!r} is not running: {server.error}{more}"
         if server.state != "ready":
-            return f"The MCP server {name!r} is still starting: send again in a moment."
+            return None  # started before the request goes out (see prepare)
         if tool is not None and self.definitions(selector) is None:
             offered = ", ".join(t.name for t in server.tools.values()) or "none"
             return f"The MCP server {name!r} has no tool {tool!r} (it has: {offered})."

@@ -6,6 +6,12 @@ role ``tool`` message, and once every call has one the follow-up request goes ou
 itself (a ``retry`` turn, so ctrl+r sends it again if it fails). Esc, or opening another
 chat, leaves the turn waiting: reopening the conversation asks again.
 
+A call of an MCP tool is not typed by the user: the approval card asks whether to run it
+(``y`` once, ``a`` always in this chat, ``n`` refuse: the model is told the user declined),
+unless ``auto_approve`` names the tool; its result is sent back the same way. At most
+:data:`MAX_TOOL_ROUNDS` follow-ups go out by themselves after one prompt; Esc stops a
+running call (the card asks again).
+
 Also "Load tools from file…": an OpenAI ``tools`` JSON array added to the tools the
 ``tools`` parameter can name.
 """
@@ -17,18 +23,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.content import Content
+from textual.worker import Worker
 
 from gpt_tui.core.domain.message import Message
 from gpt_tui.core.domain.schema import SchemaError
 from gpt_tui.core.domain.text import printable
-from gpt_tui.core.domain.tools import definitions_from_openai
+from gpt_tui.core.domain.tools import ToolCall, definitions_from_openai
 from gpt_tui.core.service.events import TurnPlan, TurnRefused
 from gpt_tui.ui.screens.dialogs import AskText
 from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput
+from gpt_tui.ui.widgets.tool_cards import ToolApproval
 
 if TYPE_CHECKING:
     from gpt_tui.ui.screens.chat import ChatScreen
+
+MAX_TOOL_ROUNDS = 8
+"""Follow-ups sent by themselves after one prompt, so a loop of calls can't run up cost."""
+DECLINED = "The user declined to run this tool."
+"""The result the model gets for a call the user refused."""
 
 
 class ToolResults:
@@ -37,6 +50,10 @@ class ToolResults:
     def __init__(self, screen: ChatScreen) -> None:
         self._screen = screen
         self._chat = screen.services.chat
+        self._mcp = screen.services.mcp
+        self._always: dict[str, set[str]] = {}
+        """Tools the user let run without asking, by conversation id (this session)."""
+        self._running: Worker[None] | None = None
 
     def question(self) -> str | None:
         """What the prompt asks now ("result for get_weather, call 1 of 2"), or None."""
@@ -61,7 +78,14 @@ class ToolResults:
         return count
 
     def show(self) -> str:
-        """Label the prompt with the question (or clear it); returns the status line's text."""
+        """Label the prompt with the question (or clear it), or ask to approve an MCP call
+        (or run it); returns the status line's text."""
+        mcp_call = self._waiting_mcp_call()
+        approval = self._screen.query_one(ToolApproval)
+        if mcp_call is None and approval.call_id is not None:
+            approval.hide()
+        if mcp_call is not None:
+            return self._handle_mcp(mcp_call)
         question = self.question()
         prompt = self._screen.query_one(PromptInput)
         prompt.border_title = None if question is None else Content(printable(question))
@@ -69,6 +93,83 @@ class ToolResults:
         if question is None:
             return ""
         return f"The model called a tool: type the {question}, Enter sends it"
+
+    def _waiting_mcp_call(self) -> ToolCall | None:
+        conversation = self._screen.conversation
+        if self._chat.is_streaming(conversation.id):
+            return None
+        pending = self._chat.pending_tool_calls(conversation)
+        if pending and self._mcp.owner(pending[0].name) is not None:
+            return pending[0]
+        return None
+
+    def _handle_mcp(self, call: ToolCall) -> str:
+        """Run ``call`` if it may run without asking, else ask (once)."""
+        if self._running is not None and self._running.is_running:
+            return f"Running {call.name}… · Esc stops it"
+        tool = self._mcp.owner(call.name)
+        assert tool is not None
+        always = self._always.get(self._screen.conversation.id, set())
+        if self._mcp.auto_approved(call.name) or call.name in always:
+            self._run(call)
+            return f"Running {call.name}… · Esc stops it"
+        approval = self._screen.query_one(ToolApproval)
+        if approval.call_id != call.id:
+            label = next(s.label for s in self._mcp.status() if s.name == tool.server)
+            approval.ask(call, tool.server, label)
+        return "The model wants to run a tool: y runs it once · a always in this chat · n refuses"
+
+    def decided(self, event: ToolApproval.Decided) -> None:
+        """The user answered the approval card."""
+        approval = self._screen.query_one(ToolApproval)
+        call = self._waiting_mcp_call()
+        approval.hide()
+        self._screen.query_one(PromptInput).focus()
+        if call is None or call.id != event.call_id:
+            return
+        if event.choice == "refuse":
+            self._save_result(call, DECLINED)
+            return
+        if event.choice == "always":
+            self._always.setdefault(self._screen.conversation.id, set()).add(call.name)
+        self._run(call)
+
+    def _run(self, call: ToolCall) -> None:
+        self._running = self._screen.run_worker(
+            self._call(call), group="tool-calls", exit_on_error=False
+        )
+        self._screen.call_later(self._screen.turns.show_status)
+        self._screen.refresh_bindings()
+
+    async def _call(self, call: ToolCall) -> None:
+        """The worker: run the call on its server, then save its result."""
+        outcome = await self._mcp.call(call)
+        text = f"Error: {outcome.text}" if outcome.is_error else outcome.text
+        self._running = None
+        self._save_result(call, text)
+
+    @property
+    def running(self) -> bool:
+        """Whether an MCP call runs now (Esc stops it)."""
+        return self._running is not None and self._running.is_running
+
+    def stop(self) -> bool:
+        """Esc: stop the call running now (it is asked about again); False if none runs."""
+        if self._running is None or not self._running.is_running:
+            return False
+        self._running.cancel()
+        self._running = None
+        self._screen.notify("The tool call was stopped; it was not answered.")
+        self._screen.call_later(self._screen.turns.show_status)
+        return True
+
+    def _save_result(self, call: ToolCall, text: str) -> None:
+        try:
+            message = self._chat.add_tool_result(self._screen.conversation, call.id, text)
+        except TurnRefused as exc:
+            self._screen.notify(str(exc), title="Not saved", severity="warning")
+            return
+        self._screen.run_worker(self._after_result(message), group="tool-results")
 
     def take(self, text: str) -> bool:
         """Save ``text`` as the waiting call's result; False when no call waits (the text
@@ -93,8 +194,25 @@ class ToolResults:
         screen = self._screen
         await screen.query_one(MessageList).add_message(message)
         if not self._chat.pending_tool_calls(screen.conversation):
-            screen.turns.start(TurnPlan.retry())
+            if self._rounds() >= MAX_TOOL_ROUNDS:
+                screen.notify(
+                    f"{MAX_TOOL_ROUNDS} rounds of tool calls after one prompt: press ctrl+r "
+                    "to send the results anyway.",
+                    title="Tool calls paused",
+                    severity="warning",
+                )
+            else:
+                screen.turns.start(TurnPlan.retry())
         screen.turns.show_status()
+
+    def _rounds(self) -> int:
+        """Replies asking for tool calls since the user's last prompt."""
+        rounds = 0
+        for message in reversed(self._screen.conversation.messages):
+            if message.role == "user":
+                break
+            rounds += bool(message.tool_calls)
+        return rounds
 
     def ask_load_file(self) -> None:
         """Ask for the path of a tools JSON file, then load it."""

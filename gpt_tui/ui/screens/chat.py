@@ -53,6 +53,7 @@ from gpt_tui.ui.widgets.message_list import MessageActionKind, MessageList
 from gpt_tui.ui.widgets.param_panel import ParamPanel
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
+from gpt_tui.ui.widgets.tool_cards import ToolApproval
 from gpt_tui.ui.widgets.usage_panel import UsagePanel
 
 if TYPE_CHECKING:
@@ -184,6 +185,7 @@ class ChatScreen(Screen[None]):
                 yield Static("", id="chat-title", markup=False)
                 yield MessageList(id="chat")
                 yield LiveText(id="status-line")
+                yield ToolApproval(id="tool-approval")
                 yield PromptInput(id="prompt")
             yield ParamPanel(id="params")
         yield Footer()
@@ -396,7 +398,7 @@ class ChatScreen(Screen[None]):
             self.turns.start(TurnPlan.retry())
 
     def action_stop(self) -> None:
-        if self.turns.stop(self.conversation.id):
+        if self.turns.stop(self.conversation.id) or self.tool_results.stop():
             return
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
@@ -405,9 +407,13 @@ class ChatScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self._chat.is_streaming(self.conversation.id) or (
-                self.message_actions.editing is not None
+                self.message_actions.editing is not None or self.tool_results.running
             )
         return True
+
+    @on(ToolApproval.Decided)
+    def tool_call_decided(self, event: ToolApproval.Decided) -> None:
+        self.tool_results.decided(event)
 
     @on(TurnProgressed)
     async def turn_progressed(self, message: TurnProgressed) -> None:

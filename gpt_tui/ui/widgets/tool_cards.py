@@ -6,7 +6,12 @@ Names, arguments and results come from the model or the user: they are shown lit
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.message import Message as TextualMessage
 from textual.widgets import Static
 
 from gpt_tui.core.domain.message import Message
@@ -80,3 +85,88 @@ class ToolResultView(UserMessageView):
         self.add_class("tool-result")
         label = f"result of {name}" if name else "tool result"
         self.border_title = Content(printable(f"{label} · {message.tool_call_id or '?'}"))
+
+
+class ToolApproval(Static, can_focus=True):
+    """Asks whether to run an MCP tool call: shows the tool, its server and the arguments,
+    and takes the focus so its keys work at once.
+
+    | Key | Action |
+    | :- | :- |
+    | y | Run this call once. |
+    | a | Run it, and this tool again without asking in this chat. |
+    | n | Refuse: the model is told the user declined. |
+    """
+
+    DEFAULT_CSS = """
+    ToolApproval {
+        height: auto;
+        max-height: 16;
+        margin: 0 1;
+        padding: 0 1;
+        border: round $warning;
+        border-title-color: $warning;
+        border-subtitle-color: $text-muted;
+        display: none;
+    }
+    ToolApproval:focus {
+        border: round $accent;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "y",
+            "decide('once')",
+            "Run once",
+            tooltip="Run this tool call once.",
+            id="tools.approve",
+        ),
+        Binding(
+            "a",
+            "decide('always')",
+            "Always",
+            id="tools.always",
+            tooltip="Run it, and this tool without asking for the rest of this chat.",
+        ),
+        Binding(
+            "n",
+            "decide('refuse')",
+            "Refuse",
+            id="tools.refuse",
+            tooltip="Do not run it; the model is told you declined.",
+        ),
+    ]
+
+    @dataclass
+    class Decided(TextualMessage):
+        """The user answered the approval for ``call_id``."""
+
+        call_id: str
+        choice: Literal["once", "always", "refuse"]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self.call_id: str | None = None
+
+    def ask(self, call: ToolCall, server: str, label: str) -> None:
+        """Show ``call`` (a tool of ``server``, run as ``label``) and take the focus."""
+        self.call_id = call.id
+        _value, problem = call.parsed_arguments()
+        args = call.pretty_arguments() or "(no arguments)"
+        warning = f"⚠ {problem}\n" if problem else ""
+        self.update(
+            Content(printable(f"{warning}{args}\n\ny run once · a always in this chat · n refuse"))
+        )
+        self.border_title = Content(printable(f"Run {call.name} on the MCP server {server}?"))
+        self.border_subtitle = Content(printable(label))
+        self.display = True
+        self.focus()
+
+    def hide(self) -> None:
+        self.call_id = None
+        self.display = False
+
+    def action_decide(self, choice: Literal["once", "always", "refuse"]) -> None:
+        if self.call_id is not None:
+            self.post_message(self.Decided(self.call_id, choice))
