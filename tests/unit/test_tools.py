@@ -361,3 +361,30 @@ def test_exports_show_calls_and_results_and_json_keeps_them_exactly() -> None:
     assert "**Tool call** f (c2) — *the arguments are not valid JSON" in markdown
     result = import_data(to_json(conversation), source="x.json", now=conversation.created_at)
     assert [c.to_dict() for c in result.conversations] == [conversation.to_dict()]
+
+
+async def test_request_code_shows_the_tools_and_the_results(tmp_path: Path) -> None:
+    provider = ToolProvider([[ToolCallsReported((CALL_1,))]])
+    service = tool_service(tmp_path, provider)
+    conversation = service.new_conversation()
+    await service.run(conversation, TurnPlan.send("weather?"), lambda _event: None)
+    service.add_tool_result(conversation, "call_1", "sunny")
+    code = service.request_code(conversation, "")
+    assert code.body["tools"] == [WEATHER.wire()]
+    assert '"tool_call_id": "call_1"' in code.curl
+    assert "tools=[{'type': 'function'," in code.python
+
+
+def test_the_search_index_holds_call_arguments(tmp_path: Path) -> None:
+    from gpt_tui.core.store.search_index import SearchIndex
+
+    conversation = Conversation(Params(model="gpt-4o"), title="Weather")
+    for message in tool_history():
+        conversation.append(message)
+    index = SearchIndex(tmp_path / "search.sqlite")
+    index.update(conversation)
+    hits = index.search("city").hits  # only in the call's arguments
+    assert [(hit.role, hit.message_id) for hit in hits] == [
+        ("assistant", conversation.messages[1].id)
+    ]
+    assert [hit.role for hit in index.search("21 °C").hits] == ["tool"]

@@ -83,6 +83,11 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
             screen.action_import_role,
         ),
         c(
+            "MCP servers: state and tools",
+            "Each [mcp.servers.NAME]: running or not, its tools, why it failed",
+            screen.tool_results.show_servers,
+        ),
+        c(
             "Load tools from file…",
             "An OpenAI tools JSON array; name them in the 'tools' parameter",
             screen.tool_results.ask_load_file,

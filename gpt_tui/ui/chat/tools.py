@@ -30,6 +30,7 @@ from gpt_tui.core.domain.schema import SchemaError
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.domain.tools import ToolCall, definitions_from_openai
 from gpt_tui.core.service.events import TurnPlan, TurnRefused
+from gpt_tui.ui.keymap import prompt_placeholder
 from gpt_tui.ui.screens.dialogs import AskText
 from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput
@@ -90,6 +91,11 @@ class ToolResults:
         prompt = self._screen.query_one(PromptInput)
         prompt.border_title = None if question is None else Content(printable(question))
         prompt.set_class(question is not None, "-tool-result")
+        prompt.placeholder = (
+            prompt_placeholder(self._screen.app)
+            if question is None
+            else "The function's result, as text or JSON (Enter sends it to the model)…"
+        )
         if question is None:
             return ""
         return f"The model called a tool: type the {question}, Enter sends it"
@@ -213,6 +219,12 @@ class ToolResults:
                 break
             rounds += bool(message.tool_calls)
         return rounds
+
+    def show_servers(self) -> None:
+        """The MCP servers' state and tools (a screen over the chat)."""
+        from gpt_tui.ui.screens.mcp_servers import McpServersScreen
+
+        self._screen.app.push_screen(McpServersScreen(self._mcp))
 
     def ask_load_file(self) -> None:
         """Ask for the path of a tools JSON file, then load it."""
