@@ -85,9 +85,7 @@ class ToolResults:
         approval = self._screen.query_one(ToolApproval)
         if mcp_call is None and approval.call_id is not None:
             approval.hide()
-        if mcp_call is not None:
-            return self._handle_mcp(mcp_call)
-        question = self.question()
+        question = None if mcp_call is not None else self.question()
         prompt = self._screen.query_one(PromptInput)
         prompt.border_title = None if question is None else Content(printable(question))
         prompt.set_class(question is not None, "-tool-result")
@@ -96,6 +94,8 @@ class ToolResults:
             if question is None
             else "The function's result, as text or JSON (Enter sends it to the model)…"
         )
+        if mcp_call is not None:
+            return self._handle_mcp(mcp_call)
         if question is None:
             return ""
         return f"The model called a tool: type the {question}, Enter sends it"
@@ -187,6 +187,14 @@ class ToolResults:
         pending = self._chat.pending_tool_calls(conversation)
         if not pending:
             return False
+        if self._mcp.owner(pending[0].name) is not None:
+            screen.notify(
+                f"Answer the question about {pending[0].name} first: y, a or n.",
+                title="Not sent",
+                severity="warning",
+            )
+            screen.query_one(ToolApproval).focus()
+            return True
         try:
             message = self._chat.add_tool_result(conversation, pending[0].id, text)
         except TurnRefused as exc:
