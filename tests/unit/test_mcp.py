@@ -153,3 +153,55 @@ async def test_the_server_gets_no_secret_from_our_environment(
     seen = json.loads(out.read_text())
     assert "OPENAI_API_KEY" not in seen
     assert seen["TZ"] == "UTC" and "PATH" in seen
+
+
+CLAUDE = {
+    "mcpServers": {
+        "time": {"command": "mcp-server-time", "args": ["--local-timezone", "UTC"]},
+        "files": {
+            "command": "npx",
+            "args": ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+            "env": {"TOKEN": "${MY_TOKEN}"},
+        },
+        "web": {"type": "http", "url": "http://127.0.0.1:8000/mcp"},
+        "bad name!": {"command": "x"},
+        "broken": {"args": []},
+    }
+}
+
+
+def test_claude_desktop_servers_are_appended_to_config_keeping_it(tmp_path: Path) -> None:
+    from gpt_tui.core.config.mcp_import import import_claude_servers
+
+    source = tmp_path / "claude_desktop_config.json"
+    source.write_text(json.dumps(CLAUDE), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    original = '# my settings\nmodel = "gpt-4o"\n\n[mcp.servers.time]\ncommand = "other"\n'
+    config.write_text(original, encoding="utf-8")
+    config.chmod(0o600)
+    result = import_claude_servers(source, config, {"MY_TOKEN": "tok"})
+    assert [s.name for s in result.added] == ["files", "web"]
+    assert result.skipped[0] == "time: config.toml already has [mcp.servers.time]"
+    assert any(line.startswith("bad name!:") for line in result.skipped)
+    assert any(line.startswith("broken:") for line in result.skipped)
+    text = config.read_text(encoding="utf-8")
+    assert text.startswith(original.rstrip())  # comments and all kept
+    assert config.stat().st_mode & 0o777 == 0o600
+    settings, problems = load_settings(config, {"MY_TOKEN": "tok"})
+    assert problems == []
+    assert set(settings.mcp) == {"time", "files", "web"}
+    assert settings.mcp["time"].command == "other"
+    assert dict(settings.mcp["files"].env) == {"TOKEN": "tok"}
+    assert "${MY_TOKEN}" in text  # the variable is kept, not its value
+
+
+async def test_importing_offers_the_servers_at_once(tmp_path: Path) -> None:
+    from gpt_tui.core.service.tools import ToolsService
+
+    source = tmp_path / "claude.json"
+    source.write_text(json.dumps({"mcpServers": {"web": CLAUDE["mcpServers"]["web"]}}))
+    servers = McpServers({})
+    service = ToolsService(ToolCatalog(source=servers), servers)
+    service.import_claude(source, tmp_path / "config.toml", {})
+    assert servers.names() == ("web",)
+    assert servers.status()[0].state == "not started"

@@ -388,3 +388,21 @@ def test_the_search_index_holds_call_arguments(tmp_path: Path) -> None:
         ("assistant", conversation.messages[1].id)
     ]
     assert [hit.role for hit in index.search("21 °C").hits] == ["tool"]
+
+
+def test_a_tools_file_adds_functions_and_a_bad_one_is_named(tmp_path: Path) -> None:
+    from gpt_tui.core.service.mcp import McpServers
+    from gpt_tui.core.service.tools import ToolsFileError, ToolsService
+
+    catalog = ToolCatalog()
+    service = ToolsService(catalog, McpServers({}))
+    good = tmp_path / "tools.json"
+    good.write_text(json.dumps([WEATHER.wire()]), encoding="utf-8")
+    assert service.load_file(good) == ["get_weather"]
+    assert catalog.get("get_weather") == WEATHER
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"type": "function", "function": {"description": "x"}}]))
+    with pytest.raises(ToolsFileError, match=r"tools\[0\]\.function\.name: missing"):
+        service.load_file(bad)
+    with pytest.raises(ToolsFileError):
+        service.load_file(tmp_path / "missing.json")

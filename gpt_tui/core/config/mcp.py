@@ -50,8 +50,8 @@ def read_mcp_servers(
             continue
         check.unknown_keys(table, where, section=SERVER_SECTION)
         try:
-            servers[name] = _server(name, table, env)
-        except _Bad as bad:
+            servers[name] = server_settings(name, table, env)
+        except ServerProblem as bad:
             check.report((*where, bad.key) if bad.key else where, bad.message)
             continue
         timeout = check.value(
@@ -62,7 +62,9 @@ def read_mcp_servers(
     return MappingProxyType(servers)
 
 
-class _Bad(Exception):
+class ServerProblem(Exception):
+    """What is wrong with one server's table: the key ('' for the table) and why."""
+
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
@@ -72,33 +74,38 @@ class _Bad(Exception):
 def _strings(table: Mapping[str, object], key: str) -> tuple[str, ...]:
     raw = table.get(key, [])
     if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise _Bad(key, f"must be a list of strings (got {describe_type(raw)})")
+        raise ServerProblem(key, f"must be a list of strings (got {describe_type(raw)})")
     return tuple(cast(list[str], raw))
 
 
-def _server(name: str, table: Mapping[str, object], env: Mapping[str, str]) -> McpServerSettings:
+def server_settings(
+    name: str, table: Mapping[str, object], env: Mapping[str, str]
+) -> McpServerSettings:
+    """One server's settings (``timeout`` aside), or :class:`ServerProblem`."""
     command = table.get("command")
     address = table.get("url")
     if command is None and address is None:
-        raise _Bad("", 'needs command = "…" (stdio) or url = "http…" (HTTP)')
+        raise ServerProblem("", 'needs command = "…" (stdio) or url = "http…" (HTTP)')
     if command is not None and address is not None:
-        raise _Bad("url", 'takes command = "…" (stdio) or url = "http…" (HTTP), not both')
+        raise ServerProblem("url", 'takes command = "…" (stdio) or url = "http…" (HTTP), not both')
     if command is not None and (not isinstance(command, str) or not command.strip()):
-        raise _Bad("command", f"must be a program name or path (got {describe_type(command)})")
+        raise ServerProblem(
+            "command", f"must be a program name or path (got {describe_type(command)})"
+        )
     checked_url: str | None = None
     if address is not None:
         try:
             checked_url = url(address)
         except BadValueError as exc:
-            raise _Bad("url", str(exc)) from None
+            raise ServerProblem("url", str(exc)) from None
     raw_env = table.get("env", {})
     if not isinstance(raw_env, dict) or not all(isinstance(v, str) for v in raw_env.values()):
-        raise _Bad("env", f"must be a table of strings (got {describe_type(raw_env)})")
+        raise ServerProblem("env", f"must be a table of strings (got {describe_type(raw_env)})")
     server_env: dict[str, str] = {}
     for key, value in cast(dict[str, str], raw_env).items():
         missing = [v for v in _VARIABLE.findall(value) if v not in env]
         if missing:
-            raise _Bad("env", f"{key} uses ${{{missing[0]}}}, which is not set")
+            raise ServerProblem("env", f"{key} uses ${{{missing[0]}}}, which is not set")
         server_env[key] = _VARIABLE.sub(lambda m: env[m.group(1)], value)
     return McpServerSettings(
         name=name,

@@ -99,6 +99,11 @@ class McpServers:
     def __init__(self, servers: Mapping[str, McpServerSettings]) -> None:
         self._servers = {name: _Server(settings) for name, settings in servers.items()}
 
+    def add(self, settings: McpServerSettings) -> None:
+        """Offer one more server (imported while the app runs); not started yet."""
+        if settings.name not in self._servers:
+            self._servers[settings.name] = _Server(settings)
+
     def names(self) -> tuple[str, ...]:
         return tuple(self._servers)
 

@@ -22,6 +22,7 @@ from gpt_tui.core.config.types import Settings, TitleSettings
 from gpt_tui.core.config.writing import save_setup
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.schema import utc_now
+from gpt_tui.core.domain.tools import ToolCatalog
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
@@ -31,6 +32,7 @@ from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
 from gpt_tui.core.service.state import UiState
 from gpt_tui.core.service.titles import TitleService
+from gpt_tui.core.service.tools import ToolsService
 from gpt_tui.core.service.usage import UsageAccounts
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
@@ -50,6 +52,8 @@ class Services:
     usage: UsageAccounts
     mcp: McpServers = field(default_factory=lambda: McpServers({}))
     """The configured MCP servers (started on first need)."""
+    tools: ToolsService = field(default_factory=lambda: ToolsService(ToolCatalog(), McpServers({})))
+    """Tools files and imported MCP servers."""
 
     @staticmethod
     def save_setup(
@@ -122,4 +126,5 @@ def build_services(
         titles=title_service,
         usage=usage,
         mcp=mcp,
+        tools=ToolsService(planner.tools, mcp),
     )

@@ -88,6 +88,11 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
             screen.tool_results.show_servers,
         ),
         c(
+            "Import MCP servers (Claude Desktop JSON)…",
+            'Adds a file\'s "mcpServers" to config.toml as [mcp.servers.NAME]',
+            screen.tool_results.ask_import_servers,
+        ),
+        c(
             "Load tools from file…",
             "An OpenAI tools JSON array; name them in the 'tools' parameter",
             screen.tool_results.ask_load_file,

@@ -18,18 +18,18 @@ Also "Load tools from file…": an OpenAI ``tools`` JSON array added to the tool
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.content import Content
 from textual.worker import Worker
 
+from gpt_tui.core.config.types import ConfigWriteError
 from gpt_tui.core.domain.message import Message
-from gpt_tui.core.domain.schema import SchemaError
 from gpt_tui.core.domain.text import printable
-from gpt_tui.core.domain.tools import ToolCall, definitions_from_openai
+from gpt_tui.core.domain.tools import ToolCall
 from gpt_tui.core.service.events import TurnPlan, TurnRefused
+from gpt_tui.core.service.tools import ToolsFileError
 from gpt_tui.ui.keymap import prompt_placeholder
 from gpt_tui.ui.screens.dialogs import AskText
 from gpt_tui.ui.widgets.message_list import MessageList
@@ -245,20 +245,46 @@ class ToolResults:
             self.load_file(Path(path.strip()))
 
     def load_file(self, path: Path) -> None:
-        """Add the tools of an OpenAI ``tools`` JSON file (a later name replaces an
-        earlier one) and say which; a bad file is reported, nothing is added."""
+        """Add the tools of an OpenAI ``tools`` JSON file and say which (a bad file is
+        reported, nothing is added)."""
         screen = self._screen
         try:
-            raw = json.loads(path.expanduser().read_text(encoding="utf-8"))
-            definitions = definitions_from_openai(raw)
-        except (OSError, ValueError) as exc:
-            where = f"{exc.where}: {exc.problem}" if isinstance(exc, SchemaError) else str(exc)
-            screen.notify(where, title=f"Could not load {path.name}", severity="error")
+            names = screen.services.tools.load_file(path)
+        except ToolsFileError as exc:
+            screen.notify(str(exc), title=f"Could not load {path.name}", severity="error")
             return
-        names = screen.services.connections.planner.tools.add(definitions)
         listed = ", ".join(names) if names else "none"
         screen.notify(
             f"Loaded {len(names)} tool(s): {listed}. Name them in the 'tools' parameter.",
             title="Tools",
         )
         screen.refresh_estimate()
+
+    def ask_import_servers(self) -> None:
+        """Ask for a Claude-Desktop-style JSON file, then add its MCP servers to config.toml."""
+        self._screen.app.push_screen(
+            AskText('Path of the JSON file with "mcpServers" (Claude Desktop\'s config):', ""),
+            self._import_chosen,
+        )
+
+    def _import_chosen(self, path: str | None) -> None:
+        if not path or not path.strip():
+            return
+        screen = self._screen
+        app = screen.gpt_app
+        try:
+            result = screen.services.tools.import_claude(
+                Path(path.strip()), app.config_file, app.environment
+            )
+        except ConfigWriteError as exc:
+            screen.notify(str(exc), title="Nothing imported", severity="error", timeout=10)
+            return
+        added = ", ".join(s.name for s in result.added) or "none"
+        lines = [f"Added to config.toml: {added}. Use them as mcp:NAME in 'tools'."]
+        lines.extend(f"Left out: {reason}" for reason in result.skipped)
+        screen.notify(
+            "\n".join(lines),
+            title="MCP servers",
+            severity="warning" if result.skipped else "information",
+            timeout=10,
+        )
