@@ -205,3 +205,36 @@ async def test_importing_offers_the_servers_at_once(tmp_path: Path) -> None:
     service.import_claude(source, tmp_path / "config.toml", {})
     assert servers.names() == ("web",)
     assert servers.status()[0].state == "not started"
+
+
+SLOW_SERVER = Path(__file__).resolve().parent.parent / "fixtures" / "mcp" / "slow_server.py"
+
+
+def slow_server(timeout: float) -> McpServers:
+    settings = McpServerSettings(
+        name="slow", command=sys.executable, args=(str(SLOW_SERVER),), timeout=timeout
+    )
+    return McpServers({"slow": settings})
+
+
+async def test_a_call_that_hangs_times_out_and_the_server_stays_usable() -> None:
+    servers = slow_server(timeout=3.0)
+    try:
+        assert (await servers.ensure("slow")).state == "ready", servers.status()
+        slow = await servers.call(ToolCall("c1", "slow__wait", '{"seconds": 30}'))
+        assert slow.is_error and "did not answer within 3 s" in slow.text
+        quick = await servers.call(ToolCall("c2", "slow__wait", '{"seconds": 0}'))
+        assert not quick.is_error and "waited 0" in quick.text
+    finally:
+        await servers.aclose()
+
+
+async def test_a_server_that_crashes_mid_call_is_reported_with_its_stderr() -> None:
+    servers = slow_server(timeout=10.0)
+    try:
+        assert (await servers.ensure("slow")).state == "ready", servers.status()
+        outcome = await servers.call(ToolCall("c1", "slow__crash", "{}"))
+        assert outcome.is_error
+        assert "crashed on purpose" in outcome.text
+    finally:
+        await servers.aclose()

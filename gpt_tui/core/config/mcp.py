@@ -9,7 +9,7 @@ approval).
     env = { TZ = "UTC" }                # the server's environment (plus PATH); ${VAR} is
                                         # replaced by the variable from gpt-tui's environment
     auto_approve = ["get_current_time"] # tools that run without asking
-    timeout = 30                        # seconds for starting and for each call
+    timeout = 30                        # seconds for each call (and to start, at least 60)
 
 A server gets no other variable from gpt-tui's environment (API keys stay out of it).
 Each mistake is reported on its line and that server left out.

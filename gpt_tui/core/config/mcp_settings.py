@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 DEFAULT_TIMEOUT = 30.0
-"""Seconds for a server to start, and for each call."""
+"""Seconds for each call (starting may take longer: see ``service.mcp.START_TIMEOUT``)."""
 
 
 @dataclass(frozen=True, slots=True)

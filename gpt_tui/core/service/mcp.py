@@ -31,6 +31,9 @@ from gpt_tui.core.domain.tools import MCP_PREFIX, ToolCall, ToolDefinition
 log = logging.getLogger(__name__)
 
 State = Literal["not started", "starting", "ready", "failed"]
+START_TIMEOUT = 60.0
+"""Seconds a server may take to start at least (a Python or npx server on a busy machine
+takes several); a larger ``timeout`` in its table allows more."""
 STDERR_TAIL = 800
 """Characters of a server's stderr shown with a failure."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
@@ -177,14 +180,15 @@ class McpServers:
         )
 
     async def ensure(self, name: str) -> ServerStatus:
-        """Start ``name`` if needed and wait until it is ready or failed (at most its
-        timeout)."""
+        """Start ``name`` if needed and wait until it is ready or failed (at most
+        :data:`START_TIMEOUT` or its timeout, whichever is longer)."""
         server = self._servers[name]
         self.start(name)
+        limit = max(START_TIMEOUT, server.settings.timeout)
         try:
-            await asyncio.wait_for(server.ready.wait(), server.settings.timeout)
+            await asyncio.wait_for(server.ready.wait(), limit)
         except TimeoutError:
-            self._fail(server, f"did not start within {server.settings.timeout:g} s")
+            self._fail(server, f"did not start within {limit:g} s")
             if server.task is not None:
                 server.task.cancel()
         return next(s for s in self.status() if s.name == name)
