@@ -14,7 +14,7 @@ from textual.pilot import Pilot
 from gpt_tui.core.domain.tools import ToolCall
 from gpt_tui.core.providers.base import ChatRequest, StreamEvent, TextDelta, ToolCallsReported
 from gpt_tui.ui.app import GptTuiApp
-from gpt_tui.ui.chat.tools import DECLINED, MAX_TOOL_ROUNDS
+from gpt_tui.ui.chat.tools import DECLINED
 from gpt_tui.ui.widgets.tool_cards import ToolApproval
 from tests.fakes import RecordingProvider, make_app, write_config
 from tests.ui.helpers import reply_text, screen_of, type_and_send
@@ -41,10 +41,14 @@ def wait_call(call_id: str, seconds: float) -> tuple[ToolCall, ...]:
     return (ToolCall(call_id, "slow__wait", json.dumps({"seconds": seconds})),)
 
 
+MAX_TOOL_ROUNDS = 3
+
+
 def app_with(root: Path, provider: ScriptedCalls) -> GptTuiApp:
     write_config(
         root,
-        '[defaults]\ntools = ["mcp:slow"]\n\n[mcp.servers.slow]\n'
+        f'[defaults]\ntools = ["mcp:slow"]\nmax_tool_rounds = {MAX_TOOL_ROUNDS}\n\n'
+        "[mcp.servers.slow]\n"
         f"command = {json.dumps(sys.executable)}\nargs = [{json.dumps(str(SLOW_SERVER))}]\n",
     )
     return make_app(root, env={"OPENAI_API_KEY": "sk-test-0123456789"}, provider=provider)

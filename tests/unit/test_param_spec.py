@@ -176,6 +176,11 @@ def test_palette_field_commands_come_from_the_spec() -> None:
             "auto, none, required or a function; advanced",
         ),
         ("Parameter: parallel tool calls", "param-parallel_tool_calls", "true or false; advanced"),
+        (
+            "Parameter: max tool rounds",
+            "param-max_tool_rounds",
+            "Follow-ups sent by themselves after a prompt; advanced",
+        ),
     )
 
 

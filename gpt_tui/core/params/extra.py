@@ -68,6 +68,9 @@ class ExtraParams:
     tool_choice: str | None = None
     """"auto", "none", "required" or one function's name."""
     parallel_tool_calls: bool | None = None
+    max_tool_rounds: int | None = None
+    """Follow-ups sent by themselves after one prompt (None: ``DEFAULT_TOOL_ROUNDS``);
+    never sent to the server."""
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:

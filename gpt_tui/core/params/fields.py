@@ -62,6 +62,7 @@ class ParamsForm:
     """Tool names separated by commas."""
     tool_choice: str = ""
     parallel_tool_calls: str = ""
+    max_tool_rounds: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:

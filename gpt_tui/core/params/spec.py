@@ -42,6 +42,8 @@ MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
 SEED_LIMIT = 2**63
 """Seeds are 64-bit integers on the server."""
+DEFAULT_TOOL_ROUNDS = 8
+"""``max_tool_rounds`` when it is not set."""
 TOOL_CHOICE_WORDS: tuple[str, ...] = ("auto", "none", "required")
 """``tool_choice`` values other than a function's name."""
 _FLAG_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
@@ -80,6 +82,8 @@ class ParamSpec:
     """Shown in the panel's collapsed "Advanced" section."""
     wire_wrap: str | None = None
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
+    sent: bool = True
+    """Whether it goes into the request (``max_tool_rounds`` rules gpt-tui, not the model)."""
 
     @property
     def field_id(self) -> str:
@@ -441,6 +445,23 @@ SPECS: tuple[ParamSpec, ...] = (
         advanced=True,
     ),
     ParamSpec(
+        "max_tool_rounds",
+        "whole",
+        label="max tool rounds",
+        command="Parameter: max tool rounds",
+        command_help="Follow-ups sent by themselves after a prompt; advanced",
+        placeholder=f"≥ 1 (empty: {DEFAULT_TOOL_ROUNDS})",
+        tooltip=(
+            "How many times after one prompt gpt-tui sends tool results back by itself "
+            "before it waits for ctrl+r, so a loop of calls can't run up cost."
+        ),
+        low=1,
+        high=1000,
+        extra=True,
+        advanced=True,
+        sent=False,
+    ),
+    ParamSpec(
         "profile",
         "name",
         label="profile",
@@ -479,7 +500,7 @@ def palette_fields() -> tuple[tuple[str, str, str], ...]:
 
 def wire_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The set values (by parameter name) as request keys and JSON values."""
-    return {k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None}
+    return {k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None and BY_NAME[k].sent}
 
 
 def describe_type(value: object) -> str:

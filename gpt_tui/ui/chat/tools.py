@@ -9,7 +9,7 @@ chat, leaves the turn waiting: reopening the conversation asks again.
 A call of an MCP tool is not typed by the user: the approval card asks whether to run it
 (``y`` once, ``a`` always in this chat, ``n`` refuse: the model is told the user declined),
 unless ``auto_approve`` names the tool; its result is sent back the same way. At most
-:data:`MAX_TOOL_ROUNDS` follow-ups go out by themselves after one prompt; Esc stops a
+``max_tool_rounds`` follow-ups go out by themselves after one prompt; Esc stops a
 running call (the card asks again).
 
 Also "Load tools from file…": an OpenAI ``tools`` JSON array added to the tools the
@@ -28,6 +28,7 @@ from gpt_tui.core.config.types import ConfigWriteError
 from gpt_tui.core.domain.message import Message
 from gpt_tui.core.domain.text import printable
 from gpt_tui.core.domain.tools import ToolCall
+from gpt_tui.core.params.spec import DEFAULT_TOOL_ROUNDS
 from gpt_tui.core.service.events import TurnPlan, TurnRefused
 from gpt_tui.core.service.tools import ToolsFileError
 from gpt_tui.ui.keymap import prompt_placeholder
@@ -39,8 +40,6 @@ from gpt_tui.ui.widgets.tool_cards import ToolApproval
 if TYPE_CHECKING:
     from gpt_tui.ui.screens.chat import ChatScreen
 
-MAX_TOOL_ROUNDS = 8
-"""Follow-ups sent by themselves after one prompt, so a loop of calls can't run up cost."""
 DECLINED = "The user declined to run this tool."
 """The result the model gets for a call the user refused."""
 
@@ -208,10 +207,11 @@ class ToolResults:
         screen = self._screen
         await screen.query_one(MessageList).add_message(message)
         if not self._chat.pending_tool_calls(screen.conversation):
-            if self._rounds() >= MAX_TOOL_ROUNDS:
+            limit = screen.conversation.params.extra.max_tool_rounds or DEFAULT_TOOL_ROUNDS
+            if self._rounds() >= limit:
                 screen.notify(
-                    f"{MAX_TOOL_ROUNDS} rounds of tool calls after one prompt: press ctrl+r "
-                    "to send the results anyway.",
+                    f"{limit} rounds of tool calls after one prompt (max_tool_rounds): press "
+                    "ctrl+r to send the results anyway.",
                     title="Tool calls paused",
                     severity="warning",
                 )
