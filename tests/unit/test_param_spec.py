@@ -169,17 +169,17 @@ def test_palette_field_commands_come_from_the_spec() -> None:
         ("Parameter: stop sequences", "param-stop", "Up to 4, | between; advanced"),
         ("Parameter: response format", "param-response_format", "Text or JSON; advanced"),
         ("Parameter: reasoning effort", "param-reasoning_effort", "Reasoning models"),
-        ("Parameter: tools", "param-tools", "Functions the model may call; advanced"),
+        ("Parameter: tools", "param-tools", "Functions the model may call; tools"),
         (
             "Parameter: tool choice",
             "param-tool_choice",
-            "auto, none, required or a function; advanced",
+            "auto, none, required or a function; tools",
         ),
-        ("Parameter: parallel tool calls", "param-parallel_tool_calls", "true or false; advanced"),
+        ("Parameter: parallel tool calls", "param-parallel_tool_calls", "true or false; tools"),
         (
             "Parameter: max tool rounds",
             "param-max_tool_rounds",
-            "Follow-ups sent by themselves after a prompt; advanced",
+            "Follow-ups sent by themselves after a prompt; tools",
         ),
     )
 

@@ -80,6 +80,8 @@ class ParamSpec:
     """Held in :class:`~gpt_tui.core.params.extra.ExtraParams` (sent in ``ChatRequest.extra``)."""
     advanced: bool = False
     """Shown in the panel's collapsed "Advanced" section."""
+    tools: bool = False
+    """A function-calling field: shown last in the panel's "Advanced" section."""
     wire_wrap: str | None = None
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
     sent: bool = True
@@ -415,41 +417,41 @@ SPECS: tuple[ParamSpec, ...] = (
         "names",
         label="tools",
         command="Parameter: tools",
-        command_help="Functions the model may call; advanced",
+        command_help="Functions the model may call; tools",
         placeholder="e.g. get_weather, mcp:time",
         tooltip=(
             "Names of [tools.NAME] tables in config.toml or of loaded tools, separated by "
             "commas; mcp:SERVER for all of a server's tools, mcp:SERVER/TOOL for one."
         ),
         extra=True,
-        advanced=True,
+        tools=True,
     ),
     ParamSpec(
         "tool_choice",
         "name",
         label="tool choice",
         command="Parameter: tool choice",
-        command_help="auto, none, required or a function; advanced",
+        command_help="auto, none, required or a function; tools",
         placeholder="auto | none | required | a function",
         extra=True,
-        advanced=True,
+        tools=True,
     ),
     ParamSpec(
         "parallel_tool_calls",
         "flag",
         label="parallel tool calls",
         command="Parameter: parallel tool calls",
-        command_help="true or false; advanced",
+        command_help="true or false; tools",
         placeholder="true | false (empty: server default)",
         extra=True,
-        advanced=True,
+        tools=True,
     ),
     ParamSpec(
         "max_tool_rounds",
         "whole",
         label="max tool rounds",
         command="Parameter: max tool rounds",
-        command_help="Follow-ups sent by themselves after a prompt; advanced",
+        command_help="Follow-ups sent by themselves after a prompt; tools",
         placeholder=f"≥ 1 (empty: {DEFAULT_TOOL_ROUNDS})",
         tooltip=(
             "How many times after one prompt gpt-tui sends tool results back by itself "
@@ -458,7 +460,7 @@ SPECS: tuple[ParamSpec, ...] = (
         low=1,
         high=1000,
         extra=True,
-        advanced=True,
+        tools=True,
         sent=False,
     ),
     ParamSpec(
