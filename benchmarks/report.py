@@ -44,6 +44,11 @@ def per_second(value: float) -> str:
     return f"{value:.0f} /s"
 
 
+def count(value: float) -> str:
+    """A whole number of things."""
+    return f"{value:.0f}"
+
+
 def ratio(value: float) -> str:
     """A ratio."""
     return f"{value:.1f}×"
@@ -284,6 +289,23 @@ def rows(sizes: Sizes) -> list[Row]:
         *search_rows,
         *shell_rows,
         *usage_rows,
+        Row("13. launch → first frame, no MCP server", "mcp_none", "mcp_none_launch", s),
+        Row("  same, three MCP servers started after it", "mcp_three", "mcp_three_launch", s),
+        Row(
+            "  idle CPU (app and children), no MCP server",
+            "mcp_none",
+            "mcp_none_idle_cpu",
+            percent,
+        ),
+        Row("  child processes running", "mcp_three", "mcp_three_processes", count),
+        Row(
+            "  idle CPU (app and children), three MCP servers",
+            "mcp_three",
+            "mcp_three_idle_cpu",
+            percent,
+            0.01,
+            "≈ 0 (≤ 1 %)",
+        ),
     ]
 
 

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from benchmarks import mcp_idle
 from benchmarks.context import PAUSE, Context, app_session
 from benchmarks.markdown_gen import markdown_reply
 from benchmarks.server import TimedServer, reasoning_reply_of, reply_of
@@ -553,5 +554,7 @@ SCENARIOS: dict[str, Scenario] = {
     "ask": ask,
     "import": bulk_import,
     "usage": usage,
+    "mcp_none": mcp_idle.no_servers,
+    "mcp_three": mcp_idle.three_servers,
 }
 """Every scenario by name, in the order the suite runs them."""

@@ -339,6 +339,16 @@ class GptTuiApp(App[None]):
         )
         self.chat_screen.adopt_default_model()
 
+    @property
+    def config_file(self) -> Path:
+        """The config.toml this app reads (and the setup and imports write)."""
+        return self._config_file
+
+    @property
+    def environment(self) -> Mapping[str, str]:
+        """The environment the settings were read with (for ``${VAR}`` in imports)."""
+        return self._env
+
     async def action_quit(self) -> None:
         """Quit: streaming replies are stopped and saved first; conversations that could
         not be saved are offered for export before anything is lost."""
@@ -350,5 +360,6 @@ class GptTuiApp(App[None]):
         self.run_worker(self._close_and_exit(), group="quit")
 
     async def _close_and_exit(self) -> None:
+        await self.services.mcp.aclose()
         await self.services.connections.aclose()
         self.exit()

@@ -64,7 +64,7 @@ def test_a_bare_conversation_file_from_the_data_folder_imports_too() -> None:
 def test_a_partly_broken_gpt_tui_export_imports_what_is_valid() -> None:
     result = load("gpt_tui_partly_broken.json")
     assert result.skipped == [
-        "conversation 2 ('Tool call'): messages[0].role: unknown role 'tool'",
+        "conversation 2 ('Tool call'): messages[0].role: unknown role 'function'",
         "conversation 3 ('Hot'): params.temperature: expected int or float, got str",
         "conversation 4: expected an object, got string",
         "conversation 5 ('Nothing yet'): no messages",

@@ -179,6 +179,18 @@ def test_palette_field_commands_come_from_the_spec() -> None:
             "param-top_logprobs",
             "0–20 alternatives per token; advanced",
         ),
+        ("Parameter: tools", "param-tools", "Functions the model may call; tools"),
+        (
+            "Parameter: tool choice",
+            "param-tool_choice",
+            "auto, none, required or a function; tools",
+        ),
+        ("Parameter: parallel tool calls", "param-parallel_tool_calls", "true or false; tools"),
+        (
+            "Parameter: max tool rounds",
+            "param-max_tool_rounds",
+            "Follow-ups sent by themselves after a prompt; tools",
+        ),
     )
 
 

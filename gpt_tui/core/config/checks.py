@@ -82,6 +82,9 @@ KNOWN: dict[str, tuple[str, ...]] = {
     MODEL_SECTION: MODEL_KEYS,
     PROFILE_SECTION: PROFILE_KEYS,
     PRESETS: (PRESETS,),
+    "tools.NAME": ("description", "parameters"),
+    "mcp": ("servers",),
+    "mcp.servers.NAME": ("command", "args", "env", "url", "auto_approve", "timeout"),
 }
 """Known keys per section; ``""`` is the top of the file."""
 

@@ -70,9 +70,11 @@ from gpt_tui.core.config.checks import (
 )
 from gpt_tui.core.config.compare import read_compare
 from gpt_tui.core.config.keys import key_problem
+from gpt_tui.core.config.mcp import read_mcp_servers
 from gpt_tui.core.config.presets import Preset, preset_from_table, presets_file_for
 from gpt_tui.core.config.profiles import resolve_profiles
 from gpt_tui.core.config.schemas import SCHEMAS, NamedSchema, read_schemas
+from gpt_tui.core.config.tools import read_tools
 from gpt_tui.core.config.types import (
     BudgetSettings,
     ConfigProblem,
@@ -125,6 +127,8 @@ def load_settings(path: Path, env: Mapping[str, str]) -> tuple[Settings, list[Co
         ),
         schemas=_schemas(check, data),
         compare=read_compare(check, data),
+        tools=read_tools(check, data),
+        mcp=read_mcp_servers(check, data, env),
     )
     return settings, problems
 

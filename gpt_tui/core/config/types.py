@@ -13,9 +13,11 @@ from types import MappingProxyType
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from gpt_tui.core.config.mcp_settings import McpServerSettings
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.config.tomllines import toml_key
+from gpt_tui.core.domain.tools import ToolDefinition
 
 ProviderKind = Literal["openai", "azure", "compatible"]
 PROVIDER_KINDS: tuple[ProviderKind, ...] = ("openai", "azure", "compatible")
@@ -235,6 +237,14 @@ def _no_profiles() -> Mapping[str, ProviderSettings]:
     return MappingProxyType({})
 
 
+def _no_servers() -> Mapping[str, McpServerSettings]:
+    return MappingProxyType({})
+
+
+def _no_tools() -> Mapping[str, ToolDefinition]:
+    return MappingProxyType({})
+
+
 def _no_schemas() -> Mapping[str, NamedSchema]:
     return MappingProxyType({})
 
@@ -282,6 +292,10 @@ class Settings:
     """``[schemas.NAME]``: the valid JSON Schemas for ``response_format = "json_schema:NAME"``."""
     compare: CompareSettings = field(default_factory=CompareSettings)
     """``[[compare.columns]]``: the columns compare mode starts with."""
+    tools: Mapping[str, ToolDefinition] = field(default_factory=_no_tools, hash=False)
+    """``[tools.NAME]``: functions the model may call, by name (read-only)."""
+    mcp: Mapping[str, McpServerSettings] = field(default_factory=_no_servers, hash=False)
+    """``[mcp.servers.NAME]``: MCP servers by name (read-only)."""
 
     def __post_init__(self) -> None:
         profiles = dict(self.profiles) or {self.provider.name: self.provider}

@@ -23,8 +23,11 @@ from gpt_tui.core.domain.schema import (
     utc_now,
 )
 from gpt_tui.core.domain.structured import StructuredCheck
+from gpt_tui.core.domain.tools import ToolCall, tool_calls_from
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+"""``tool``: the result of one of the previous reply's tool calls (see ``tool_call_id``)."""
+ROLES: tuple[Role, ...] = ("system", "user", "assistant", "tool")
 
 
 class MessageStatus(StrEnum):
@@ -175,6 +178,10 @@ class Message:
     label: str | None = None
     """For a reply that is one of several to the same prompt: the model and settings that
     made it ("gpt-4o-mini · temperature 0.2"), shown beside it. None: the model alone."""
+    tool_calls: tuple[ToolCall, ...] = ()
+    """The functions an assistant reply asked for (``finish_reason: "tool_calls"``)."""
+    tool_call_id: str | None = None
+    """The call a role ``tool`` message answers."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -204,13 +211,18 @@ class Message:
             data["logprobs"] = logprobs_to_json(self.logprobs)
         if self.label is not None:
             data["label"] = self.label
+        # Written only when set, so files of conversations without tools stay as they were.
+        if self.tool_calls:
+            data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
+        if self.tool_call_id is not None:
+            data["tool_call_id"] = self.tool_call_id
         return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
         data = as_dict(raw, where)
         role = req(data, "role", str, where)
-        if role not in ("system", "user", "assistant"):
+        if role not in ROLES:
             raise SchemaError(f"{where}.role", f"unknown role {role!r}")
         status_raw = opt(data, "status", str, where) or MessageStatus.COMPLETE.value
         try:
@@ -248,6 +260,8 @@ class Message:
             if logprobs is None
             else logprobs_from_json(logprobs, f"{where}.logprobs"),
             label=data["label"] if isinstance(data.get("label"), str) else None,
+            tool_calls=tool_calls_from(data.get("tool_calls"), f"{where}.tool_calls"),
+            tool_call_id=opt(data, "tool_call_id", str, where),
         )
 
     @property
@@ -259,7 +273,21 @@ class Message:
         """
         if self.role != "assistant":
             return True
+        if self.tool_calls:
+            # The tool results that follow need the calls they answer.
+            return self.status is MessageStatus.COMPLETE
         return self.status in (MessageStatus.COMPLETE, MessageStatus.STOPPED) and bool(self.content)
+
+    def wire(self) -> dict[str, Any]:
+        """The message as a request's ``messages`` entry."""
+        entry: dict[str, Any] = {"role": self.role, "content": self.content}
+        if self.tool_calls:
+            entry["tool_calls"] = [call.wire() for call in self.tool_calls]
+            if not self.content:
+                entry["content"] = None
+        if self.tool_call_id is not None:
+            entry["tool_call_id"] = self.tool_call_id
+        return entry
 
 
 def _lenient_str(value: object) -> str | None:

@@ -174,6 +174,8 @@ def _message_blocks(message: Message, default_model: str) -> list[str]:
         heading = "## You"
     elif message.role == "system":
         heading = "## System"
+    elif message.role == "tool":
+        heading = f"## Tool result ({_inline(message.tool_call_id or 'no call id')})"
     else:
         heading = f"## Assistant ({_inline(message.model or default_model)})"
     blocks = [heading]
@@ -182,6 +184,7 @@ def _message_blocks(message: Message, default_model: str) -> list[str]:
     content = _close_fences(clean_text(message.content).strip("\n"))
     if content.strip():
         blocks.append(content)
+    blocks.extend(_tool_call_blocks(message))
     if message.role == "assistant":
         note = _status_note(message)
         if note:
@@ -203,6 +206,27 @@ def _reasoning_block(message: Message) -> str:
     summary = html.escape(reasoning.summary(tokens))
     text = _close_fences(clean_text(reasoning.text).strip("\n"))
     return f"<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
+
+
+def _tool_call_blocks(message: Message) -> list[str]:
+    """Each call a reply asked for: its function, its id and its arguments as JSON (the raw
+    text, with a warning, when they do not parse)."""
+    blocks: list[str] = []
+    for call in message.tool_calls:
+        _value, problem = call.parsed_arguments()
+        heading = f"**Tool call** {_inline(call.name)} ({_inline(call.id)})"
+        if problem is not None:
+            heading += f" — *{_inline(problem)}*"
+        blocks.append(heading)
+        blocks.append(_fenced(clean_text(call.pretty_arguments()), "json"))
+    return blocks
+
+
+def _fenced(text: str, language: str) -> str:
+    """``text`` in a fenced code block whose fence no backtick run inside can close."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{language}\n{text}\n{fence}"
 
 
 def _status_note(message: Message) -> str:

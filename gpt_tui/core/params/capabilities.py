@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 SystemRole = Literal["system", "developer", "user"]
 """How the system prompt is sent: as itself, as a developer message, or folded into the
@@ -40,6 +40,7 @@ PARAMS: tuple[str, ...] = (
     "logprobs",
     "top_logprobs",
     "system_prompt",
+    "tools",
 )
 """The parameters :class:`Capabilities` answers for (names as in the request/UI)."""
 
@@ -82,6 +83,8 @@ class Capabilities:
     logprobs: Support
     system_prompt: Support
     top_logprobs: Support
+    tools: Support = _PLAIN
+    """``tools`` (with ``tool_choice`` and ``parallel_tool_calls``, which follow it)."""
     reasoning_efforts: tuple[str, ...] = ()
     """The values ``reasoning_effort`` takes for this model (empty when it does not apply)."""
 
@@ -192,11 +195,13 @@ def _reasoning(model: str, family: _Family, label: str) -> Capabilities:
         role: SystemRole = "user"
         effort = Support(False, f"{label} ignores reasoning_effort: it has a fixed effort")
         response_format = rejected("response_format", "it has no JSON mode")
+        tools = rejected("tools", "it cannot call functions")
     else:
         system = Support(True, f"{label} takes the system prompt as a developer message")
         role = "developer"
         effort = _PLAIN
         response_format = _PLAIN
+        tools = _PLAIN
     return Capabilities(
         model=model,
         family=family.name,
@@ -218,13 +223,14 @@ def _reasoning(model: str, family: _Family, label: str) -> Capabilities:
         logprobs=rejected("logprobs", "reasoning models do not return token probabilities"),
         top_logprobs=rejected("top_logprobs", "reasoning models do not return token probabilities"),
         system_prompt=system,
+        tools=tools,
         reasoning_efforts=family.efforts,
     )
 
 
 def adapt_system_messages(
-    messages: Sequence[dict[str, str]], role: SystemRole, *, source: str = "system"
-) -> list[dict[str, str]]:
+    messages: Sequence[dict[str, Any]], role: SystemRole, *, source: str = "system"
+) -> list[dict[str, Any]]:
     """``messages`` with each ``source``-role message sent as ``role``.
 
     ``"user"`` folds their text into the start of the first user message (a user message is

@@ -67,13 +67,22 @@ class ExtraParams:
     """True: the reply comes with each token's log probability (``None``: off, not sent)."""
     top_logprobs: int | None = None
     """0–20 alternatives per token; sent only with ``logprobs``."""
+    tools: tuple[str, ...] | None = None
+    """Names of the tools offered (``[tools.NAME]``, loaded ones, ``mcp:SERVER[/TOOL]``);
+    the request builder sends their definitions."""
+    tool_choice: str | None = None
+    """"auto", "none", "required" or one function's name."""
+    parallel_tool_calls: bool | None = None
+    max_tool_rounds: int | None = None
+    """Follow-ups sent by themselves after one prompt (None: ``DEFAULT_TOOL_ROUNDS``);
+    never sent to the server."""
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:
             value = getattr(self, name)
             if value is None:
                 continue
-            if name == "stop" and not isinstance(value, tuple):
+            if name in ("stop", "tools") and not isinstance(value, tuple):
                 raise ParamError(name, "must be a list of non-empty strings")
             object.__setattr__(self, name, BY_NAME[name].check(value))
 

@@ -60,6 +60,11 @@ class ParamsForm:
     reasoning_effort: str = ""
     logprobs: str = ""
     top_logprobs: str = ""
+    tools: str = ""
+    """Tool names separated by commas."""
+    tool_choice: str = ""
+    parallel_tool_calls: str = ""
+    max_tool_rounds: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:

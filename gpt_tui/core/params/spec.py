@@ -24,10 +24,13 @@ from typing import Any, Literal, cast
 from gpt_tui.core.params.error import ParamError
 from gpt_tui.core.params.stop import MAX_STOP_SEQUENCES, format_stop, parse_stop
 
-Kind = Literal["model", "number", "whole", "choice", "stop", "prompt", "name", "flag"]
+Kind = Literal[
+    "model", "number", "whole", "choice", "stop", "prompt", "name", "names", "flag", "switch"
+]
 """How a value is written: a model name, a real number, a whole number, one of some words,
-stop sequences, free text (kept as written), an optional name (trimmed), or a switch
-(``true`` in files, "on" in the panel; off is not sent at all)."""
+stop sequences, free text (kept as written), an optional name (trimmed), a list of names
+(typed with commas or spaces between), a flag (``true`` in files, "on" in the panel; off is
+not sent at all), or a switch (true or false, both sent; empty: the server's default)."""
 FLAG_ON = "on"
 """How the panel shows a switched-on flag (off is the select's blank choice)."""
 MAX_TOP_LOGPROBS = 20
@@ -48,6 +51,11 @@ MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
 SEED_LIMIT = 2**63
 """Seeds are 64-bit integers on the server."""
+DEFAULT_TOOL_ROUNDS = 8
+"""``max_tool_rounds`` when it is not set."""
+TOOL_CHOICE_WORDS: tuple[str, ...] = ("auto", "none", "required")
+"""``tool_choice`` values other than a function's name."""
+_FLAG_WORDS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +89,14 @@ class ParamSpec:
     """Held in :class:`~gpt_tui.core.params.extra.ExtraParams` (sent in ``ChatRequest.extra``)."""
     advanced: bool = False
     """Shown in the panel's collapsed "Advanced" section."""
+    tools: bool = False
+    """A function-calling field: shown last in the panel's "Advanced" section."""
     wire_wrap: str | None = None
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
     named_prefix: str | None = None
     """A choice may also be this prefix and a name (``json_schema:answer``)."""
+    sent: bool = True
+    """Whether it goes into the request (``max_tool_rounds`` rules gpt-tui, not the model)."""
 
     @property
     def field_id(self) -> str:
@@ -103,18 +115,19 @@ class ParamSpec:
             return (int, float)
         if self.kind == "whole":
             return (int,)
-        if self.kind == "stop":
+        if self.kind in ("stop", "names"):
             return (list,)
-        if self.kind == "flag":
+        if self.kind in ("flag", "switch"):
             return (bool,)
         return (str,)
 
     def _expected(self, *, too_high: bool = False) -> str:
         if self.expected:
             return self.expected
-        if self.kind == "number":
+        kind = self.kind
+        if kind == "number":
             return f"a number from {self.low:g} to {self.high:g}"
-        if self.kind == "whole":
+        if kind == "whole":
             # Whole numbers name the bound they broke: "of at least 1" for 0 or 1.5,
             # "of at most 10,000,000" for 20,000,000.
             if too_high:
@@ -126,10 +139,14 @@ class ParamSpec:
             if len(self.choices) == 2:
                 return " or ".join(self.choices)
             return f"one of {', '.join(self.choices)}"
-        if self.kind == "model":
+        if kind == "model":
             return "a model name"
-        if self.kind == "stop":
+        if kind == "stop":
             return f"a string or a list of up to {MAX_STOP_SEQUENCES} non-empty strings"
+        if kind == "names":
+            return "a list of names"
+        if kind in ("flag", "switch"):
+            return "true or false"
         return "a string"
 
     def _bad(self, got: str, *, too_high: bool = False) -> ParamError:
@@ -161,6 +178,12 @@ class ParamSpec:
             if not isinstance(value, bool):
                 raise self._bad(describe_type(value))
             return True if value else None
+        if kind == "names":
+            return self._check_names(value)
+        if kind == "switch":
+            if not isinstance(value, bool):
+                raise self._bad(describe_type(value))
+            return value
         if not isinstance(value, str):
             raise self._bad(describe_type(value))
         if kind == "prompt":
@@ -197,6 +220,13 @@ class ParamSpec:
             raise ParamError(self.name, f"takes at most {MAX_STOP_SEQUENCES} sequences")
         return sequences or None
 
+    def _check_names(self, value: object) -> tuple[str, ...] | None:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or not all(isinstance(s, str) for s in items):
+            raise self._bad(describe_type(value))
+        names = tuple(dict.fromkeys(n.strip() for n in cast(list[str], items) if n.strip()))
+        return names or None
+
     def parse(self, text: str) -> Any:
         """The value of the text typed in this parameter's field (empty: :attr:`empty`), or
         :class:`ParamError` with the same wording as :meth:`check`."""
@@ -210,7 +240,15 @@ class ParamSpec:
             if typed not in ("", "off", FLAG_ON, "true", "false"):
                 raise self._bad(show_value(text))
             return True if typed in (FLAG_ON, "true") else None
+        if kind == "names":
+            return self.check(text.replace(",", " ").split())
         typed = text.strip()
+        if kind == "switch":
+            if not typed:
+                return self.empty
+            if typed.lower() not in _FLAG_WORDS:
+                raise self._bad(typed)
+            return _FLAG_WORDS[typed.lower()]
         if not typed:
             return self.empty
         try:
@@ -236,6 +274,10 @@ class ParamSpec:
             return format_stop(value)
         if self.kind == "flag":
             return FLAG_ON if value else ""
+        if self.kind == "names":
+            return ", ".join(value)
+        if self.kind == "switch":
+            return "true" if value else "false"
         return str(value)
 
     def wire(self, value: Any) -> Any:
@@ -427,6 +469,57 @@ SPECS: tuple[ParamSpec, ...] = (
         advanced=True,
     ),
     ParamSpec(
+        "tools",
+        "names",
+        label="tools",
+        command="Parameter: tools",
+        command_help="Functions the model may call; tools",
+        placeholder="e.g. get_weather, mcp:time",
+        tooltip=(
+            "Names of [tools.NAME] tables in config.toml or of loaded tools, separated by "
+            "commas; mcp:SERVER for all of a server's tools, mcp:SERVER/TOOL for one."
+        ),
+        extra=True,
+        tools=True,
+    ),
+    ParamSpec(
+        "tool_choice",
+        "name",
+        label="tool choice",
+        command="Parameter: tool choice",
+        command_help="auto, none, required or a function; tools",
+        placeholder="auto | none | required | a function",
+        extra=True,
+        tools=True,
+    ),
+    ParamSpec(
+        "parallel_tool_calls",
+        "switch",
+        label="parallel tool calls",
+        command="Parameter: parallel tool calls",
+        command_help="true or false; tools",
+        placeholder="true | false (empty: server default)",
+        extra=True,
+        tools=True,
+    ),
+    ParamSpec(
+        "max_tool_rounds",
+        "whole",
+        label="max tool rounds",
+        command="Parameter: max tool rounds",
+        command_help="Follow-ups sent by themselves after a prompt; tools",
+        placeholder=f"≥ 1 (empty: {DEFAULT_TOOL_ROUNDS})",
+        tooltip=(
+            "How many times after one prompt gpt-tui sends tool results back by itself "
+            "before it waits for ctrl+r, so a loop of calls can't run up cost."
+        ),
+        low=1,
+        high=1000,
+        extra=True,
+        tools=True,
+        sent=False,
+    ),
+    ParamSpec(
         "profile",
         "name",
         label="profile",
@@ -465,7 +558,7 @@ def palette_fields() -> tuple[tuple[str, str, str], ...]:
 
 def wire_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The set values (by parameter name) as request keys and JSON values."""
-    return {k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None}
+    return {k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None and BY_NAME[k].sent}
 
 
 def describe_type(value: object) -> str:

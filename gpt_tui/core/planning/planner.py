@@ -7,13 +7,16 @@ and for the usage of replies whose server reported none.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, Usage
+from gpt_tui.core.domain.tools import ToolCatalog, text_with_calls
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request, format_problem
@@ -24,6 +27,7 @@ from gpt_tui.core.providers.base import ChatRequest
 DRAFT_KEY = "draft"
 EMPTY_KEY = "empty-user-message"
 SYSTEM_KEY = "system"
+TOOLS_KEY = "tools"
 MAX_CACHED_COSTS = 50_000
 REPLY_PRIMING = 3
 """Tokens every request adds to prime the reply (OpenAI's token-counting cookbook)."""
@@ -64,13 +68,16 @@ class RequestPlanner:
         self,
         counter: TokenCounter,
         prices: PriceBook,
+        tools: ToolCatalog | None = None,
         windows: KnownWindows | None = None,
         schemas: Mapping[str, NamedSchema] | None = None,
     ) -> None:
-        """``windows``: context windows servers reported (used unless config.toml sets one);
+        """``tools``: the definitions a conversation's ``tools`` parameter names;
+        ``windows``: context windows servers reported (used unless config.toml sets one);
         ``schemas``: config's ``[schemas.NAME]``, for ``response_format = json_schema:NAME``."""
         self.counter = counter
         self.prices = prices
+        self.tools = tools or ToolCatalog()
         self.windows = windows or KnownWindows()
         self.schemas: Mapping[str, NamedSchema] = schemas or {}
         self._costs: dict[tuple[str, str], tuple[str, int]] = {}
@@ -81,7 +88,7 @@ class RequestPlanner:
         cached = self._costs.get((model, message.id))
         if cached is not None and cached[0] is message.content:
             return cached[1]
-        key = ChatMessageKey(message.id, message.role, message.content)
+        key = ChatMessageKey(message.id, message.role, _counted(message))
         count = self.counter.count_messages(model, [key])
         tokens = count.tokens - REPLY_PRIMING
         if count.exact:
@@ -137,7 +144,9 @@ class RequestPlanner:
     ) -> tuple[ChatRequest, Selection]:
         """The request for ``history`` (last message: the prompt being answered)."""
         selection = self.select(params, history, base_url)
-        return build_request(params, selection.sent, schemas=self.schemas), selection
+        return build_request(
+            params, selection.sent, schemas=self.schemas, tools=self.tools
+        ), selection
 
     def format_problem(self, params: Params) -> str | None:
         """Why the response format cannot be sent (an unknown schema), or None."""
@@ -179,9 +188,11 @@ class RequestPlanner:
     def estimated_usage(self, request: ChatRequest, reply_text: str) -> Usage:
         """Usage counted locally, for servers that report none (marked estimated)."""
         keys = [
-            ChatMessageKey(key=f"req-{i}", role=m["role"], content=m["content"])
+            ChatMessageKey(key=f"req-{i}", role=m["role"], content=_wire_text(m))
             for i, m in enumerate(request.messages)
         ]
+        if "tools" in request.extra:
+            keys.append(ChatMessageKey(TOOLS_KEY, "system", _json(request.extra["tools"])))
         prompt = self.counter.count_messages(request.model, keys)
         completion = self.counter.count_text(request.model, reply_text)
         return Usage(
@@ -192,5 +203,32 @@ class RequestPlanner:
         keys: list[ChatMessageKey] = []
         if params.system_prompt.strip():
             keys.append(ChatMessageKey(SYSTEM_KEY, "system", params.system_prompt))
-        keys.extend(ChatMessageKey(m.id, m.role, m.content) for m in messages)
+        tools = self._tool_text(params)
+        if tools:
+            keys.append(ChatMessageKey(TOOLS_KEY, "system", tools))
+        keys.extend(ChatMessageKey(m.id, m.role, _counted(m)) for m in messages)
         return self.counter.count_messages(params.model, keys)
+
+    def _tool_text(self, params: Params) -> str:
+        """The tool definitions the request sends, as the JSON the prompt tokens count
+        (OpenAI turns them into text in the prompt; the JSON is a close estimate)."""
+        names = params.extra.tools
+        if not names:
+            return ""
+        definitions, _missing = self.tools.resolve(names)
+        return _json([d.wire() for d in definitions]) if definitions else ""
+
+
+def _counted(message: Message) -> str:
+    return text_with_calls(message.content, message.tool_calls)
+
+
+def _wire_text(entry: dict[str, Any]) -> str:
+    """The text of a request's message that the token counter encodes."""
+    text = entry.get("content") or ""
+    calls = entry.get("tool_calls")
+    return f"{text}\n{_json(calls)}" if calls else str(text)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))

@@ -9,6 +9,10 @@ The optional parameters (penalties, stop, seed, response_format, reasoning_effor
 conversation's ``Params.extra`` (an :class:`ExtraParams`); each is sent only when set and
 when it applies to the model, under ``ChatRequest.extra``. ``reasoning_effort`` is also left
 out when the model does not take that value (e.g. "minimal" for o3).
+
+``tools`` names tools; their definitions (from a :class:`ToolCatalog`) go out as the
+``tools`` array, and ``tool_choice``/``parallel_tool_calls`` only with them. Assistant
+replies carry their ``tool_calls`` and tool results their ``tool_call_id``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from gpt_tui.core.config.schemas import NamedSchema
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message
+from gpt_tui.core.domain.tools import ToolCatalog, wire_tool_choice
 from gpt_tui.core.params.capabilities import Capabilities, adapt_system_messages, capabilities_for
 from gpt_tui.core.params.extra import (
     MAX_STOP_SEQUENCES,
@@ -45,6 +50,7 @@ def build_request(
     history: Sequence[Message],
     extra: ExtraParams | None = None,
     schemas: Mapping[str, NamedSchema] | None = None,
+    tools: ToolCatalog | None = None,
 ) -> ChatRequest:
     """The request for ``history`` (oldest first) with ``params`` and ``extra``
     (default: ``params.extra``).
@@ -52,20 +58,22 @@ def build_request(
     The system prompt goes first when set; replies that failed or were interrupted are left
     out (see :attr:`Message.sent_in_history`) so a re-sent prompt meets a clean history.
     What the model does not take is left out and what it takes under another name is
-    renamed (see :mod:`gpt_tui.core.params.capabilities`).
+    renamed (see :mod:`gpt_tui.core.params.capabilities`). Tool names ``tools`` does not
+    define are left out (the turn's planning refuses to send them first).
     """
     caps = capabilities_for(params.model)
-    messages: list[dict[str, str]] = []
+    messages: list[dict[str, Any]] = []
     if params.system_prompt.strip():
         messages.append({"role": "system", "content": params.system_prompt})
-    messages.extend({"role": m.role, "content": m.content} for m in history if m.sent_in_history)
+    messages.extend(m.wire() for m in history if m.sent_in_history)
     messages = adapt_system_messages(messages, caps.system_role)
     wire: dict[str, Any] = {}
     max_tokens = params.max_tokens
     if max_tokens is not None and caps.max_tokens.wire_name:
         wire[caps.max_tokens.wire_name] = max_tokens
         max_tokens = None
-    wire.update(_applicable((params.extra if extra is None else extra).wire_values(), caps))
+    values = (params.extra if extra is None else extra).wire_values()
+    wire.update(_applicable(_with_tools(values, tools), caps))
     _expand_schema(wire, schemas or {})
     if "logprobs" not in wire:  # the API takes top_logprobs only with logprobs
         wire.pop("top_logprobs", None)
@@ -108,8 +116,26 @@ def format_problem(params: Params, schemas: Mapping[str, NamedSchema]) -> str | 
     )
 
 
+def _with_tools(values: dict[str, Any], catalog: ToolCatalog | None) -> dict[str, Any]:
+    """``values`` with the tool names replaced by their definitions; without any tool,
+    ``tool_choice`` and ``parallel_tool_calls`` are left out (servers refuse them alone)."""
+    names = values.pop("tools", None) or []
+    definitions = [] if catalog is None else catalog.resolve(names)[0]
+    if not definitions:
+        values.pop("tool_choice", None)
+        values.pop("parallel_tool_calls", None)
+        return values
+    with_tools: dict[str, Any] = {"tools": [d.wire() for d in definitions], **values}
+    if "tool_choice" in values:
+        with_tools["tool_choice"] = wire_tool_choice(values["tool_choice"])
+    return with_tools
+
+
 def _applicable(values: dict[str, Any], caps: Capabilities) -> dict[str, Any]:
     kept = {k: v for k, v in values.items() if caps.support(k).applies}
+    if not caps.tools.applies:
+        kept.pop("tool_choice", None)
+        kept.pop("parallel_tool_calls", None)
     effort = kept.get("reasoning_effort")
     if effort is not None and caps.reasoning_efforts and effort not in caps.reasoning_efforts:
         # Not one this model takes (e.g. "minimal" for o3): let the server's default apply.

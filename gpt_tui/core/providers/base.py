@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from gpt_tui.core.domain.logprobs import TokenLogprob
 from gpt_tui.core.domain.message import ErrorInfo, Usage
+from gpt_tui.core.domain.tools import ToolCall
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,13 @@ class RetryScheduled:
     wait_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCallsReported:
+    """The functions the reply asks for, whole (sent once, when the stream ends)."""
+
+    calls: tuple[ToolCall, ...]
+
+
 StreamEvent = (
     TextDelta
     | UsageReported
@@ -120,6 +128,7 @@ StreamEvent = (
     | ReasoningDelta
     | RefusalDelta
     | LogprobsDelta
+    | ToolCallsReported
 )
 
 

@@ -33,6 +33,7 @@ from gpt_tui.core.providers.base import (
     RetryScheduled,
     StreamEvent,
     TextDelta,
+    ToolCallsReported,
     UsageReported,
 )
 from gpt_tui.core.providers.delta_fields import choice_logprobs, side_events
@@ -41,6 +42,7 @@ from gpt_tui.core.providers.finish import finish_event
 from gpt_tui.core.providers.reported_cost import cost_from_headers, cost_from_usage
 from gpt_tui.core.providers.retries import plan_retry
 from gpt_tui.core.providers.server_info import ServerWindow, ask_window
+from gpt_tui.core.providers.tool_stream import ToolCallAccumulator
 
 if TYPE_CHECKING:
     import httpx2
@@ -56,7 +58,8 @@ MAX_PARAM_RETRIES = 3
 SERVER_INFO_TIMEOUT = 5.0
 """Seconds each question about a model's window may take (asked in the background)."""
 UNSUPPORTED_CODES = ("unsupported_parameter", "unsupported_value")
-_NEVER_DROPPED = frozenset({"model", "messages", "stream"})
+_NEVER_DROPPED = frozenset({"model", "messages", "stream", "tools"})
+"""Never sent again without: a reply without the tools asked for would mislead."""
 _ROLE_PREFIX = "role:"
 _QUOTED = re.compile(r"'([A-Za-z_][\w.\[\]]*)'")
 _USE_INSTEAD = re.compile(r"[Uu]se '([a-z_]+)' instead")
@@ -232,13 +235,17 @@ class OpenAIProvider:
                 yield notice
             if isinstance(notice, RetryScheduled):  # waited outside the except: no exc kept
                 await asyncio.sleep(notice.wait_s)
+        tool_calls = ToolCallAccumulator()
         try:
             async with response as chunks:
                 async for chunk in chunks:
+                    tool_calls.add(chunk)
                     for event in _chunk_events(chunk):
                         yield event
             if header_cost is not None:
                 yield CostReported(header_cost)
+            if calls := tool_calls.calls():
+                yield ToolCallsReported(calls)
         except ProviderError:
             raise
         except Exception as exc:

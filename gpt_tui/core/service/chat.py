@@ -31,6 +31,8 @@ from gpt_tui.core.config.types import Defaults, Settings
 from gpt_tui.core.domain.conversation import DEMO_MODEL, Conversation, ConversationSummary, Params
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
 from gpt_tui.core.domain.schema import new_id, utc_now
+from gpt_tui.core.domain.tool_turn import pending_calls
+from gpt_tui.core.domain.tools import ToolCall
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.service.compare import MAX_COLUMNS, MIN_COLUMNS, Comparison, labels_for
@@ -298,6 +300,7 @@ class ChatService:
         Raises :class:`TurnRefused` (nothing changed) when :meth:`refusal` objects.
         Returns the reply in its final state; cancelling stops it and keeps the text.
         """
+        await self._connections.planner.tools.prepare(conversation.params.extra.tools or ())
         reason = self.refusal(conversation, plan)
         if reason is not None:
             raise TurnRefused(reason)
@@ -366,6 +369,30 @@ class ChatService:
             if comparison.running == 0:
                 self._streaming.discard(conversation.id)
                 comparison.lock.close()
+
+    # Tool calls ----------------------------------------------------------------------
+
+    def pending_tool_calls(self, conversation: Conversation) -> list[ToolCall]:
+        """The calls of the last reply still waiting for a result, in call order."""
+        return pending_calls(conversation.messages)
+
+    def add_tool_result(self, conversation: Conversation, call_id: str, content: str) -> Message:
+        """Save ``content`` as the result of the pending call ``call_id`` (a role ``tool``
+        message after the reply's earlier results); returns it. When it was the last one
+        missing, a :meth:`TurnPlan.retry` turn sends the results to the model.
+
+        Raises :class:`TurnRefused` for a call that is not waiting, or while streaming.
+        """
+        self._refuse_while_streaming(conversation, "answer the tool call")
+        if call_id not in {call.id for call in pending_calls(conversation.messages)}:
+            raise TurnRefused("That tool call is not waiting for a result.")
+        message = Message(
+            role="tool", content=content, tool_call_id=call_id, created_at=self._now()
+        )
+        conversation.append(message)
+        conversation.updated_at = self._now()
+        self._save(conversation, update_index=True)
+        return message
 
     # Branches ------------------------------------------------------------------------
 

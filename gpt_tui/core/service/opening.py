@@ -27,6 +27,7 @@ from gpt_tui.core.config.types import (
     select_profile,
 )
 from gpt_tui.core.domain.schema import utc_now
+from gpt_tui.core.domain.tools import ToolCatalog
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.planning.pricing import PriceBook
 from gpt_tui.core.planning.tokens import TokenCounter
@@ -84,7 +85,12 @@ def open_services(
     services = build_services(
         data.store,
         providers,
-        RequestPlanner(TokenCounter(), PriceBook(settings.models), schemas=settings.schemas),
+        RequestPlanner(
+            TokenCounter(),
+            PriceBook(settings.models),
+            ToolCatalog(settings.tools.values()),
+            schemas=settings.schemas,
+        ),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=data.ledger,
         search_index=data.search_index,
@@ -93,6 +99,7 @@ def open_services(
         titles=settings.titles,
         budget=settings,
         compare_columns=settings.compare.columns,
+        mcp_servers=settings.mcp,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(

@@ -1,8 +1,9 @@
 """What a stream says about a reply besides its text and reasoning.
 
-Usage, the server's own cost, notices, why it ended, retries, a refusal and token
-probabilities arrive as events between the text; :class:`ServerFigures` keeps each where it
-belongs, so the turn engine's loop only sorts text from everything else.
+Usage, the server's own cost, notices, why it ended, retries, a refusal, token
+probabilities and the functions the model calls arrive as events between the text;
+:class:`ServerFigures` keeps each where it belongs, so the turn engine's loop only sorts
+text from everything else.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from gpt_tui.core.providers.base import (
     RefusalDelta,
     RetryScheduled,
     StreamEvent,
+    ToolCallsReported,
     UsageReported,
 )
 from gpt_tui.core.providers.retries import retried_notice
@@ -64,3 +66,5 @@ class ServerFigures:
             reply.logprobs.extend(event.tokens)
         elif isinstance(event, RefusalDelta):
             reply.refusal = (reply.refusal or "") + event.text
+        elif isinstance(event, ToolCallsReported):
+            reply.tool_calls = event.calls

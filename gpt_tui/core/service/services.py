@@ -16,22 +16,26 @@ from datetime import datetime
 from pathlib import Path
 
 from gpt_tui.core.config.loading import load_settings
+from gpt_tui.core.config.mcp_settings import McpServerSettings
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.types import Settings, TitleSettings
 from gpt_tui.core.config.writing import save_setup
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.schema import utc_now
+from gpt_tui.core.domain.tools import ToolCatalog
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
 from gpt_tui.core.service.budget import BudgetService
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.compare import CompareColumns
 from gpt_tui.core.service.connections import Connections
+from gpt_tui.core.service.mcp import McpServers
 from gpt_tui.core.service.presets import PresetService
 from gpt_tui.core.service.search import SearchService
 from gpt_tui.core.service.server_windows import CACHE_FILE, ServerWindows
 from gpt_tui.core.service.state import UiState
 from gpt_tui.core.service.titles import TitleService
+from gpt_tui.core.service.tools import ToolsService
 from gpt_tui.core.service.usage import UsageAccounts
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
@@ -53,6 +57,10 @@ class Services:
     windows: ServerWindows
     compare: CompareColumns = field(default_factory=CompareColumns)
     """The columns compare mode starts with (``[[compare.columns]]``)."""
+    mcp: McpServers = field(default_factory=lambda: McpServers({}))
+    """The configured MCP servers (started on first need)."""
+    tools: ToolsService = field(default_factory=lambda: ToolsService(ToolCatalog(), McpServers({})))
+    """Tools files and imported MCP servers."""
 
     @staticmethod
     def save_setup(
@@ -101,9 +109,12 @@ def build_services(
     save_interval: float = 1.0,
     budget: Settings | None = None,
     compare_columns: Sequence[Preset] = (),
+    mcp_servers: Mapping[str, McpServerSettings] | None = None,
 ) -> Services:
     """The services over ``store`` (``search_index`` is the one the store keeps current);
     ``budget``: the settings whose monthly budgets apply (none without)."""
+    mcp = McpServers(mcp_servers or {})
+    planner.tools.source = mcp
     connections = Connections(providers, planner)
     usage = UsageAccounts(connections, ledger, now=now)
     budget_service = BudgetService(usage, None, {}, default_profile=None, now=now)
@@ -132,4 +143,6 @@ def build_services(
         budget=budget_service,
         windows=ServerWindows(connections, store.root / CACHE_FILE),
         compare=CompareColumns(compare_columns),
+        mcp=mcp,
+        tools=ToolsService(planner.tools, mcp),
     )

@@ -16,6 +16,7 @@ from gpt_tui.core.domain.conversation import Conversation, Params, title_from_pr
 from gpt_tui.core.domain.finish import CUT_OFF_PREFIX, LENGTH, cut_off_notice
 from gpt_tui.core.domain.labels import settings_label as label_of
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus, Timing, Usage
+from gpt_tui.core.domain.tools import text_with_calls
 from gpt_tui.core.planning.structured import check_structured
 from gpt_tui.core.providers.base import (
     ChatRequest,
@@ -23,6 +24,7 @@ from gpt_tui.core.providers.base import (
     ReasoningDelta,
     TextDelta,
 )
+from gpt_tui.core.providers.tool_stream import with_tools_hint
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import EventSink, ReplyFinished, TurnPlan, TurnStarted
 from gpt_tui.core.service.reasoning_stream import ReasoningStream
@@ -203,7 +205,7 @@ class TurnEngine:
             raise
         except ProviderError as exc:
             reply.status = failed_status(parts, kept, earlier)
-            reply.error = exc.info
+            reply.error = with_tools_hint(exc.info, request)
         except Exception as exc:  # a bug must not lose the reply or kill the app
             log.exception("turn failed")
             reply.status = failed_status(parts, kept, earlier)
@@ -270,8 +272,9 @@ class TurnEngine:
         self._live.pop(reply.id, None)
         reply.content = "".join(parts)
         new_text = "".join(parts[kept:])
-        if usage is None and new_text:
-            usage = self._planning.estimated_usage(request, new_text)
+        if usage is None and (new_text or reply.tool_calls):
+            counted = text_with_calls(new_text, reply.tool_calls)
+            usage = self._planning.estimated_usage(request, counted)
         cost = None if usage is None else self._usage.cost(usage, request.model, params)
         if reported is not None:  # what the server charged wins over a computed price
             cost = reported

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from gpt_tui.core.domain.conversation import Conversation, Params
 from gpt_tui.core.domain.message import Message, MessageStatus, Usage
+from gpt_tui.core.domain.tool_turn import in_tool_turn, pending_calls
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.providers.base import ChatRequest
@@ -41,6 +42,8 @@ class TurnPlanning:
         last = conversation.messages[-1] if conversation.messages else None
         if last is None or conversation.id in self._streaming:
             return False
+        if last.role == "tool":
+            return not pending_calls(conversation.messages)
         return last.role == "user" or last.status in (
             MessageStatus.ERROR,
             MessageStatus.INTERRUPTED,
@@ -64,7 +67,7 @@ class TurnPlanning:
         """Why this turn would be refused before anything goes out, or None."""
         if conversation.id in self._streaming:
             return "A reply is still streaming here: wait, or press Esc to stop it."
-        problem = self._plan_problem(conversation, plan)
+        problem = self._plan_problem(conversation, plan) or self._tools_problem(conversation)
         if problem is None:
             problem = self._planner.format_problem(conversation.params)
         if problem is not None:
@@ -96,6 +99,14 @@ class TurnPlanning:
         profile, rejected = self._connections.request_profile(params)
         return request_code(self.request(params, history), profile, rejected)
 
+    def _tools_problem(self, conversation: Conversation) -> str | None:
+        """Why the conversation's ``tools`` cannot be sent (a name nobody defined), or None."""
+        names = conversation.params.extra.tools
+        if not names:
+            return None
+        _found, missing = self._planner.tools.resolve(names)
+        return self._planner.tools.problem(missing) if missing else None
+
     def _plan_problem(self, conversation: Conversation, plan: TurnPlan) -> str | None:
         """Why ``plan`` makes no sense for this conversation (before counting tokens)."""
         tree = conversation.tree
@@ -106,6 +117,12 @@ class TurnPlanning:
                 else ("There is no unanswered prompt to send again.")
             )
         if plan.kind == "send":
+            waiting = pending_calls(conversation.messages)
+            if waiting:
+                return (
+                    f"The model is waiting for the result of {waiting[0].name}: type it and "
+                    "press Enter, or ask for another reply."
+                )
             return None
         target = tree.get(plan.target or "")
         if target is None:
@@ -143,8 +160,18 @@ class TurnPlanning:
 
 
 def anchor(conversation: Conversation, target: Message) -> str | None:
-    """The message a new reply to ``target``'s prompt follows (for "regenerate")."""
-    return target.id if target.role == "user" else conversation.tree.parent_id(target.id)
+    """The message a new reply to ``target``'s prompt follows (for "regenerate").
+
+    A reply within a tool turn (after tool results) is asked again from the user's
+    prompt: the whole tool turn, calls included, is asked again.
+    """
+    if target.role == "user":
+        return target.id
+    tree = conversation.tree
+    parent = tree.parent_id(target.id)
+    while parent is not None and (before := tree.get(parent)) is not None and in_tool_turn(before):
+        parent = tree.parent_id(parent)
+    return parent
 
 
 def continue_history(path: list[Message]) -> list[Message]:

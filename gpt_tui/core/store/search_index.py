@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gpt_tui.core.domain.tools import text_with_calls
 from gpt_tui.core.store.fsutil import FILE_MODE, create_private_file
 
 if TYPE_CHECKING:
@@ -450,9 +451,9 @@ def _parse_time(raw: str) -> datetime:
 def _rows_of(conversation: Conversation) -> dict[str, tuple[str, str, str]]:
     """message id ("" for the title) → (role, created_at, text) of what is indexed."""
     rows: dict[str, tuple[str, str, str]] = {
-        message.id: (message.role, message.created_at.isoformat(), message.content)
+        message.id: (message.role, message.created_at.isoformat(), text)
         for message in conversation.tree.all()
-        if message.content
+        if (text := text_with_calls(message.content, message.tool_calls))
     }
     if conversation.title:
         rows[""] = (TITLE_ROLE, conversation.created_at.isoformat(), conversation.title)

@@ -31,6 +31,7 @@ class BackgroundWork:
         params = self._screen.conversation.params
         self.ensure_model_data(params.model)
         self.list_models(params.profile)
+        self._services.mcp.start_for(params.extra.tools or ())
         self._screen.run_worker(
             self._services.search.catch_up,
             name="catch-up-search",

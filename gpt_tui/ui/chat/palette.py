@@ -91,6 +91,21 @@ def chat_commands(screen: ChatScreen) -> list[PaletteCommand]:
             screen.action_import_role,
         ),
         c(
+            "MCP servers: state and tools",
+            "Each [mcp.servers.NAME]: running or not, its tools, why it failed",
+            screen.tool_results.show_servers,
+        ),
+        c(
+            "Import MCP servers (Claude Desktop JSON)…",
+            'Adds a file\'s "mcpServers" to config.toml as [mcp.servers.NAME]',
+            screen.tool_results.ask_import_servers,
+        ),
+        c(
+            "Load tools from file…",
+            "An OpenAI tools JSON array; name them in the 'tools' parameter",
+            screen.tool_results.ask_load_file,
+        ),
+        c(
             "Export this chat to Markdown",
             "Writes a .md file into the current folder",
             partial(screen.export_chat, "md"),

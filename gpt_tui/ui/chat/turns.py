@@ -253,6 +253,7 @@ class TurnRunner:
         live = self._live.get(conversation.id)
         now = time.monotonic()
         self._status_drawn = now
+        asking = screen.tool_results.show()
         if live is not None:
             frame = SPINNER[int(now * 10) % len(SPINNER)]
             if live.retry is not None and live.first_chunk is None:
@@ -269,6 +270,8 @@ class TurnRunner:
                 text = f"{frame} streaming · ≈{live.chunks:,} tok{speed} · Esc stops"
         elif screen.message_actions.editing is not None:
             text = "Editing a sent message: Enter sends it as a new branch · Esc cancels"
+        elif asking:
+            text = asking
         elif self._chat.can_retry(conversation):
             text = "The last prompt has no complete reply: ctrl+r sends it again"
         else:

@@ -44,6 +44,7 @@ from gpt_tui.ui.chat.message_actions import MessageActions
 from gpt_tui.ui.chat.model_check import ModelCheck
 from gpt_tui.ui.chat.presets import PresetActions
 from gpt_tui.ui.chat.prompt_habits import PromptHabits
+from gpt_tui.ui.chat.tools import ToolResults
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
@@ -56,6 +57,7 @@ from gpt_tui.ui.widgets.message_list import MessageActionKind, MessageList
 from gpt_tui.ui.widgets.param_panel import ParamPanel
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from gpt_tui.ui.widgets.sidebar import Sidebar
+from gpt_tui.ui.widgets.tool_cards import ToolApproval
 from gpt_tui.ui.widgets.usage_panel import UsagePanel
 
 if TYPE_CHECKING:
@@ -172,6 +174,7 @@ class ChatScreen(Screen[None]):
         self.unsaved_work = UnsavedWork(self)
         self.budget = BudgetGate(self)
         self.prompt_habits = PromptHabits(self)
+        self.tool_results = ToolResults(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -190,6 +193,7 @@ class ChatScreen(Screen[None]):
                 yield Static("", id="chat-title", markup=False)
                 yield MessageList(id="chat")
                 yield LiveText(id="status-line")
+                yield ToolApproval(id="tool-approval")
                 yield PromptInput(id="prompt")
             yield ParamPanel(id="params")
         yield Footer()
@@ -367,7 +371,10 @@ class ChatScreen(Screen[None]):
         self.send(event.text)
 
     def send(self, text: str) -> None:
-        """Send ``text`` as a new prompt, or in place of the prompt being edited."""
+        """Send ``text`` as a new prompt, or in place of the prompt being edited (or as the
+        result of the tool call the model waits for)."""
+        if self.tool_results.take(text):
+            return
         if not self.params_valid():
             return
         editing = self.message_actions.editing
@@ -412,7 +419,7 @@ class ChatScreen(Screen[None]):
             self.turns.start(TurnPlan.retry())
 
     def action_stop(self) -> None:
-        if self.turns.stop(self.conversation.id):
+        if self.turns.stop(self.conversation.id) or self.tool_results.stop():
             return
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
@@ -421,9 +428,13 @@ class ChatScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":
             return self._chat.is_streaming(self.conversation.id) or (
-                self.message_actions.editing is not None
+                self.message_actions.editing is not None or self.tool_results.running
             )
         return True
+
+    @on(ToolApproval.Decided)
+    def tool_call_decided(self, event: ToolApproval.Decided) -> None:
+        self.tool_results.decided(event)
 
     @on(TurnProgressed)
     async def turn_progressed(self, message: TurnProgressed) -> None:

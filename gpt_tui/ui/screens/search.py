@@ -34,7 +34,13 @@ LIMIT = 50
 RETRY_WHILE_INDEXING = 0.5
 """While the index is being built, the query runs again this often."""
 
-_ROLES = {"user": "you", "assistant": "reply", "system": "system", "title": "title"}
+_ROLES = {
+    "user": "you",
+    "assistant": "reply",
+    "system": "system",
+    "tool": "tool result",
+    "title": "title",
+}
 
 
 def hit_option(hit: SearchHit, now: datetime, index: int) -> Option:

@@ -61,6 +61,8 @@ class ReplyView(Vertical):
         self._message = message
 
     def compose(self):  # type: ignore[no-untyped-def]
+        from gpt_tui.ui.widgets.tool_cards import tool_call_cards  # builds on this module
+
         if self._message.reasoning is not None:
             yield ReasoningView(
                 self._message.reasoning,
@@ -68,6 +70,7 @@ class ReplyView(Vertical):
                 reasoning_tokens=_reasoning_tokens(self._message),
             )
         yield ReplyBody(self._initial, classes="reply-body")
+        yield from tool_call_cards(self._message)
         yield Static("", classes="reply-status", markup=False)
 
     def on_mount(self) -> None:
@@ -143,6 +146,11 @@ class ReplyView(Vertical):
             await self.mount(ReplyBody(printable(shown), classes="reply-body"), before=status)
         self.remove_class("-streaming")
         self.show_status(message)
+        if message.tool_calls and not self.query(".tool-call"):
+            from gpt_tui.ui.widgets.tool_cards import tool_call_cards
+
+            status = self.query_one(".reply-status", Static)
+            await self.mount_all(tool_call_cards(message), before=status)
 
 
 def _reasoning_tokens(message: Message) -> int:
@@ -337,6 +345,10 @@ class ChatView(VerticalScroll):
         view: UserMessageView | ReplyView
         if message.role == "user":
             view = UserMessageView(message)
+        elif message.role == "tool":
+            from gpt_tui.ui.widgets.tool_cards import ToolResultView  # builds on this module
+
+            view = ToolResultView(message)
         else:
             view = ReplyView(message, text)
             self._replies[message.id] = view

@@ -32,12 +32,17 @@ _CONTEXT_ROW = ("context", "context_turns")
 _FIELDS = tuple(
     s.name
     for s in _FORM
-    if not s.advanced and s.kind in ("model", "number", "whole") and s.name not in _CONTEXT_ROW
+    if not (s.advanced or s.tools)
+    and s.kind in ("model", "number", "whole")
+    and s.name not in _CONTEXT_ROW
 )
-_ADVANCED = tuple(s.name for s in _FORM if s.advanced and s.kind not in ("choice", "flag"))
-_ALL_INPUTS = (*_FIELDS, "context_turns", *_ADVANCED)
+_ADVANCED = tuple(
+    s.name for s in _FORM if s.advanced and not s.tools and s.kind not in ("choice", "flag")
+)
+_TOOLS = tuple(s.name for s in _FORM if s.tools)
+_ALL_INPUTS = (*_FIELDS, "context_turns", *_ADVANCED, *_TOOLS)
 _SELECTS = tuple(s.name for s in _FORM if s.advanced and s.kind in ("choice", "flag"))
-_CHECKED = (*_FIELDS, "system_prompt", *_ADVANCED, *_SELECTS)
+_CHECKED = (*_FIELDS, "system_prompt", *_ADVANCED, *_SELECTS, *_TOOLS)
 """The fields whose support depends on the model (each has a note line under it)."""
 
 
@@ -136,6 +141,8 @@ class ParamPanel(VerticalScroll, can_focus=False):
                     id=spec.field_id,
                 )
                 yield Static("", id=f"note-{name}", classes="field-note", markup=False)
+            for name in _TOOLS:
+                yield from self._input_field(name)
 
     def _input_field(self, name: str):  # type: ignore[no-untyped-def]
         spec = spec_for(name)
