@@ -21,6 +21,9 @@ def test_each_parameter_of_the_spec_is_an_option_with_its_rule() -> None:
             "stop": "END",
             "prompt": "Be brief.",
             "name": "x",
+            "names": "get_weather, mcp:time",
+            "flag": "on",
+            "switch": "false",
         }[spec.kind]
         parsed = ask.parse_args([option, sample, "hi"])
         assert getattr(parsed, f"param_{spec.name}") == spec.parse(sample), spec.name
