@@ -124,7 +124,7 @@ def build_app(
     services = build_services(
         store,
         providers,
-        RequestPlanner(TokenCounter(), PriceBook(settings.models)),
+        RequestPlanner(TokenCounter(), PriceBook(settings.models), data.attachments),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
         ledger=data.ledger,
         search_index=search_index,
@@ -137,6 +137,7 @@ def build_app(
             (t for t in (idle_timeout, settings.idle_timeout) if t is not None),
             DEFAULT_IDLE_TIMEOUT,
         ),
+        attachments=data.attachments,
     )
     offer_setup = not settings.provider.configured and not services.state.get("setup_dismissed")
     return GptTuiApp(

@@ -169,6 +169,7 @@ def test_palette_field_commands_come_from_the_spec() -> None:
         ("Parameter: stop sequences", "param-stop", "Up to 4, | between; advanced"),
         ("Parameter: response format", "param-response_format", "Text or JSON; advanced"),
         ("Parameter: reasoning effort", "param-reasoning_effort", "Reasoning models"),
+        ("Parameter: image detail", "param-detail", "auto, low or high; images"),
     )
 
 

@@ -255,6 +255,7 @@ def _read_profile(
             check, table, (*where, "headers"), "header values", header=True
         ),
         models=get("models", checks.model_names) or (),
+        vision=get("vision", checks.flag),
     )
 
 

@@ -97,6 +97,9 @@ class ProviderSettings:
     """Extra HTTP headers sent with every request of this profile."""
     models: tuple[str, ...] = ()
     """Model names offered in the model picker for this profile."""
+    vision: bool | None = None
+    """Whether this server's models read images (local models); ``None``: the capability
+    table decides by model name."""
 
     @property
     def configured(self) -> bool:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, cast
 
+from gpt_tui.core.domain.attachments import Attachment, attachments_from
 from gpt_tui.core.domain.schema import (
     SchemaError,
     as_dict,
@@ -156,9 +157,11 @@ class Message:
     timing: Timing | None = None
     notices: list[str] = field(default_factory=list)
     """What the provider adjusted on the way (e.g. a parameter the server rejected)."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files and images sent with a prompt, by hash and name (their bytes are stored apart)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "id": self.id,
             "role": self.role,
             "content": self.content,
@@ -171,6 +174,9 @@ class Message:
             "timing": None if self.timing is None else self.timing.to_dict(),
             "notices": list(self.notices),
         }
+        if self.attachments:
+            data["attachments"] = [a.to_dict() for a in self.attachments]
+        return data
 
     @classmethod
     def from_dict(cls, raw: object, where: str = "message") -> Message:
@@ -198,6 +204,7 @@ class Message:
             cost=decimal_field(data.get("cost"), f"{where}.cost"),
             timing=None if timing is None else Timing.from_dict(timing, f"{where}.timing"),
             notices=string_list(data.get("notices"), f"{where}.notices"),
+            attachments=attachments_from(data.get("attachments"), f"{where}.attachments"),
         )
 
     @property

@@ -62,6 +62,9 @@ class ExtraParams:
     reasoning_effort: str | None = None
     """"minimal", "low", "medium", "high" (which ones a model takes:
     ``capabilities_for(model).reasoning_efforts``)."""
+    detail: str | None = None
+    """How closely attached images are read: "auto", "low" or "high" (sent on each image
+    part, not as a request key; ``None``: the server's default, auto)."""
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:

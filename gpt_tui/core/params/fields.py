@@ -58,6 +58,7 @@ class ParamsForm:
     seed: str = ""
     response_format: str = ""
     reasoning_effort: str = ""
+    detail: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:

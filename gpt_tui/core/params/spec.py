@@ -37,6 +37,7 @@ CONTEXT_STRATEGIES: tuple[ContextStrategy, ...] = ("all", "last_turns", "fit")
 ResponseFormat = Literal["text", "json_object"]
 RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("text", "json_object")
 REASONING_EFFORT_VALUES: tuple[str, ...] = ("none", "minimal", "low", "medium", "high")
+IMAGE_DETAILS: tuple[str, ...] = ("auto", "low", "high")
 MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
 SEED_LIMIT = 2**63
@@ -76,6 +77,9 @@ class ParamSpec:
     """Shown in the panel's collapsed "Advanced" section."""
     wire_wrap: str | None = None
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
+    request_key: bool = True
+    """False: not a key of the request body; the request builder applies it elsewhere
+    (``detail`` goes on each image part)."""
 
     @property
     def field_id(self) -> str:
@@ -371,6 +375,22 @@ SPECS: tuple[ParamSpec, ...] = (
         advanced=True,
     ),
     ParamSpec(
+        "detail",
+        "choice",
+        label="image detail",
+        command="Parameter: image detail",
+        command_help="auto, low or high; images",
+        placeholder="auto",
+        tooltip=(
+            "How closely the model looks at attached images: low costs a fixed few tokens, "
+            "high reads 512 px tiles (more tokens)."
+        ),
+        choices=IMAGE_DETAILS,
+        extra=True,
+        advanced=True,
+        request_key=False,
+    ),
+    ParamSpec(
         "profile",
         "name",
         label="profile",
@@ -409,7 +429,9 @@ def palette_fields() -> tuple[tuple[str, str, str], ...]:
 
 def wire_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The set values (by parameter name) as request keys and JSON values."""
-    return {k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None}
+    return {
+        k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None and BY_NAME[k].request_key
+    }
 
 
 def describe_type(value: object) -> str:

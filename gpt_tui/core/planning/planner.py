@@ -11,8 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, Usage
+from gpt_tui.core.planning.attachment_parts import (
+    AttachmentFiles,
+    attachment_image_tokens,
+    part_text,
+    prompt_text,
+)
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request
@@ -58,24 +65,36 @@ class RequestEstimate:
 class RequestPlanner:
     """Builds requests and estimates from a conversation's parameters and history."""
 
-    def __init__(self, counter: TokenCounter, prices: PriceBook) -> None:
+    def __init__(
+        self, counter: TokenCounter, prices: PriceBook, files: AttachmentFiles | None = None
+    ) -> None:
+        """``files``: where attachments are read from (None: none can be sent)."""
         self.counter = counter
         self.prices = prices
+        self.files = files
         self._costs: dict[tuple[str, str], tuple[str, int]] = {}
         """(model, message id) → (the content counted, its exact tokens with overhead)."""
+        self._detail: str | None = None
+        """The image detail of the request being planned (images cost by it)."""
 
     def _message_cost(self, model: str, message: Message) -> int:
         """One message's prompt tokens, overhead included; exact counts are cached."""
-        cached = self._costs.get((model, message.id))
+        cache_key = (model, f"{message.id}:{self._detail}" if message.attachments else message.id)
+        cached = self._costs.get(cache_key)
         if cached is not None and cached[0] is message.content:
             return cached[1]
-        key = ChatMessageKey(message.id, message.role, message.content)
+        text = message.content
+        if message.attachments:
+            text = prompt_text(message.content, message.attachments, self.files)
+        key = ChatMessageKey(message.id, message.role, text)
         count = self.counter.count_messages(model, [key])
         tokens = count.tokens - REPLY_PRIMING
+        if message.attachments:
+            tokens += attachment_image_tokens(model, message.attachments, self._detail)
         if count.exact:
             if len(self._costs) >= MAX_CACHED_COSTS:
                 self._costs.clear()
-            self._costs[(model, message.id)] = (message.content, tokens)
+            self._costs[cache_key] = (message.content, tokens)
         return tokens
 
     def info(self, model: str, base_url: str | None) -> ModelInfo | None:
@@ -100,6 +119,7 @@ class RequestPlanner:
         ``known_costs`` gives tokens already counted for some message ids (the draft), so
         a large draft is encoded once per keystroke, not twice.
         """
+        self._detail = params.extra.detail
         info = self.info(params.model, base_url)
         window = info.context_window if info is not None else None
         model = params.model
@@ -122,7 +142,7 @@ class RequestPlanner:
     ) -> tuple[ChatRequest, Selection]:
         """The request for ``history`` (last message: the prompt being answered)."""
         selection = self.select(params, history, base_url)
-        return build_request(params, selection.sent), selection
+        return build_request(params, selection.sent, files=self.files), selection
 
     def estimate(
         self,
@@ -130,11 +150,21 @@ class RequestPlanner:
         history: Sequence[Message],
         draft: str,
         base_url: str | None,
+        attachments: Sequence[Attachment] = (),
     ) -> RequestEstimate:
-        """Figures for the next request if ``draft`` were sent now."""
+        """Figures for the next request if ``draft`` were sent now with ``attachments``
+        (their text and images are counted in the draft's tokens)."""
         model = params.model
+        self._detail = params.extra.detail
         draft_count = self.counter.count_text(model, draft)
-        pending = [*history, Message(role="user", content=draft, id=DRAFT_KEY)]
+        if attachments:
+            with_files = self.counter.count_text(model, prompt_text(draft, attachments, self.files))
+            images = attachment_image_tokens(model, attachments, self._detail)
+            draft_count = TokenCount(with_files.tokens + images, with_files.exact)
+        pending = [
+            *history,
+            Message(role="user", content=draft, id=DRAFT_KEY, attachments=tuple(attachments)),
+        ]
         overhead = self._message_cost(model, Message(role="user", content="", id=EMPTY_KEY))
         selection = self.select(
             params, pending, base_url, {DRAFT_KEY: overhead + draft_count.tokens}
@@ -160,7 +190,7 @@ class RequestPlanner:
     def estimated_usage(self, request: ChatRequest, reply_text: str) -> Usage:
         """Usage counted locally, for servers that report none (marked estimated)."""
         keys = [
-            ChatMessageKey(key=f"req-{i}", role=m["role"], content=m["content"])
+            ChatMessageKey(key=f"req-{i}", role=m["role"], content=part_text(m["content"]))
             for i, m in enumerate(request.messages)
         ]
         prompt = self.counter.count_messages(request.model, keys)

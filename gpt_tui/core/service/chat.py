@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.types import Defaults, Settings
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import DEMO_MODEL, Conversation, ConversationSummary, Params
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
 from gpt_tui.core.domain.schema import new_id, utc_now
@@ -281,11 +282,15 @@ class ChatService:
         return self._planning.can_retry(conversation)
 
     def estimate(
-        self, conversation: Conversation, draft: str, editing: str | None = None
+        self,
+        conversation: Conversation,
+        draft: str,
+        editing: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> RequestEstimate:
-        """Tokens, context use and maximum cost of sending ``draft`` now (in place of the
-        past prompt ``editing``, when one is being edited)."""
-        return self._planning.estimate(conversation, draft, editing)
+        """Tokens, context use and maximum cost of sending ``draft`` with ``attachments``
+        now (in place of the past prompt ``editing``, when one is being edited)."""
+        return self._planning.estimate(conversation, draft, editing, attachments)
 
     def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
         """The next request (the history and ``draft`` as the prompt) as Python and curl."""

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.message import Message
 
 TurnKind = Literal["send", "retry", "edit", "regenerate", "continue"]
@@ -24,11 +25,13 @@ class TurnPlan:
     """The text to send ("send" and "edit")."""
     target: str | None = None
     """The message edited, answered again or continued (its id)."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files and images sent with ``prompt`` (already stored)."""
 
     @classmethod
-    def send(cls, prompt: str) -> TurnPlan:
+    def send(cls, prompt: str, attachments: tuple[Attachment, ...] = ()) -> TurnPlan:
         """A new prompt at the end of the shown branch."""
-        return cls("send", prompt=prompt)
+        return cls("send", prompt=prompt, attachments=attachments)
 
     @classmethod
     def retry(cls) -> TurnPlan:

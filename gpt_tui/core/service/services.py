@@ -23,6 +23,7 @@ from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.service.attachments import AttachmentService
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.presets import PresetService
@@ -30,6 +31,8 @@ from gpt_tui.core.service.search import SearchService
 from gpt_tui.core.service.state import UiState
 from gpt_tui.core.service.titles import TitleService
 from gpt_tui.core.service.usage import UsageAccounts
+from gpt_tui.core.store.attachments import FOLDER as ATTACHMENTS_FOLDER
+from gpt_tui.core.store.attachments import AttachmentStore
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
 from gpt_tui.core.store.search_index import SearchIndex
@@ -46,6 +49,7 @@ class Services:
     state: UiState
     titles: TitleService
     usage: UsageAccounts
+    attachments: AttachmentService
 
     @staticmethod
     def save_setup(
@@ -90,8 +94,10 @@ def build_services(
     timer: Callable[[], float] = time.monotonic,
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
     save_interval: float = 1.0,
+    attachments: AttachmentStore | None = None,
 ) -> Services:
-    """The services over ``store`` (``search_index`` is the one the store keeps current)."""
+    """The services over ``store`` (``search_index`` is the one the store keeps current;
+    ``attachments`` by default the store folder's ``attachments/``)."""
     connections = Connections(providers, planner)
     usage = UsageAccounts(connections, ledger, now=now)
     title_service = TitleService(connections, usage, titles)
@@ -114,4 +120,7 @@ def build_services(
         state=UiState(store),
         titles=title_service,
         usage=usage,
+        attachments=AttachmentService(
+            attachments or AttachmentStore(store.root / ATTACHMENTS_FOLDER)
+        ),
     )

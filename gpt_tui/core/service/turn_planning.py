@@ -4,14 +4,16 @@ request itself (for the turn, and shown as code)."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import replace
 
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import Conversation, Params
 from gpt_tui.core.domain.message import Message, MessageStatus, Usage
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.providers.base import ChatRequest
+from gpt_tui.core.service.attachments import AttachmentService
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import TurnPlan
 
@@ -47,17 +49,21 @@ class TurnPlanning:
         )
 
     def estimate(
-        self, conversation: Conversation, draft: str, editing: str | None = None
+        self,
+        conversation: Conversation,
+        draft: str,
+        editing: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> RequestEstimate:
-        """Tokens, context use and maximum cost of sending ``draft`` now (in place of the
-        past prompt ``editing``, when one is being edited)."""
+        """Tokens, context use and maximum cost of sending ``draft`` with ``attachments``
+        now (in place of the past prompt ``editing``, when one is being edited)."""
         history = list(conversation.messages)
         if editing is not None and editing in conversation.tree:
             parent = conversation.tree.parent_id(editing)
             history = [] if parent is None else conversation.tree.path_to(parent)
         params = conversation.params
         return self._planner.estimate(
-            params, history, draft, self._connections.base_url_for(params)
+            params, history, draft, self._connections.base_url_for(params), attachments
         )
 
     def refusal(self, conversation: Conversation, plan: TurnPlan) -> str | None:
@@ -69,6 +75,12 @@ class TurnPlanning:
             return problem
         history = self.history(conversation, plan)
         params = conversation.params
+        sent = [a for m in history if m.sent_in_history for a in m.attachments]
+        if sent:
+            vision = self._connections.vision_for(params)
+            refused = AttachmentService.refusal(params.model, sent, vision)
+            if refused is not None:
+                return refused
         base_url = self._connections.base_url_for(params)
         selection = self._planner.select(params, history, base_url)
         if selection.over_by > 0 and self._planner.counter.is_ready(params.model):
@@ -136,7 +148,9 @@ class TurnPlanning:
         else:
             history = []
         if plan.prompt is not None:
-            history.append(Message(role="user", content=plan.prompt, id="draft"))
+            history.append(
+                Message(role="user", content=plan.prompt, id="draft", attachments=plan.attachments)
+            )
         return history
 
 

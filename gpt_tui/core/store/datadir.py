@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gpt_tui.core.store.attachments import FOLDER as ATTACHMENTS_FOLDER
+from gpt_tui.core.store.attachments import AttachmentStore
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import Totals, UsageLedger, totals_by_day
 from gpt_tui.core.store.search_index import FILE_NAME, SearchIndex
@@ -33,6 +35,7 @@ class DataDir:
     store: ConversationStore
     search_index: SearchIndex
     ledger: UsageLedger
+    attachments: AttachmentStore
 
     @classmethod
     def open(cls, root: Path) -> DataDir:
@@ -44,7 +47,13 @@ class DataDir:
         def recount() -> dict[str, Totals]:
             return totals_by_day(_every_conversation(store))
 
-        return cls(root, store, search_index, UsageLedger(root / LEDGER_FILE, recount=recount))
+        return cls(
+            root,
+            store,
+            search_index,
+            UsageLedger(root / LEDGER_FILE, recount=recount),
+            AttachmentStore(root / ATTACHMENTS_FOLDER),
+        )
 
     def close(self) -> None:
         """Close the search index's database connection (the other parts hold no files
