@@ -187,6 +187,16 @@ class RequestPlanner:
             over_by=selection.over_by,
         )
 
+    def attachment_tokens(self, params: Params, attachments: Sequence[Attachment]) -> list[int]:
+        """Each attachment's prompt tokens for ``params``' model (a chip's figure)."""
+        model, detail = params.model, params.extra.detail
+        return [
+            self.counter.count_text(model, prompt_text("", [a], self.files)).tokens
+            if a.kind == "text"
+            else attachment_image_tokens(model, [a], detail)
+            for a in attachments
+        ]
+
     def estimated_usage(self, request: ChatRequest, reply_text: str) -> Usage:
         """Usage counted locally, for servers that report none (marked estimated)."""
         keys = [

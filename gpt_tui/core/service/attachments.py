@@ -15,7 +15,10 @@ It also says, before anything is sent, why a model cannot take a prompt's attach
 from __future__ import annotations
 
 import io
+import os
+import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -30,7 +33,7 @@ from gpt_tui.core.domain.attachments import (
 )
 from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.planning.image_tokens import scaled_size
-from gpt_tui.core.store.attachments import AttachmentStore, MissingAttachment
+from gpt_tui.core.store.attachments import AttachmentStore
 
 MAX_FILE_BYTES = 50 * 1000 * 1000
 """The API's limit for a request's files; larger files are refused before reading."""
@@ -171,4 +174,71 @@ def _encode(image: object, mime: str) -> tuple[bytes, str]:
     return out.getvalue(), mime
 
 
-__all__ = ["AttachmentRefused", "AttachmentService", "MissingAttachment"]
+_MENTION = re.compile(r"""(?<!\S)@(?:"([^"\n]+)"|'([^'\n]+)'|([^\s"']+))""")
+MAX_COMPLETIONS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """One ``@path`` (or ``@"path with spaces"``, ``@https://…png``) in a prompt."""
+
+    target: str
+    start: int
+    end: int
+
+
+def mentions(text: str, cwd: Path) -> list[Mention]:
+    """The ``@…`` words of ``text`` that name attachments: image URLs, files that exist,
+    and words that look like paths (a ``/``, a ``.`` or a leading ``~``; attaching them
+    says what is wrong). A plain ``@name`` is left as text."""
+    found: list[Mention] = []
+    for match in _MENTION.finditer(text):
+        quoted = match.group(1) or match.group(2)
+        target = quoted or match.group(3)
+        if not quoted:
+            target = target.rstrip(",;:!?)")
+        end = match.start() + 1 + len(target) + (2 if quoted else 0)
+        if not target:
+            continue
+        if target.lower().startswith(("http://", "https://")) or quoted:
+            found.append(Mention(target, match.start(), end))
+            continue
+        path = Path(target).expanduser()
+        looks_like_path = "/" in target or "." in target or target.startswith("~")
+        if looks_like_path or (path if path.is_absolute() else cwd / path).exists():
+            found.append(Mention(target, match.start(), end))
+    return found
+
+
+def without_mentions(text: str, found: Sequence[Mention]) -> str:
+    """``text`` with the ``found`` mentions taken out (and the spaces they leave)."""
+    for mention in sorted(found, key=lambda m: m.start, reverse=True):
+        text = text[: mention.start] + text[mention.end :]
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def complete_path(prefix: str, cwd: Path) -> list[str]:
+    """Paths that complete ``prefix`` (as typed: ``~`` and relative kept), folders ending
+    in ``/``; hidden files only when the prefix's last part starts with a dot."""
+    folder_text, _, start = prefix.rpartition("/")
+    if "/" in prefix:
+        folder_text += "/"
+    folder = Path(folder_text or ".").expanduser()
+    if not folder.is_absolute():
+        folder = cwd / folder
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return []
+    out: list[str] = []
+    for entry in entries:
+        if not entry.name.startswith(start) or (entry.name[:1] == "." and start[:1] != "."):
+            continue
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        out.append(folder_text + entry.name + ("/" if is_dir else ""))
+        if len(out) >= MAX_COMPLETIONS:
+            break
+    return out

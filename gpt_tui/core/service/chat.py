@@ -292,9 +292,18 @@ class ChatService:
         now (in place of the past prompt ``editing``, when one is being edited)."""
         return self._planning.estimate(conversation, draft, editing, attachments)
 
-    def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
-        """The next request (the history and ``draft`` as the prompt) as Python and curl."""
-        return self._planning.request_code(conversation, draft)
+    def attachment_tokens(
+        self, conversation: Conversation, attachments: Sequence[Attachment]
+    ) -> list[int]:
+        """Each attachment's prompt tokens on this conversation's model."""
+        return self._connections.planner.attachment_tokens(conversation.params, attachments)
+
+    def request_code(
+        self, conversation: Conversation, draft: str, attachments: Sequence[Attachment] = ()
+    ) -> RequestCode:
+        """The next request (the history and ``draft`` with ``attachments`` as the prompt)
+        as Python and curl."""
+        return self._planning.request_code(conversation, draft, attachments)
 
     async def run(self, conversation: Conversation, plan: TurnPlan, emit: EventSink) -> Message:
         """Run any kind of turn (see :class:`TurnPlan`) and stream its reply.

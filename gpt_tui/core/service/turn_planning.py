@@ -93,7 +93,9 @@ class TurnPlanning:
             )
         return None
 
-    def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
+    def request_code(
+        self, conversation: Conversation, draft: str, attachments: Sequence[Attachment] = ()
+    ) -> RequestCode:
         """The next request — the history and ``draft`` as the prompt — as Python and curl,
         built by the same planner as a real send, key redacted (see
         :mod:`gpt_tui.core.planning.request_code`)."""
@@ -101,8 +103,10 @@ class TurnPlanning:
 
         params = conversation.params
         history = list(conversation.messages)
-        if draft.strip():
-            history.append(Message(role="user", content=draft, id="draft"))
+        if draft.strip() or attachments:
+            history.append(
+                Message(role="user", content=draft, id="draft", attachments=tuple(attachments))
+            )
         profile, rejected = self._connections.request_profile(params)
         return request_code(self.request(params, history), profile, rejected)
 

@@ -36,6 +36,7 @@ from gpt_tui.core.params.fields import ParamError
 from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.service.services import Services
 from gpt_tui.core.store.conversations import StoreError
+from gpt_tui.ui.chat.attachments import PromptAttachments
 from gpt_tui.ui.chat.background import BackgroundWork
 from gpt_tui.ui.chat.conversations import ConversationActions
 from gpt_tui.ui.chat.drafts import Drafts
@@ -46,6 +47,7 @@ from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
+from gpt_tui.ui.widgets.attachment_chips import AttachmentChips, AttachmentIntent
 from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
 from gpt_tui.ui.widgets.live_text import LiveText
 from gpt_tui.ui.widgets.message_list import MessageActionKind, MessageList
@@ -164,6 +166,7 @@ class ChatScreen(Screen[None]):
         self.background = BackgroundWork(self)
         self.drafts = Drafts(services.state, self.set_timer, self._shown_draft)
         self.unsaved_work = UnsavedWork(self)
+        self.attachments = PromptAttachments(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -182,6 +185,7 @@ class ChatScreen(Screen[None]):
                 yield Static("", id="chat-title", markup=False)
                 yield MessageList(id="chat")
                 yield LiveText(id="status-line")
+                yield AttachmentChips(id="attachments")
                 yield PromptInput(id="prompt")
             yield ParamPanel(id="params")
         yield Footer()
@@ -237,6 +241,7 @@ class ChatScreen(Screen[None]):
         self.turns.show_status()
         self.refresh_sidebar()
         self.refresh_usage()
+        self.attachments.report_missing()
         if conversation.messages:
             self.services.state.remember(last_conversation_id=conversation.id)
 
@@ -293,7 +298,7 @@ class ChatScreen(Screen[None]):
         """Recount the draft and the next request (cheap: only the draft is encoded)."""
         draft = self.query_one(PromptInput).text
         editing = self.message_actions.editing
-        estimate = self._chat.estimate(self.conversation, draft, editing=editing)
+        estimate = self._chat.estimate(self.conversation, draft, editing, self.attachments.pending)
         self.query_one(UsagePanel).show_estimate(estimate)
         self.query_one(ChatView).set_excluded(estimate.excluded_ids)
 
@@ -349,7 +354,11 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.Submitted)
     def prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        self.send(event.text)
+        self.attachments.submit(event.text)
+
+    @on(AttachmentIntent)
+    def attachment_intent(self, event: AttachmentIntent) -> None:
+        self.attachments.handle(event)
 
     def send(self, text: str) -> None:
         """Send ``text`` as a new prompt, or in place of the prompt being edited."""
@@ -358,7 +367,8 @@ class ChatScreen(Screen[None]):
         editing = self.message_actions.editing
         if editing is not None and editing not in self.conversation.tree:
             editing = None  # the message was deleted meanwhile: send as a new prompt
-        plan = TurnPlan.send(text) if editing is None else TurnPlan.edit(editing, text)
+        attached = self.attachments.pending
+        plan = TurnPlan.send(text, attached) if editing is None else TurnPlan.edit(editing, text)
         reason = self._chat.refusal(self.conversation, plan)
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
@@ -369,6 +379,7 @@ class ChatScreen(Screen[None]):
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
         self.turns.start(plan)
+        self.attachments.sent()
 
     def params_valid(self) -> bool:
         """Whether the parameter fields are valid (if not, say so and show them)."""
@@ -439,7 +450,7 @@ class ChatScreen(Screen[None]):
     def action_request_code(self) -> None:
         """Show the next request (history + the draft) as Python and curl."""
         draft = self.query_one(PromptInput).text
-        code = self._chat.request_code(self.conversation, draft)
+        code = self._chat.request_code(self.conversation, draft, self.attachments.pending)
         self.app.push_screen(RequestCodeScreen(code, self.conversation.params.model))
 
     # Conversations -------------------------------------------------------------------
