@@ -26,6 +26,7 @@ class FilteredTree(DirectoryTree):
 
     def __init__(self, path: Path, *, id: str | None = None) -> None:
         super().__init__(path, id=id)
+        self.show_root = False
         self.needle = ""
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
@@ -100,11 +101,12 @@ class AttachPicker(ModalScreen[Path | None]):
 
     @on(Input.Submitted, "#attach-filter")
     def filter_submitted(self) -> None:
-        """Enter in the filter: attach the highlighted file, else go to the tree."""
+        """Enter in the filter: attach the only file shown, else go to the tree."""
         tree = self.query_one(FilteredTree)
-        node = tree.cursor_node
-        if node is not None and node.data is not None and not _is_dir(node.data.path):
-            self.dismiss(node.data.path)
+        shown = [n.data.path for n in tree.root.children if n.data is not None]
+        files = [path for path in shown if not _is_dir(path)]
+        if len(shown) == 1 and files:
+            self.dismiss(files[0])
             return
         tree.focus()
 
