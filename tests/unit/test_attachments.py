@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from gpt_tui.commands.conversations import run
 from gpt_tui.core.domain.attachments import (
     Attachment,
     AttachmentRefused,
@@ -19,7 +20,7 @@ from gpt_tui.core.domain.attachments import (
     fenced,
     is_image_url,
 )
-from gpt_tui.core.domain.conversation import Params
+from gpt_tui.core.domain.conversation import Conversation, Params
 from gpt_tui.core.domain.message import Message
 from gpt_tui.core.params.extra import ExtraParams
 from gpt_tui.core.planning.image_tokens import image_tokens, rule_for, scaled_size
@@ -29,6 +30,7 @@ from gpt_tui.core.planning.request_builder import build_request
 from gpt_tui.core.planning.tokens import TokenCounter
 from gpt_tui.core.service.attachments import AttachmentService
 from gpt_tui.core.store.attachments import AttachmentStore, MissingAttachment
+from gpt_tui.core.store.conversations import ConversationStore
 
 
 def png(width: int, height: int, color: str = "red") -> bytes:
@@ -273,3 +275,80 @@ def test_estimate_counts_image_tokens_in_the_draft(tmp_path: Path) -> None:
     sent = Message(role="user", content="What is this?", attachments=(image,))
     later = planner.estimate(params, [sent], "", None)
     assert later.request.tokens >= 765
+
+
+# --- exports and imports --------------------------------------------------------------------------
+
+
+def _conversation_with_files(data_dir: Path) -> tuple[Conversation, AttachmentService]:
+    service = AttachmentService(AttachmentStore(data_dir / "attachments"))
+    source = data_dir.parent / "src"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / "chart.png").write_bytes(png(40, 30))
+    (source / "notes [v2].md").write_text("# hi\n", encoding="utf-8")
+    attachments = (
+        service.attach("chart.png", source),
+        service.attach("notes [v2].md", source),
+        service.attach("https://example.com/x.png", source),
+    )
+    conversation = Conversation(id="abc123", title="Pictures", params=Params(model="gpt-4o"))
+    conversation.append(Message(role="user", content="see", attachments=attachments))
+    conversation.append(Message(role="assistant", content="seen"))
+    ConversationStore(data_dir).save(conversation)
+    return conversation, service
+
+
+def test_markdown_export_links_files_copied_next_to_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conversation, service = _conversation_with_files(tmp_path / "home" / "data")
+    out = tmp_path / "out"
+    code = run(
+        "export",
+        ["abc123", "--format", "md", "--out", str(out), "--data-dir", str(tmp_path / "home")],
+        {},
+    )
+    assert code == 0, capsys.readouterr().err
+    [document] = out.glob("*.md")
+    text = document.read_text(encoding="utf-8")
+    image, notes, _url = conversation.messages[0].attachments
+    folder = document.name.removesuffix(".md") + "_files"
+    assert f"![chart.png](<{folder}/{image.sha256[:12]}-chart.png>)" in text
+    assert f"[notes \\[v2\\].md](<{folder}/{notes.sha256[:12]}-notes-v2-.md>)" in text
+    assert "![x.png](<https://example.com/x.png>)" in text
+    copied = out / folder / f"{image.sha256[:12]}-chart.png"
+    assert copied.read_bytes() == service.read(image)
+    assert stat.S_IMODE(copied.stat().st_mode) == 0o600
+
+
+def test_json_export_embeds_files_and_import_restores_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    conversation, service = _conversation_with_files(tmp_path / "home" / "data")
+    out = tmp_path / "out"
+    home_dir = str(tmp_path / "home")
+    assert (
+        run("export", ["abc123", "--format", "json", "--out", str(out), "--data-dir", home_dir], {})
+        == 0
+    )
+    [plain] = out.glob("*.json")
+    assert 'attachments": {' not in plain.read_text(encoding="utf-8")
+    args = ["abc123", "--format", "json", "--embed-attachments", "--out", str(out)]
+    assert run("export", [*args, "--data-dir", home_dir], {}) == 0
+    embedded_file = max(out.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+    document = json.loads(embedded_file.read_text(encoding="utf-8"))
+    image = conversation.messages[0].attachments[0]
+    assert base64.b64decode(document["attachments"][image.sha256]) == service.read(image)
+    capsys.readouterr()
+    other = tmp_path / "other"
+    assert run("import", [str(embedded_file), "--data-dir", str(other)], {}) == 0
+    restored = AttachmentStore(other / "data" / "attachments")
+    assert restored.read(image.sha256) == service.read(image)
+    # A file whose bytes do not match its hash is not stored, and the import says so.
+    document["attachments"][image.sha256] = base64.b64encode(b"forged").decode()
+    forged = tmp_path / "forged.json"
+    forged.write_text(json.dumps(document), encoding="utf-8")
+    third = tmp_path / "third"
+    run("import", [str(forged), "--data-dir", str(third)], {})
+    assert "do not match its hash" in capsys.readouterr().out
+    assert not AttachmentStore(third / "data" / "attachments").exists(image.sha256)

@@ -36,6 +36,7 @@ from typing import Any, cast
 from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
 from gpt_tui.core.domain.message import Message, Role
 from gpt_tui.core.domain.schema import SchemaError, new_id
+from gpt_tui.core.interchange.attachment_export import read_embedded
 from gpt_tui.core.interchange.chatgpt import import_chatgpt
 from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION
 from gpt_tui.core.interchange.imported import (
@@ -172,6 +173,8 @@ def _import_gpt_tui(document: dict[str, Any], source: str) -> ImportResult:
     else:
         raise ImportFailed(f"{source}: a gpt-tui export without 'conversation' or 'conversations'")
     result = ImportResult([], format="gpt-tui export")
+    result.attachments, problems = read_embedded(document)
+    result.skipped.extend(problems)
     for number, entry in enumerate(cast(list[object], entries), start=1):
         title = cast(dict[str, Any], entry).get("title") if isinstance(entry, dict) else None
         label = entry_label(number, title)

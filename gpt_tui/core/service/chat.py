@@ -73,9 +73,12 @@ class ChatService:
         timer: Callable[[], float] = time.monotonic,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         delta_interval: float = DELTA_INTERVAL,
+        files: Callable[[str], bytes] | None = None,
     ) -> None:
         """``usage`` prices replies and keeps the totals (None: not counted); ``titles``
-        names conversations after their first reply (None: never)."""
+        names conversations after their first reply (None: never); ``files`` reads an
+        attachment's stored bytes by hash (for Markdown exports)."""
+        self._files = files
         self._store = store
         self._connections = connections
         self._usage = usage or UsageAccounts(connections, now=now)
@@ -204,6 +207,7 @@ class ChatService:
 
         Raises :class:`OSError` when the file cannot be written.
         """
+        from gpt_tui.core.interchange.attachment_export import copy_files, files_folder
         from gpt_tui.core.interchange.exporting import (
             export_filename,
             to_json,
@@ -211,8 +215,14 @@ class ChatService:
             write_export,
         )
 
-        text = to_markdown(conversation) if fmt == "md" else to_json(conversation)
-        return write_export(directory, export_filename(conversation, fmt), text)
+        name = export_filename(conversation, fmt)
+        attached = any(m.attachments for m in conversation.tree.all())
+        folder = files_folder(name) if attached and self._files is not None else None
+        text = to_markdown(conversation, folder) if fmt == "md" else to_json(conversation)
+        path = write_export(directory, name, text)
+        if fmt == "md" and folder is not None and self._files is not None:
+            copy_files(conversation, self._files, directory / folder)
+        return path
 
     def rename(self, conversation: Conversation, title: str) -> None:
         """Give the conversation a title of the user's choosing."""

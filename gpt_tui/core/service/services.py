@@ -99,6 +99,7 @@ def build_services(
     """The services over ``store`` (``search_index`` is the one the store keeps current;
     ``attachments`` by default the store folder's ``attachments/``)."""
     connections = Connections(providers, planner)
+    files = attachments or AttachmentStore(store.root / ATTACHMENTS_FOLDER)
     usage = UsageAccounts(connections, ledger, now=now)
     title_service = TitleService(connections, usage, titles)
     chat = ChatService(
@@ -111,6 +112,7 @@ def build_services(
         now=now,
         timer=timer,
         idle_timeout=idle_timeout,
+        files=files.read,
     )
     return Services(
         chat=chat,
@@ -120,7 +122,5 @@ def build_services(
         state=UiState(store),
         titles=title_service,
         usage=usage,
-        attachments=AttachmentService(
-            attachments or AttachmentStore(store.root / ATTACHMENTS_FOLDER)
-        ),
+        attachments=AttachmentService(files),
     )

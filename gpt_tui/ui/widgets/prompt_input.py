@@ -73,6 +73,7 @@ class PromptInput(TextArea):
             "ctrl+o",
             "attach",
             "Attach",
+            show=False,
             tooltip="Attach a file or image to the prompt (or write @path).",
             id="prompt.attach",
         ),
