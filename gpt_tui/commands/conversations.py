@@ -17,7 +17,12 @@ from typing import TextIO
 
 from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
 from gpt_tui.core.domain.schema import new_id, utc_now
-from gpt_tui.core.interchange.attachment_export import copy_files, embedded, files_folder
+from gpt_tui.core.interchange.attachment_export import (
+    copy_files,
+    embedded,
+    files_folder,
+    folder_assets,
+)
 from gpt_tui.core.interchange.exporting import (
     clean_text,
     export_filename,
@@ -367,7 +372,9 @@ def _fresh_ids(
 def _import(args: argparse.Namespace, paths: Paths) -> int:
     raw, source = _read_input(args.file, args.max_size)
     try:
-        result = import_data(raw, source=source, now=utc_now())
+        folder = None if args.file == "-" else Path(args.file).expanduser().resolve().parent
+        assets = None if folder is None else folder_assets(folder)
+        result = import_data(raw, source=source, now=utc_now(), assets=assets)
     except ImportFailed as exc:
         _err(f"gpt-tui import: {exc}")
         return EXIT_FAILED

@@ -352,3 +352,27 @@ def test_json_export_embeds_files_and_import_restores_them(
     run("import", [str(forged), "--data-dir", str(third)], {})
     assert "do not match its hash" in capsys.readouterr().out
     assert not AttachmentStore(third / "data" / "attachments").exists(image.sha256)
+
+
+def test_chatgpt_import_keeps_images_the_export_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    export = tmp_path / "chatgpt-export"
+    export.mkdir()
+    fixture = Path(__file__).parent.parent / "fixtures" / "import" / "chatgpt_conversations.json"
+    (export / "conversations.json").write_bytes(fixture.read_bytes())
+    photo = jpeg(1024, 768)
+    (export / "file-AbC123-cat.jpg").write_bytes(photo)
+    home_dir = tmp_path / "home"
+    code = run("import", [str(export / "conversations.json"), "--data-dir", str(home_dir)], {})
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "message 1: 1 image left out" not in out
+    store = ConversationStore(home_dir / "data")
+    [cat] = [c for s in store.list_summaries() if (c := store.load(s.id)).title == "Cat photo"]
+    prompt = cat.messages[0]
+    assert prompt.content == "What breed is this cat?"
+    [image] = prompt.attachments
+    assert (image.kind, image.name, image.mime) == ("image", "cat.jpg", "image/jpeg")
+    assert (image.width, image.height) == (1024, 768)
+    assert AttachmentStore(home_dir / "data" / "attachments").read(image.sha256) == photo

@@ -126,3 +126,37 @@ def _stored(conversation: Conversation) -> list[Attachment]:
     return [
         a for m in conversation.tree.all() for a in m.attachments if a.kind != "url" and a.sha256
     ]
+
+
+MAX_ASSET_FILES = 100_000
+"""Files looked at in a ChatGPT export's folder when finding its images."""
+
+
+def folder_assets(folder: Path) -> Callable[[str], tuple[str, bytes] | None]:
+    """A lookup of a ChatGPT export's files by id: ``file-AbC…-photo.png`` (anywhere under
+    ``folder``) for ``file-AbC…``, returned as ("photo.png", its bytes). The folder is
+    listed once, on the first lookup."""
+    index: dict[str, Path] = {}
+    listed = False
+
+    def lookup(file_id: str) -> tuple[str, bytes] | None:
+        nonlocal listed
+        if not listed:
+            listed = True
+            for count, path in enumerate(folder.rglob("file*")):
+                if count >= MAX_ASSET_FILES:
+                    break
+                stem = re.match(r"(file[-_][A-Za-z0-9]+)", path.name)
+                if stem is not None and path.is_file():
+                    index.setdefault(stem.group(1), path)
+        found = index.get(file_id)
+        if found is None:
+            return None
+        try:
+            data = found.read_bytes()
+        except OSError:
+            return None
+        name = found.name[len(file_id) :].lstrip("-_") or found.name
+        return name, data
+
+    return lookup
