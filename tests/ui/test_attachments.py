@@ -12,8 +12,10 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from gpt_tui.ui.screens.attach_picker import AttachPicker, FilteredTree
+from gpt_tui.ui.screens.attachment_preview import AttachmentPreviewScreen
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.widgets.attachment_chips import AttachmentChip, AttachmentChips
+from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput, mention_before
 from tests.fakes import RecordingProvider, make_app
 from tests.ui.helpers import screen_of, type_and_send, wait_idle
@@ -167,3 +169,28 @@ async def test_f8_shows_the_image_part_with_the_base64_shortened(tmp_path: Path)
         assert "'image_url': {'url': 'data:image/png;base64,iVBORw0KGgo" in python
         assert "characters]'" in python
         assert len(python) < 3000
+
+
+async def test_f_on_a_sent_message_previews_its_files(tmp_path: Path) -> None:
+    write_png(tmp_path / "chart.png", (64, 32))
+    (tmp_path / "notes.txt").write_text("line one\nline two\n", encoding="utf-8")
+    app = make_app(tmp_path, env=REMOTE, model="gpt-4o", provider=RecordingProvider())
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = screen_of(app)
+        screen.attachments.cwd = tmp_path
+        await type_and_send(app, pilot, "look @chart.png @notes.txt")
+        await wait_idle(pilot)
+        chat = screen.query_one(MessageList)
+        chat.focus()
+        chat.cursor = screen.conversation.messages[0].id
+        await pilot.press("f")
+        await attached(pilot)
+        assert isinstance(app.screen, AttachmentPreviewScreen)
+        image, text = app.screen.previews
+        assert len(image.cells[0]) == 64  # 64×32 px: 64 columns of 16 two-pixel rows
+        assert len(image.cells) == 16
+        assert image.cells[0][0] == ((255, 0, 0), (255, 0, 0))
+        assert text.lines == ("line one", "line two")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen

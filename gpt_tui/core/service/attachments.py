@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from gpt_tui.core.domain.attachments import (
@@ -33,7 +34,7 @@ from gpt_tui.core.domain.attachments import (
 )
 from gpt_tui.core.params.capabilities import capabilities_for
 from gpt_tui.core.planning.image_tokens import scaled_size
-from gpt_tui.core.store.attachments import AttachmentStore
+from gpt_tui.core.store.attachments import AttachmentStore, MissingAttachment
 
 MAX_FILE_BYTES = 50 * 1000 * 1000
 """The API's limit for a request's files; larger files are refused before reading."""
@@ -242,3 +243,51 @@ def complete_path(prefix: str, cwd: Path) -> list[str]:
         if len(out) >= MAX_COMPLETIONS:
             break
     return out
+
+
+Rgb = tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a preview of one attachment shows: a block picture of an image (each cell
+    the colours of two pixel rows, top and bottom), the first lines of a text file, or why
+    there is nothing to show."""
+
+    attachment: Attachment
+    cells: tuple[tuple[tuple[Rgb, Rgb], ...], ...] = ()
+    lines: tuple[str, ...] = ()
+    problem: str = ""
+
+
+def preview(service: AttachmentService, attachment: Attachment, columns: int, rows: int) -> Preview:
+    """A :class:`Preview` of ``attachment`` fitting ``columns``×``rows`` cells. Blocking
+    (reads and scales the file): call from a worker thread."""
+    if attachment.kind == "url":
+        return Preview(attachment, problem=f"An image sent by its address: {attachment.url}")
+    if attachment.kind == "pdf":
+        return Preview(attachment, problem="A PDF file: no preview.")
+    try:
+        data = service.read(attachment)
+    except MissingAttachment:
+        return Preview(attachment, problem="The file is missing from gpt-tui's data folder.")
+    if attachment.kind == "text":
+        text = data[: 64 * 1024].decode("utf-8", errors="replace")
+        return Preview(attachment, lines=tuple(text.splitlines()[:rows]))
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            image = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError):
+        return Preview(attachment, problem="The image cannot be read.")
+    image.thumbnail((max(1, columns), max(2, rows * 2)))
+    width, height = image.size
+    height -= height % 2
+    pixels = image.load()
+    assert pixels is not None
+    cells = tuple(
+        tuple((cast(Rgb, pixels[x, y]), cast(Rgb, pixels[x, y + 1])) for x in range(width))
+        for y in range(0, height, 2)
+    )
+    return Preview(attachment, cells=cells)

@@ -17,8 +17,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gpt_tui.core.domain.attachments import Attachment, AttachmentRefused
-from gpt_tui.core.service.attachments import complete_path, mentions, without_mentions
+from gpt_tui.core.domain.message import Message
+from gpt_tui.core.service.attachments import (
+    complete_path,
+    mentions,
+    preview,
+    without_mentions,
+)
 from gpt_tui.ui.screens.attach_picker import AttachPicker
+from gpt_tui.ui.screens.attachment_preview import AttachmentPreviewScreen
 from gpt_tui.ui.widgets.attachment_chips import AttachmentChips, AttachmentIntent
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 
@@ -139,6 +146,22 @@ class PromptAttachments:
         written = f'@"{common}"' if quoted and done else (f'@"{common}' if quoted else f"@{common}")
         row, cursor = prompt.cursor_location
         prompt.replace(written + (" " if done else ""), (row, column), (row, cursor))
+
+    # Sent messages -------------------------------------------------------------------
+
+    def show_files(self, message: Message) -> None:
+        """Show ``message``'s attachments with previews (made in a thread)."""
+        if message.attachments:
+            self._screen.run_worker(self._show_files(message), group="attachments")
+
+    async def _show_files(self, message: Message) -> None:
+        size = self._screen.app.size
+        columns, rows = max(8, size.width * 8 // 10), max(4, size.height // 2)
+        previews = [
+            await asyncio.to_thread(preview, self._service, a, columns, rows)
+            for a in message.attachments
+        ]
+        self._screen.app.push_screen(AttachmentPreviewScreen(previews))
 
     # Opening a conversation ----------------------------------------------------------
 

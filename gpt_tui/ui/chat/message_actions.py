@@ -59,6 +59,8 @@ class MessageActions:
             screen.gpt_app.copy_text(message.content, what)
         elif action == "copy-code":
             self._copy_code(message)
+        elif action == "files":
+            screen.attachments.show_files(message)
         else:
             await self._switch_branch(message, -1 if action == "branch-previous" else 1)
 

@@ -38,6 +38,7 @@ MessageActionKind = Literal[
     "delete",
     "copy",
     "copy-code",
+    "files",
     "branch-previous",
     "branch-next",
 ]
@@ -49,6 +50,7 @@ _ACTION_LABELS: dict[MessageActionKind, str] = {
     "continue": "continue",
     "copy": "copy",
     "copy-code": "copy code",
+    "files": "files",
     "delete": "delete",
 }
 
@@ -64,6 +66,8 @@ def actions_for(message: Message) -> list[MessageActionKind]:
         actions.append("copy")
     if code_blocks(message.content):
         actions.append("copy-code")
+    if message.attachments:
+        actions.append("files")
     actions.append("delete")
     return actions
 
@@ -151,6 +155,7 @@ class MessageList(ChatView):
     | y | Copy the message. |
     | c | Copy one code block of it. |
     | d | Delete the message and what follows it (asks first). |
+    | f | Show the message's attached files. |
     """
 
     @dataclass
@@ -232,6 +237,14 @@ class MessageList(ChatView):
             show=False,
             tooltip="Copy one code block of this message (asks which if there are several).",
             id="message.copy-code",
+        ),
+        Binding(
+            "f",
+            "act('files')",
+            "Files",
+            show=False,
+            tooltip="Show the files and images attached to this message, with a preview.",
+            id="message.files",
         ),
         Binding(
             "d",
