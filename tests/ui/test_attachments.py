@@ -185,8 +185,9 @@ async def test_f_on_a_sent_message_previews_its_files(tmp_path: Path) -> None:
         chat.cursor = screen.conversation.messages[0].id
         await pilot.press("f")
         await attached(pilot)
-        assert isinstance(app.screen, AttachmentPreviewScreen)
-        image, text = app.screen.previews
+        shown = app.screen
+        assert isinstance(shown, AttachmentPreviewScreen)
+        image, text = shown.previews
         assert len(image.cells[0]) == 64  # 64×32 px: 64 columns of 16 two-pixel rows
         assert len(image.cells) == 16
         assert image.cells[0][0] == ((255, 0, 0), (255, 0, 0))
