@@ -102,6 +102,10 @@ class AttachmentService:
 
         try:
             with Image.open(io.BytesIO(data)) as opened:
+                # A JPEG decodes straight at 1/2, 1/4 or 1/8 scale when that still covers
+                # the target (either orientation): a 20 MB photo reads several times faster.
+                side = min(scaled_size(*opened.size))
+                opened.draft("RGB", (side, side))
                 image = ImageOps.exif_transpose(opened)
                 width, height = image.size
                 target = scaled_size(width, height)
