@@ -90,7 +90,8 @@ async def test_escape_closes_the_picker_without_attaching(tmp_path: Path) -> Non
 async def test_tab_completes_at_paths_and_quotes_spaces(tmp_path: Path) -> None:
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "my notes.txt").write_text("hi", encoding="utf-8")
-    (tmp_path / "chart.png").write_bytes(b"x")
+    (tmp_path / "docs" / "my nodes.txt").write_text("ho", encoding="utf-8")
+    write_png(tmp_path / "chart.png", (10, 10))
     app = make_app(tmp_path, env=REMOTE, model="gpt-4o", provider=RecordingProvider())
     async with app.run_test(size=(160, 48)) as pilot:
         screen = screen_of(app)
@@ -99,14 +100,20 @@ async def test_tab_completes_at_paths_and_quotes_spaces(tmp_path: Path) -> None:
         prompt.focus()
         await pilot.press(*"look @ch")
         await pilot.press("tab")
-        await pilot.pause()
-        assert prompt.text == "look @chart.png "
+        await attached(pilot)
+        # One file: it is attached (a chip) and the word leaves the prompt.
+        assert prompt.text == "look "
+        assert [a.name for a in screen.attachments.pending] == ["chart.png"]
         await pilot.press(*"and @do", "tab")
         await pilot.pause()
-        assert prompt.text == "look @chart.png and @docs/"
-        await pilot.press("tab")
+        assert prompt.text == "look and @docs/"
+        await pilot.press(*"my", "tab")
         await pilot.pause()
-        assert prompt.text == 'look @chart.png and @"docs/my notes.txt" '
+        assert prompt.text == 'look and @"docs/my no'  # two files: as far as they agree
+        await pilot.press("t", "tab")
+        await attached(pilot)
+        assert prompt.text == "look and "
+        assert [a.name for a in screen.attachments.pending] == ["chart.png", "my notes.txt"]
         # Tab with no @word before the cursor moves on, as before.
         await pilot.press(*"x", "tab")
         await pilot.pause()

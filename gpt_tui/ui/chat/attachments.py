@@ -129,7 +129,8 @@ class PromptAttachments:
             self._screen.send(clean)
 
     def complete(self, word: str, column: int) -> None:
-        """Complete the ``@word`` at ``column`` of the cursor's line (Tab)."""
+        """Complete the ``@word`` at ``column`` of the cursor's line (Tab); once it names
+        one file, that file is attached (a chip) and the word leaves the prompt."""
         found = complete_path(word, self.cwd)
         prompt = self._screen.query_one(PromptInput)
         if not found:
@@ -141,11 +142,14 @@ class PromptAttachments:
             more = len(found) - SHOWN_COMPLETIONS
             self._screen.notify(shown + (f" and {more} more" if more > 0 else ""), timeout=5)
             return
-        done = len(found) == 1 and not common.endswith("/")
-        quoted = any(ch.isspace() for ch in common)
-        written = f'@"{common}"' if quoted and done else (f'@"{common}' if quoted else f"@{common}")
         row, cursor = prompt.cursor_location
-        prompt.replace(written + (" " if done else ""), (row, column), (row, cursor))
+        if len(found) == 1 and not common.endswith("/"):
+            # A whole file: it becomes a chip, and leaves the text.
+            prompt.replace("", (row, column), (row, cursor))
+            self._screen.run_worker(self.add([common]), group="attachments")
+            return
+        written = f'@"{common}' if any(ch.isspace() for ch in common) else f"@{common}"
+        prompt.replace(written, (row, column), (row, cursor))
 
     # Sent messages -------------------------------------------------------------------
 
