@@ -202,3 +202,31 @@ async def test_f_on_a_sent_message_previews_its_files(tmp_path: Path) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_an_edited_prompt_keeps_its_files_and_the_draft_keeps_its_own(
+    tmp_path: Path,
+) -> None:
+    write_png(tmp_path / "chart.png", (64, 64))
+    (tmp_path / "later.txt").write_text("for later", encoding="utf-8")
+    provider = RecordingProvider()
+    app = make_app(tmp_path, env=REMOTE, model="gpt-4o", provider=provider)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = screen_of(app)
+        screen.attachments.cwd = tmp_path
+        await type_and_send(app, pilot, "what is this? @chart.png")
+        await wait_idle(pilot)
+        await screen.attachments.add(["later.txt"])  # a chip of the next prompt's draft
+        chat = screen.query_one(MessageList)
+        chat.focus()
+        chat.cursor = screen.conversation.messages[0].id
+        await pilot.press("e")
+        await pilot.pause()
+        assert [a.name for a in screen.attachments.pending] == ["chart.png"]
+        screen.query_one(PromptInput).text = "what colour is this?"
+        await pilot.press("enter")
+        await wait_idle(pilot)
+        assert [a.name for a in screen.attachments.pending] == ["later.txt"]
+    edited = provider.requests[-1].messages[-1]["content"]
+    assert edited[0] == {"type": "text", "text": "what colour is this?"}
+    assert edited[1]["type"] == "image_url"

@@ -39,9 +39,12 @@ class TurnPlan:
         return cls("retry")
 
     @classmethod
-    def edit(cls, message_id: str, prompt: str) -> TurnPlan:
-        """Send ``prompt`` in place of the past prompt ``message_id``: a new branch forks."""
-        return cls("edit", prompt=prompt, target=message_id)
+    def edit(
+        cls, message_id: str, prompt: str, attachments: tuple[Attachment, ...] = ()
+    ) -> TurnPlan:
+        """Send ``prompt`` (with ``attachments``) in place of the past prompt ``message_id``:
+        a new branch forks."""
+        return cls("edit", prompt=prompt, target=message_id, attachments=attachments)
 
     @classmethod
     def regenerate(cls, message_id: str) -> TurnPlan:

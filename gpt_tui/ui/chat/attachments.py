@@ -46,6 +46,8 @@ class PromptAttachments:
         self.pending: tuple[Attachment, ...] = ()
         self.busy = 0
         """Files being read now."""
+        self._before_edit: tuple[Attachment, ...] | None = None
+        """The draft's chips while a past prompt is being edited."""
         self._reported: set[str] = set()
         """Conversations whose missing files were already reported."""
 
@@ -92,10 +94,24 @@ class PromptAttachments:
             )
         return not refused
 
-    def sent(self) -> None:
-        """The prompt went out with the attachments: the next one starts with none."""
-        self.pending = ()
+    def sent(self, attached: Sequence[Attachment]) -> None:
+        """The prompt went out with ``attached``: their chips go (others stay: the draft's
+        own, back after an edited prompt was sent)."""
+        self.pending = tuple(a for a in self.pending if a not in attached)
         self._changed()
+
+    def begin_edit(self, message: Message) -> None:
+        """A past prompt is edited in the input: its files become the chips meanwhile."""
+        if self._before_edit is None:
+            self._before_edit = self.pending
+        self.pending = message.attachments
+        self._changed()
+
+    def end_edit(self) -> None:
+        """Editing ended: the draft's own chips come back."""
+        if self._before_edit is not None:
+            self.pending, self._before_edit = self._before_edit, None
+            self._changed()
 
     def _changed(self) -> None:
         self._show()

@@ -92,6 +92,7 @@ class MessageActions:
         if self.editing is None:
             self.draft_before_edit = prompt.text
         self.editing = message.id
+        screen.attachments.begin_edit(message)
         prompt.text = message.content
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
@@ -102,6 +103,7 @@ class MessageActions:
     def end_edit(self) -> None:
         """Leave editing; the input gets back what it held before."""
         self.editing = None
+        self._screen.attachments.end_edit()
         self._screen.query_one(PromptInput).text = self.draft_before_edit
         self.draft_before_edit = ""
         self._screen.turns.show_status()

@@ -368,7 +368,7 @@ class ChatScreen(Screen[None]):
         if editing is not None and editing not in self.conversation.tree:
             editing = None  # the message was deleted meanwhile: send as a new prompt
         attached = self.attachments.pending
-        plan = TurnPlan.send(text, attached) if editing is None else TurnPlan.edit(editing, text)
+        plan = TurnPlan("send" if editing is None else "edit", text, editing, attached)
         reason = self._chat.refusal(self.conversation, plan)
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
@@ -379,7 +379,7 @@ class ChatScreen(Screen[None]):
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
         self.turns.start(plan)
-        self.attachments.sent()
+        self.attachments.sent(attached)
 
     def params_valid(self) -> bool:
         """Whether the parameter fields are valid (if not, say so and show them)."""
