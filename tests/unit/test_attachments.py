@@ -209,6 +209,14 @@ def test_message_refers_by_hash_and_old_files_read() -> None:
     assert Message.from_dict(json.loads(json.dumps(data))).attachments == (image,)
     assert "attachments" not in Message(role="user", content="plain").to_dict()
     assert Message.from_dict({"role": "user", "content": "old"}).attachments == ()
+    # An entry this version cannot read is left out; the message still reads.
+    odd = {
+        "role": "user",
+        "content": "x",
+        "attachments": [{"kind": "hologram"}, data["attachments"][0]],
+    }
+    assert Message.from_dict(odd).attachments == (image,)
+    assert Message.from_dict({**odd, "attachments": "nonsense"}).attachments == ()
 
 
 def _history(tmp_path: Path) -> tuple[AttachmentService, list[Message]]:

@@ -99,13 +99,17 @@ class Attachment:
 
 
 def attachments_from(raw: object, where: str) -> tuple[Attachment, ...]:
-    """A message's attachments read leniently: a missing key is none."""
-    if raw is None:
-        return ()
+    """A message's attachments, read leniently: a missing key is none, and an entry this
+    version cannot read is left out (the message, and its conversation, still open)."""
     if not isinstance(raw, list):
-        raise SchemaError(where, "must be a list")
-    items = cast(list[object], raw)
-    return tuple(Attachment.from_dict(item, f"{where}[{i}]") for i, item in enumerate(items))
+        return ()
+    found: list[Attachment] = []
+    for index, item in enumerate(cast(list[object], raw)):
+        try:
+            found.append(Attachment.from_dict(item, f"{where}[{index}]"))
+        except SchemaError:
+            continue
+    return tuple(found)
 
 
 def human_size(size: int) -> str:
