@@ -39,6 +39,11 @@ def megabytes(value: float) -> str:
     return f"{value:.0f} MB"
 
 
+def kilobytes(value: float) -> str:
+    """kB."""
+    return f"{value:.1f} kB"
+
+
 def per_second(value: float) -> str:
     """A rate."""
     return f"{value:.0f} /s"
@@ -306,6 +311,10 @@ def rows(sizes: Sizes) -> list[Row]:
             0.01,
             "≈ 0 (≤ 1 %)",
         ),
+        Row("15. 20 MB photo: Enter → request at server", "attach", "attach_send", s),
+        Row("  key typed meanwhile → shown", "attach", "attach_key", s, 0.05, "≤ 50 ms"),
+        Row("  request size (photo scaled, base64)", "attach", "attach_request_mb", megabytes),
+        Row("  conversation file size", "attach", "attach_file_kb", kilobytes),
     ]
 
 

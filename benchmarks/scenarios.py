@@ -534,6 +534,58 @@ def usage(ctx: Context) -> Metrics:
     return {"usage_build": build, **figures}
 
 
+# -- attachments -------------------------------------------------------------------------
+
+PHOTO_SIZE = (2900, 2300)
+"""Pixels of the attached photo: random noise, so its PNG stays about 20 MB."""
+KEY_AFTER_ENTER = 0.1
+"""Seconds after Enter before a key is typed to see whether the screen still answers."""
+
+
+def attach_photo(ctx: Context) -> Metrics:
+    """A 20 MB photo attached with ``@path`` and sent (gpt-4o-mini): Enter → the request at
+    the server (the file is read, scaled to 2048/768 and stored off the event loop), how
+    long a key typed meanwhile takes to show, the request's size, and the saved
+    conversation file's size (it refers to the image by hash, never holds its bytes)."""
+    import json
+    import os
+
+    from PIL import Image
+
+    from benchmarks import datasets
+
+    home = ctx.fresh_home()
+    photo = home / "photo.png"
+    noise = os.urandom(PHOTO_SIZE[0] * PHOTO_SIZE[1] * 3)
+    Image.frombytes("RGB", PHOTO_SIZE, noise).save(photo, compress_level=1)
+    deadline = time.monotonic() + ctx.timeout
+    watch = ("prompt", "chat", "preload")
+    with (
+        TimedServer([reply_of("ok")]) as server,
+        ctx.pty(home, server, watch, "attach") as app,
+    ):
+        app.wait_for("preloaded", deadline)
+        time.sleep(PAUSE)
+        prompt = f"describe @{photo}"
+        sent, _cpu = _send(app, deadline, prompt)
+        time.sleep(KEY_AFTER_ENTER)
+        typed = time.monotonic()
+        app.type("x")
+        shown = app.wait_for("prompt", deadline, lambda e: e["len"] == len(prompt) + 1)
+        arrived = server.arrival(1, deadline - time.monotonic())
+        app.profile_end(deadline)
+        app.wait_for("chat", deadline, lambda e: e["text_len"] >= 2 and not e["streaming"])
+        body = len(json.dumps(server.requests[-1].body))
+        files = list((datasets.data_dir(home) / "conversations").glob("*.json"))
+        return {
+            "attach_send": arrived - sent,
+            "attach_key": shown["t"] - typed,
+            "attach_photo_mb": photo.stat().st_size / 1e6,
+            "attach_request_mb": body / 1e6,
+            "attach_file_kb": sum(f.stat().st_size for f in files) / 1e3,
+        }
+
+
 Scenario = Callable[[Context], Metrics]
 
 SCENARIOS: dict[str, Scenario] = {
@@ -556,5 +608,6 @@ SCENARIOS: dict[str, Scenario] = {
     "usage": usage,
     "mcp_none": mcp_idle.no_servers,
     "mcp_three": mcp_idle.three_servers,
+    "attach": attach_photo,
 }
 """Every scenario by name, in the order the suite runs them."""

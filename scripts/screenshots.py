@@ -1,6 +1,6 @@
 """Regenerate ``screenshots/*.svg`` from the real app, driven headless with the demo model.
 
-Run from the repository root: ``python scripts/screenshots.py`` (after
+Run from the repository root: ``python scripts/screenshots.py [NAME…]`` (after
 ``pip install -e '.[test]'``). Everything runs in a temporary data dir with a fixed clock,
 so the images only change when the UI does.
 """
@@ -129,6 +129,30 @@ async def compare(pilot: Pilot[None]) -> None:
     await send(pilot, "Show me the parameters as a table")
 
 
+async def attachments(pilot: Pilot[None]) -> None:
+    """A chart and a text file sent with @path on gpt-4o; a photo's chip waits above the
+    prompt, counted in the panel's draft."""
+    from PIL import Image, ImageDraw
+
+    from gpt_tui.ui.screens.chat import ChatScreen
+
+    folder = Path(os.environ["HOME"]) / "work"
+    folder.mkdir()
+    chart = Image.new("RGB", (1024, 1024), "white")
+    draw = ImageDraw.Draw(chart)
+    for index, height in enumerate((300, 520, 410, 760, 640)):
+        draw.rectangle((100 + index * 170, 900 - height, 220 + index * 170, 900), fill="teal")
+    chart.save(folder / "chart.png")
+    Image.new("RGB", (4032, 3024), "gray").save(folder / "photo.jpg", quality=80)
+    (folder / "notes.py").write_text("totals = [300, 520, 410, 760, 640]\n", encoding="utf-8")
+    screen = pilot.app.screen
+    assert isinstance(screen, ChatScreen)
+    screen.attachments.cwd = folder
+    await send(pilot, "What does this chart show? @chart.png @notes.py")
+    await screen.attachments.add(["photo.jpg"])
+    await pilot.pause()
+
+
 def priced_provider(settings: ProviderSettings) -> ChatProvider:
     """Fake server replies with the usage a real one reports (cached tokens included); the
     second one answers the second column of the compare screenshot."""
@@ -182,16 +206,19 @@ SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
     ("search", search, (160, 48), True, False),
     ("usage-screen", usage_screen, (160, 48), True, False),
     ("compare", compare, (160, 40), True, True),
+    ("attachments", attachments, (160, 48), True, True),
 ]
 
 
-async def main() -> int:
+async def main(only: list[str]) -> int:
     OUT.mkdir(exist_ok=True)
     for name, scene, size, setup_done, priced in SCENES:
+        if only and name not in only:
+            continue
         path = await shoot(name, scene, size, setup_done=setup_done, priced=priced)
         print(f"wrote {path.relative_to(OUT.parent)}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    sys.exit(asyncio.run(main(sys.argv[1:])))

@@ -18,6 +18,12 @@ from typing import TextIO
 from gpt_tui.commands.progress import save_in_batches
 from gpt_tui.core.domain.conversation import Conversation, ConversationSummary
 from gpt_tui.core.domain.schema import new_id, utc_now
+from gpt_tui.core.interchange.attachment_export import (
+    copy_files,
+    embedded,
+    files_folder,
+    folder_assets,
+)
 from gpt_tui.core.interchange.exporting import (
     clean_text,
     export_filename,
@@ -109,6 +115,11 @@ def _parser(command: str) -> argparse.ArgumentParser:
         parser.add_argument("--all", action="store_true", help="export every conversation")
         parser.add_argument(
             "--format", required=True, choices=("md", "json"), help="Markdown or gpt-tui JSON"
+        )
+        parser.add_argument(
+            "--embed-attachments",
+            action="store_true",
+            help="JSON: put attached files in the export (base64), so an import restores them",
         )
         parser.add_argument(
             "--out",
@@ -286,7 +297,8 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
             "several conversations in Markdown need --out DIR (one file each); "
             "or use --format json for one combined document"
         )
-    store = _open_store(paths).store
+    data = _open_store(paths)
+    store = data.store
     summaries = store.list_summaries()
     ids = [s.id for s in summaries] if args.all else resolve_ids(args.ids, summaries)
     conversations: list[Conversation] = []
@@ -300,11 +312,13 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
     _report_notices(store)
     if unreadable and not conversations:
         return EXIT_FAILED
+    read = data.attachments.read
+    embed = embedded(conversations, read) if args.embed_attachments else None
     if out is None:
         if several:
-            _write(sys.stdout, to_json_all(conversations))
+            _write(sys.stdout, to_json_all(conversations, embed))
         elif args.format == "json":
-            _write(sys.stdout, to_json(conversations[0]))
+            _write(sys.stdout, to_json(conversations[0], embed))
         else:
             _write(sys.stdout, to_markdown(conversations[0]))
         return EXIT_FAILED if unreadable else EXIT_OK
@@ -312,16 +326,31 @@ def _export(args: argparse.Namespace, paths: Paths) -> int:
         _err("No conversations to export")
         return EXIT_OK
     for conversation in conversations:
-        if args.format == "md":
-            name, text = markdown_filename(conversation), to_markdown(conversation)
-        else:
-            name, text = export_filename(conversation, "json"), to_json(conversation)
-        try:
-            target = write_export(out, name, text)
-        except OSError as exc:
-            raise _Failure(f"could not write {out / name}: {exc.strerror or exc}") from exc
-        _out(str(target))
+        _export_one(conversation, args, out, read)
     return EXIT_FAILED if unreadable else EXIT_OK
+
+
+def _export_one(
+    conversation: Conversation, args: argparse.Namespace, out: Path, read: Callable[[str], bytes]
+) -> None:
+    """Write one conversation into ``out`` (a Markdown export's attached files beside it)."""
+    files = None
+    if args.format == "md":
+        name = markdown_filename(conversation)
+        if any(m.attachments for m in conversation.tree.all()):
+            files = files_folder(name)
+        text = to_markdown(conversation, files)
+    else:
+        own = embedded([conversation], read) if args.embed_attachments else None
+        name, text = export_filename(conversation, "json"), to_json(conversation, own)
+    try:
+        target = write_export(out, name, text)
+        missing = [] if files is None else copy_files(conversation, read, out / files)
+    except OSError as exc:
+        raise _Failure(f"could not write {out / name}: {exc.strerror or exc}") from exc
+    _out(str(target))
+    if missing:
+        _err(f"gpt-tui export: attached files missing from the data folder: {', '.join(missing)}")
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -360,7 +389,9 @@ def _fresh_ids(
 def _import(args: argparse.Namespace, paths: Paths) -> int:
     raw, source = _read_input(args.file, args.max_size)
     try:
-        result = import_data(raw, source=source, now=utc_now())
+        folder = None if args.file == "-" else Path(args.file).expanduser().resolve().parent
+        assets = None if folder is None else folder_assets(folder)
+        result = import_data(raw, source=source, now=utc_now(), assets=assets)
     except ImportFailed as exc:
         _err(f"gpt-tui import: {exc}")
         return EXIT_FAILED
@@ -375,10 +406,17 @@ def _import(args: argparse.Namespace, paths: Paths) -> int:
         # A file the index does not list yet must not be overwritten either.
         lambda conversation_id: (conversations_dir / f"{conversation_id}.json").exists(),
     )
+    failures: list[str] = []
+    for attached in () if args.dry_run else result.attachments.values():
+        try:
+            data.attachments.put(attached)
+        except OSError as exc:
+            failures.append(f"an attached file could not be stored: {exc.strerror or exc}")
     if args.dry_run:
-        saved, failures = list(result.conversations), list[str]()
+        saved = list(result.conversations)
     else:
-        saved, failures = save_in_batches(store, result.conversations, sys.stderr)
+        saved, batch_failures = save_in_batches(store, result.conversations, sys.stderr)
+        failures.extend(batch_failures)
     data.close()
     _print_import_report(result, saved, renamed, dry_run=args.dry_run)
     for failure in failures:

@@ -174,3 +174,31 @@ def test_remapped_key_in_footer(snap_compare: SnapCompare, tmp_path: Path) -> No
     state.write_text('{"setup_dismissed": true}', encoding="utf-8")
     app = make_app(tmp_path, keymap={"prompt.send": "ctrl+s"})
     assert snap_compare(app, terminal_size=(140, 30))
+
+
+def test_message_with_attachments(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    """A prompt sent with a 1024×1024 image and a text file: under the prompt's text, the
+    line "⎘ chart.png … 768×768 (image), notes.py 13 B (text)"; above the prompt, a chip
+    "image diagram.png … 100×50 · 255 tok ✕" waiting for the next prompt."""
+    from PIL import Image
+
+    from gpt_tui.ui.screens.chat import ChatScreen
+
+    files = tmp_path / "files"
+    files.mkdir()
+    Image.new("RGB", (1024, 1024), "navy").save(files / "chart.png")
+    Image.new("RGB", (100, 50), "teal").save(files / "diagram.png")
+    (files / "notes.py").write_text("print('hi')\n\n", encoding="utf-8")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, GptTuiApp)
+        screen = app.screen
+        assert isinstance(screen, ChatScreen)
+        screen.attachments.cwd = files
+        await type_and_send(app, pilot, "What is in these? @chart.png @notes.py")
+        await wait_idle(pilot)
+        await screen.attachments.add(["diagram.png"])
+        await pilot.pause()
+
+    assert snap_compare(demo_app(tmp_path), terminal_size=(160, 48), run_before=run_before)

@@ -191,6 +191,7 @@ def test_palette_field_commands_come_from_the_spec() -> None:
             "param-max_tool_rounds",
             "Follow-ups sent by themselves after a prompt; tools",
         ),
+        ("Parameter: image detail", "param-detail", "auto, low or high; images"),
     )
 
 

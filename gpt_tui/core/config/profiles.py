@@ -256,6 +256,7 @@ def _read_profile(
         ),
         models=get("models", checks.model_names) or (),
         monthly_usd=get("monthly_usd", checks.usd),
+        vision=get("vision", checks.flag),
     )
 
 

@@ -102,6 +102,9 @@ class ProviderSettings:
     """Model names offered in the model picker for this profile."""
     monthly_usd: Decimal | None = None
     """A monthly spending limit in USD for this profile's requests (``None``: none)."""
+    vision: bool | None = None
+    """Whether this server's models read images (local models); ``None``: the capability
+    table decides by model name."""
 
     @property
     def configured(self) -> bool:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal, cast
 
+from gpt_tui.core.domain.attachments import Attachment, attachments_from
 from gpt_tui.core.domain.logprobs import TokenLogprob, logprobs_from_json, logprobs_to_json
 from gpt_tui.core.domain.reasoning import Reasoning
 from gpt_tui.core.domain.schema import (
@@ -182,6 +183,8 @@ class Message:
     """The functions an assistant reply asked for (``finish_reason: "tool_calls"``)."""
     tool_call_id: str | None = None
     """The call a role ``tool`` message answers."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files and images sent with a prompt, by hash and name (their bytes are stored apart)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -216,6 +219,8 @@ class Message:
             data["tool_calls"] = [call.to_dict() for call in self.tool_calls]
         if self.tool_call_id is not None:
             data["tool_call_id"] = self.tool_call_id
+        if self.attachments:
+            data["attachments"] = [a.to_dict() for a in self.attachments]
         return data
 
     @classmethod
@@ -262,6 +267,7 @@ class Message:
             label=data["label"] if isinstance(data.get("label"), str) else None,
             tool_calls=tool_calls_from(data.get("tool_calls"), f"{where}.tool_calls"),
             tool_call_id=opt(data, "tool_call_id", str, where),
+            attachments=attachments_from(data.get("attachments"), f"{where}.attachments"),
         )
 
     @property

@@ -1,14 +1,23 @@
 """ChatGPT's data export (``conversations.json``) into conversations: every branch of each
-conversation's ``mapping`` tree, showing the one that ends at ``current_node``."""
+conversation's ``mapping`` tree, showing the one that ends at ``current_node``.
+
+Images keep their place where the export has their files: an ``image_asset_pointer`` part
+names a file id (``file-service://file-AbC…`` or ``sediment://file_…``), and the export's
+folder holds ``file-AbC…-photo.png``; ``assets`` looks the id up (the command reads the
+folder) and the image becomes an attachment of the message, its bytes returned with the
+result to be stored. Images whose file is not there are left out, and counted."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from gpt_tui.core.domain.attachments import IMAGE_SIGNATURES, Attachment
 from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
 from gpt_tui.core.domain.message import Message, Role
 from gpt_tui.core.domain.message_tree import MessageTree
@@ -31,7 +40,13 @@ def _epoch(value: object) -> datetime | None:
         return None
 
 
-def import_chatgpt(items: list[object], now: datetime, *, single: bool) -> ImportResult:
+AssetLookup = Callable[[str], tuple[str, bytes] | None]
+"""A ChatGPT file id → (the file's name, its bytes), or None when the export lacks it."""
+
+
+def import_chatgpt(
+    items: list[object], now: datetime, *, single: bool, assets: AssetLookup | None = None
+) -> ImportResult:
     result = ImportResult([], format="ChatGPT export")
     for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
@@ -41,7 +56,7 @@ def import_chatgpt(items: list[object], now: datetime, *, single: bool) -> Impor
             continue
         data = cast(dict[str, Any], item)
         label = entry_label(number, data.get("title"))
-        conversation, notes = _chatgpt_conversation(data, label, now)
+        conversation, notes = _chatgpt_conversation(data, label, now, assets, result.attachments)
         result.skipped.extend(notes)
         if conversation is not None:
             result.conversations.append(conversation)
@@ -89,6 +104,9 @@ class _ChatGPTNotes:
     label: str
     notes: list[str] = field(default_factory=list)
     left_out: Counter[str] = field(default_factory=Counter)
+    assets: AssetLookup | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    """The images found, by sha256 (shared by the whole import)."""
 
     def lines(self) -> list[str]:
         counted = [
@@ -119,10 +137,10 @@ def _chatgpt_message(
         notes.left_out["tool call"] += 1  # the assistant addressing a tool, not the user
         return None
     content = message.get("content")
-    text, dropped = _chatgpt_text(content)
+    text, dropped, images = _chatgpt_text(content, notes)
     if dropped:
         what = ", ".join(count_of(n, kind) for kind, n in sorted(dropped.items()))
-        if text is None or not text.strip():
+        if (text is None or not text.strip()) and not images:
             notes.notes.append(f"{notes.label}: a {role} message with only {what} left out")
             return None
         notes.notes.append(
@@ -132,7 +150,7 @@ def _chatgpt_message(
         kind = content.get("content_type") if isinstance(content, dict) else None
         notes.left_out[f"{kind} message" if isinstance(kind, str) else "message without text"] += 1
         return None
-    if not text.strip():
+    if not text.strip() and not images:
         return None  # empty placeholders are part of how ChatGPT stores a turn
     model = meta.get("model_slug")
     return Message(
@@ -140,18 +158,23 @@ def _chatgpt_message(
         content=text,
         created_at=_epoch(message.get("create_time")) or created,
         model=model if role == "assistant" and isinstance(model, str) and model else None,
+        attachments=tuple(images),
     )
 
 
 def _chatgpt_conversation(
-    data: dict[str, Any], label: str, now: datetime
+    data: dict[str, Any],
+    label: str,
+    now: datetime,
+    assets: AssetLookup | None = None,
+    files: dict[str, bytes] | None = None,
 ) -> tuple[Conversation | None, list[str]]:
     mapping = data.get("mapping")
     if not isinstance(mapping, dict):
         return None, [f"{label}: 'mapping' should be an object, got {type_name(mapping)}"]
     created = _epoch(data.get("create_time")) or now
     updated = _epoch(data.get("update_time")) or created
-    notes = _ChatGPTNotes(label)
+    notes = _ChatGPTNotes(label, assets=assets, files=files if files is not None else {})
     tree, current = _chatgpt_tree(
         cast(dict[str, Any], mapping), data.get("current_node"), created, notes
     )
@@ -226,20 +249,24 @@ def _chatgpt_tree(
     return tree, last
 
 
-def _chatgpt_text(content: object) -> tuple[str | None, Counter[str]]:
-    """The text of a ChatGPT message content, and what non-text parts it dropped.
+def _chatgpt_text(
+    content: object, notes: _ChatGPTNotes | None = None
+) -> tuple[str | None, Counter[str], list[Attachment]]:
+    """The text of a ChatGPT message content, what non-text parts it dropped, and the
+    images found in the export (see the module's description).
 
     None when the content has no ``parts`` (code, browsing results, reasoning…).
     """
     dropped: Counter[str] = Counter()
+    images: list[Attachment] = []
     if not isinstance(content, dict):
-        return None, dropped
+        return None, dropped, images
     parts = content.get("parts")
     if not isinstance(parts, list):
         text = content.get("text")
         if content.get("content_type") == "text" and isinstance(text, str):
-            return text, dropped
-        return None, dropped
+            return text, dropped, images
+        return None, dropped, images
     texts: list[str] = []
     for part in cast(list[object], parts):
         if isinstance(part, str):
@@ -248,9 +275,42 @@ def _chatgpt_text(content: object) -> tuple[str | None, Counter[str]]:
             continue
         kind = cast(dict[str, Any], part).get("content_type") if isinstance(part, dict) else None
         if kind == "image_asset_pointer":
-            dropped["image"] += 1
+            image = _image(cast(dict[str, Any], part), notes)
+            if image is None:
+                dropped["image"] += 1
+            else:
+                images.append(image)
         elif isinstance(kind, str):
             dropped[f"{kind} part"] += 1
         else:
             dropped[f"{type_name(part)} part"] += 1
-    return "\n\n".join(texts), dropped
+    return "\n\n".join(texts), dropped, images
+
+
+def _image(part: dict[str, Any], notes: _ChatGPTNotes | None) -> Attachment | None:
+    """The image an ``image_asset_pointer`` part points at, if the export holds its file."""
+    pointer = part.get("asset_pointer")
+    if notes is None or notes.assets is None or not isinstance(pointer, str):
+        return None
+    found = notes.assets(pointer.split("://", 1)[-1])
+    if found is None:
+        return None
+    name, data = found
+    mime = next((m for sig, m in IMAGE_SIGNATURES if data.startswith(sig)), None)
+    if mime is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        mime = "image/webp"
+    if mime is None:
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    notes.files[digest] = data
+    width, height = part.get("width"), part.get("height")
+    sized = all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (width, height))
+    return Attachment(
+        kind="image",
+        name=name,
+        sha256=digest,
+        size=len(data),
+        mime=mime,
+        width=cast(int, width) if sized else None,
+        height=cast(int, height) if sized else None,
+    )

@@ -55,13 +55,14 @@ import html
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from gpt_tui.core.domain.conversation import Conversation
 from gpt_tui.core.domain.message import Message, MessageStatus, Usage
+from gpt_tui.core.interchange.attachment_export import EMBEDDED_KEY, markdown_lines
 from gpt_tui.core.planning.pricing import format_money
 from gpt_tui.core.store.fsutil import write_new_file
 
@@ -100,8 +101,11 @@ _CONTEXT_LABELS = {"all": "everything", "fit": "what fits the context window"}
 # --- Markdown ------------------------------------------------------------------------------
 
 
-def to_markdown(conversation: Conversation) -> str:
-    """The conversation as a Markdown document that reads well in a pager (see module doc)."""
+def to_markdown(conversation: Conversation, files: str | None = None) -> str:
+    """The conversation as a Markdown document that reads well in a pager (see module doc).
+
+    Attachments link into the folder ``files`` next to the document (see
+    :mod:`~gpt_tui.core.interchange.attachment_export`); without one they are listed."""
     blocks: list[str] = [f"# {_inline(conversation.title) or 'Untitled conversation'}"]
     blocks.append("\n".join(_header_lines(conversation)))
     system_prompt = clean_text(conversation.params.system_prompt).strip("\n")
@@ -110,6 +114,8 @@ def to_markdown(conversation: Conversation) -> str:
     for message in conversation.messages:
         blocks.append("---")
         blocks.extend(_message_blocks(message, conversation.params.model))
+        if message.attachments:
+            blocks.append("\n".join(markdown_lines(message.attachments, files)))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -319,26 +325,31 @@ def clean_text(text: str) -> str:
 # --- JSON ------------------------------------------------------------------------------------
 
 
-def to_json(conversation: Conversation) -> str:
-    """gpt-tui's lossless JSON for one conversation."""
-    return _dump(
-        {
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "conversation": conversation.to_dict(),
-        }
-    )
+def to_json(conversation: Conversation, embedded: Mapping[str, str] | None = None) -> str:
+    """gpt-tui's lossless JSON for one conversation (with ``embedded`` attachments,
+    sha256 → base64, when given)."""
+    document: dict[str, object] = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "conversation": conversation.to_dict(),
+    }
+    if embedded:
+        document[EMBEDDED_KEY] = dict(embedded)
+    return _dump(document)
 
 
-def to_json_all(conversations: Iterable[Conversation]) -> str:
+def to_json_all(
+    conversations: Iterable[Conversation], embedded: Mapping[str, str] | None = None
+) -> str:
     """gpt-tui's lossless JSON for several conversations, in one document."""
-    return _dump(
-        {
-            "format": EXPORT_FORMAT,
-            "version": EXPORT_VERSION,
-            "conversations": [c.to_dict() for c in conversations],
-        }
-    )
+    document: dict[str, object] = {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "conversations": [c.to_dict() for c in conversations],
+    }
+    if embedded:
+        document[EMBEDDED_KEY] = dict(embedded)
+    return _dump(document)
 
 
 def _dump(data: object) -> str:

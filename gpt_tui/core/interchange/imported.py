@@ -23,6 +23,8 @@ class ImportResult:
     skipped: list[str] = field(default_factory=list)
     format: str = ""
     """Which format was recognised, in words ("gpt-tui export", "ChatGPT export", …)."""
+    attachments: dict[str, bytes] = field(default_factory=dict)
+    """Attached files the input carried (sha256 → bytes), to store with the conversations."""
 
     @property
     def message_count(self) -> int:

@@ -36,7 +36,8 @@ from typing import Any, cast
 from gpt_tui.core.domain.conversation import Conversation, Params, title_from_prompt
 from gpt_tui.core.domain.message import Message, Role
 from gpt_tui.core.domain.schema import SchemaError, new_id
-from gpt_tui.core.interchange.chatgpt import import_chatgpt
+from gpt_tui.core.interchange.attachment_export import read_embedded
+from gpt_tui.core.interchange.chatgpt import AssetLookup, import_chatgpt
 from gpt_tui.core.interchange.exporting import EXPORT_FORMAT, EXPORT_VERSION
 from gpt_tui.core.interchange.imported import (
     IMPORTED_MODEL,
@@ -66,10 +67,13 @@ _ROLE_ALIASES: dict[str, Role] = {
 }
 
 
-def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult:
+def import_data(
+    raw: bytes | str, *, source: str, now: datetime, assets: AssetLookup | None = None
+) -> ImportResult:
     """Parse ``raw`` (the bytes or text of a file named ``source``) into conversations.
 
-    ``now`` stamps conversations and messages whose data carries no time. Raises
+    ``now`` stamps conversations and messages whose data carries no time; ``assets`` finds
+    the image files of a ChatGPT export (see :mod:`.chatgpt`). Raises
     :class:`ImportFailed` when ``raw`` is not JSON or not of any known shape.
     """
     data = _parse_json(raw, source)
@@ -78,7 +82,7 @@ def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult
         if "format" in document:
             return _import_gpt_tui(document, source)
         if "mapping" in document:
-            return import_chatgpt([document], now, single=True)
+            return import_chatgpt([document], now, single=True, assets=assets)
         if "schema_version" in document and "params" in document:
             return _import_gpt_tui({"conversation": document}, source)
         if "messages" in document:
@@ -97,7 +101,7 @@ def import_data(raw: bytes | str, *, source: str, now: datetime) -> ImportResult
                 f"can import; expected {EXPECTED_SHAPES}"
             )
         if first is not None and "mapping" in first:
-            return import_chatgpt(items, now, single=False)
+            return import_chatgpt(items, now, single=False, assets=assets)
         if first is not None and not any(
             isinstance(item, dict) and ("role" in item or "content" in item) for item in items
         ):
@@ -172,6 +176,8 @@ def _import_gpt_tui(document: dict[str, Any], source: str) -> ImportResult:
     else:
         raise ImportFailed(f"{source}: a gpt-tui export without 'conversation' or 'conversations'")
     result = ImportResult([], format="gpt-tui export")
+    result.attachments, problems = read_embedded(document)
+    result.skipped.extend(problems)
     for number, entry in enumerate(cast(list[object], entries), start=1):
         title = cast(dict[str, Any], entry).get("title") if isinstance(entry, dict) else None
         label = entry_label(number, title)

@@ -87,6 +87,10 @@ class Capabilities:
     """``tools`` (with ``tool_choice`` and ``parallel_tool_calls``, which follow it)."""
     reasoning_efforts: tuple[str, ...] = ()
     """The values ``reasoning_effort`` takes for this model (empty when it does not apply)."""
+    vision: bool | None = None
+    """Whether the model reads images (and PDF ``file`` parts): True for OpenAI's vision
+    models, False for OpenAI models known to refuse them, None when unknown (local and
+    other vendors' models: a profile's ``vision`` setting decides, else the server)."""
 
     def support(self, param: str) -> Support:
         """The :class:`Support` of ``param`` (one of :data:`PARAMS`); unknown ones apply."""
@@ -179,6 +183,7 @@ def _chat(model: str) -> Capabilities:
         logprobs=_PLAIN,
         top_logprobs=_PLAIN,
         system_prompt=_PLAIN,
+        vision=vision_for(model),
     )
 
 
@@ -225,7 +230,27 @@ def _reasoning(model: str, family: _Family, label: str) -> Capabilities:
         system_prompt=system,
         tools=tools,
         reasoning_efforts=family.efforts,
+        vision=vision_for(model),
     )
+
+
+_VISION = re.compile(
+    r"gpt-4o.*|chatgpt-4o.*|gpt-4\.1.*|gpt-4\.5.*|gpt-4-turbo.*|gpt-4-vision.*|gpt-5.*"
+    r"|o1(?:-pro)?(?:-\d.*)?|o3(?:-pro)?(?:-\d.*)?|o4-mini.*|computer-use.*"
+)
+_NO_VISION = re.compile(
+    r"gpt-3\.5.*|gpt-35.*|gpt-4(?:-\d{4})?(?:-32k.*)?|o1-mini.*|o1-preview.*|o3-mini.*"
+)
+
+
+def vision_for(model: str) -> bool | None:
+    """Whether ``model`` reads images: True, False, or None when the table does not know it."""
+    name = model.strip().lower().rsplit("/", 1)[-1]
+    if _NO_VISION.fullmatch(name):
+        return False
+    if _VISION.fullmatch(name):
+        return True
+    return None
 
 
 def adapt_system_messages(

@@ -76,6 +76,9 @@ class ExtraParams:
     max_tool_rounds: int | None = None
     """Follow-ups sent by themselves after one prompt (None: ``DEFAULT_TOOL_ROUNDS``);
     never sent to the server."""
+    detail: str | None = None
+    """How closely attached images are read: "auto", "low" or "high" (sent on each image
+    part, not as a request key; ``None``: the server's default, auto)."""
 
     def __post_init__(self) -> None:
         for name in EXTRA_FIELDS:

@@ -65,6 +65,7 @@ class ParamsForm:
     tool_choice: str = ""
     parallel_tool_calls: str = ""
     max_tool_rounds: str = ""
+    detail: str = ""
 
     @classmethod
     def from_params(cls, params: Params) -> ParamsForm:

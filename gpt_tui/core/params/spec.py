@@ -47,6 +47,7 @@ RESPONSE_FORMATS: tuple[ResponseFormat, ...] = ("text", "json_object")
 JSON_SCHEMA_PREFIX = "json_schema:"
 """``response_format = "json_schema:NAME"``: the schema ``[schemas.NAME]`` of config.toml."""
 REASONING_EFFORT_VALUES: tuple[str, ...] = ("none", "minimal", "low", "medium", "high")
+IMAGE_DETAILS: tuple[str, ...] = ("auto", "low", "high")
 MAX_TOKENS_LIMIT = 10_000_000
 """No model writes a reply this long: a larger ``max_tokens`` is a typo."""
 SEED_LIMIT = 2**63
@@ -95,8 +96,9 @@ class ParamSpec:
     """Sent as ``{wire_wrap: value}`` (``response_format`` goes out as ``{"type": …}``)."""
     named_prefix: str | None = None
     """A choice may also be this prefix and a name (``json_schema:answer``)."""
-    sent: bool = True
-    """Whether it goes into the request (``max_tool_rounds`` rules gpt-tui, not the model)."""
+    request_key: bool = True
+    """False: not a key of the request body. ``max_tool_rounds`` rules gpt-tui, not the
+    model; ``detail`` goes on each image part (the request builder applies it there)."""
 
     @property
     def field_id(self) -> str:
@@ -517,7 +519,23 @@ SPECS: tuple[ParamSpec, ...] = (
         high=1000,
         extra=True,
         tools=True,
-        sent=False,
+        request_key=False,
+    ),
+    ParamSpec(
+        "detail",
+        "choice",
+        label="image detail",
+        command="Parameter: image detail",
+        command_help="auto, low or high; images",
+        placeholder="auto",
+        tooltip=(
+            "How closely the model looks at attached images: low costs a fixed few tokens, "
+            "high reads 512 px tiles (more tokens)."
+        ),
+        choices=IMAGE_DETAILS,
+        extra=True,
+        advanced=True,
+        request_key=False,
     ),
     ParamSpec(
         "profile",
@@ -558,7 +576,9 @@ def palette_fields() -> tuple[tuple[str, str, str], ...]:
 
 def wire_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The set values (by parameter name) as request keys and JSON values."""
-    return {k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None and BY_NAME[k].sent}
+    return {
+        k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None and BY_NAME[k].request_key
+    }
 
 
 def describe_type(value: object) -> str:

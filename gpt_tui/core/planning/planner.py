@@ -14,9 +14,16 @@ from decimal import Decimal
 from typing import Any
 
 from gpt_tui.core.config.schemas import NamedSchema
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message, Usage
 from gpt_tui.core.domain.tools import ToolCatalog, text_with_calls
+from gpt_tui.core.planning.attachment_parts import (
+    AttachmentFiles,
+    attachment_image_tokens,
+    part_text,
+    prompt_text,
+)
 from gpt_tui.core.planning.context import Selection, select_history
 from gpt_tui.core.planning.pricing import ModelInfo, PriceBook
 from gpt_tui.core.planning.request_builder import build_request, format_problem
@@ -69,32 +76,44 @@ class RequestPlanner:
         counter: TokenCounter,
         prices: PriceBook,
         tools: ToolCatalog | None = None,
+        *,
+        files: AttachmentFiles | None = None,
         windows: KnownWindows | None = None,
         schemas: Mapping[str, NamedSchema] | None = None,
     ) -> None:
-        """``tools``: the definitions a conversation's ``tools`` parameter names;
+        """``files``: where attachments are read from (None: none can be sent);
+        ``tools``: the definitions a conversation's ``tools`` parameter names;
         ``windows``: context windows servers reported (used unless config.toml sets one);
         ``schemas``: config's ``[schemas.NAME]``, for ``response_format = json_schema:NAME``."""
         self.counter = counter
         self.prices = prices
         self.tools = tools or ToolCatalog()
+        self.files = files
         self.windows = windows or KnownWindows()
         self.schemas: Mapping[str, NamedSchema] = schemas or {}
         self._costs: dict[tuple[str, str], tuple[str, int]] = {}
         """(model, message id) → (the content counted, its exact tokens with overhead)."""
+        self._detail: str | None = None
+        """The image detail of the request being planned (images cost by it)."""
 
     def _message_cost(self, model: str, message: Message) -> int:
         """One message's prompt tokens, overhead included; exact counts are cached."""
-        cached = self._costs.get((model, message.id))
+        cache_key = (model, f"{message.id}:{self._detail}" if message.attachments else message.id)
+        cached = self._costs.get(cache_key)
         if cached is not None and cached[0] is message.content:
             return cached[1]
-        key = ChatMessageKey(message.id, message.role, _counted(message))
+        text = _counted(message)
+        if message.attachments:
+            text = prompt_text(text, message.attachments, self.files)
+        key = ChatMessageKey(message.id, message.role, text)
         count = self.counter.count_messages(model, [key])
         tokens = count.tokens - REPLY_PRIMING
+        if message.attachments:
+            tokens += attachment_image_tokens(model, message.attachments, self._detail)
         if count.exact:
             if len(self._costs) >= MAX_CACHED_COSTS:
                 self._costs.clear()
-            self._costs[(model, message.id)] = (message.content, tokens)
+            self._costs[cache_key] = (message.content, tokens)
         return tokens
 
     def info(self, model: str, base_url: str | None) -> ModelInfo | None:
@@ -122,6 +141,7 @@ class RequestPlanner:
         ``known_costs`` gives tokens already counted for some message ids (the draft), so
         a large draft is encoded once per keystroke, not twice.
         """
+        self._detail = params.extra.detail
         info = self.info(params.model, base_url)
         window = info.context_window if info is not None else None
         model = params.model
@@ -145,7 +165,7 @@ class RequestPlanner:
         """The request for ``history`` (last message: the prompt being answered)."""
         selection = self.select(params, history, base_url)
         return build_request(
-            params, selection.sent, schemas=self.schemas, tools=self.tools
+            params, selection.sent, schemas=self.schemas, tools=self.tools, files=self.files
         ), selection
 
     def format_problem(self, params: Params) -> str | None:
@@ -158,11 +178,21 @@ class RequestPlanner:
         history: Sequence[Message],
         draft: str,
         base_url: str | None,
+        attachments: Sequence[Attachment] = (),
     ) -> RequestEstimate:
-        """Figures for the next request if ``draft`` were sent now."""
+        """Figures for the next request if ``draft`` were sent now with ``attachments``
+        (their text and images are counted in the draft's tokens)."""
         model = params.model
+        self._detail = params.extra.detail
         draft_count = self.counter.count_text(model, draft)
-        pending = [*history, Message(role="user", content=draft, id=DRAFT_KEY)]
+        if attachments:
+            with_files = self.counter.count_text(model, prompt_text(draft, attachments, self.files))
+            images = attachment_image_tokens(model, attachments, self._detail)
+            draft_count = TokenCount(with_files.tokens + images, with_files.exact)
+        pending = [
+            *history,
+            Message(role="user", content=draft, id=DRAFT_KEY, attachments=tuple(attachments)),
+        ]
         overhead = self._message_cost(model, Message(role="user", content="", id=EMPTY_KEY))
         selection = self.select(
             params, pending, base_url, {DRAFT_KEY: overhead + draft_count.tokens}
@@ -184,6 +214,16 @@ class RequestPlanner:
             excluded_ids=selection.dropped_ids,
             over_by=selection.over_by,
         )
+
+    def attachment_tokens(self, params: Params, attachments: Sequence[Attachment]) -> list[int]:
+        """Each attachment's prompt tokens for ``params``' model (a chip's figure)."""
+        model, detail = params.model, params.extra.detail
+        return [
+            self.counter.count_text(model, prompt_text("", [a], self.files)).tokens
+            if a.kind == "text"
+            else attachment_image_tokens(model, [a], detail)
+            for a in attachments
+        ]
 
     def estimated_usage(self, request: ChatRequest, reply_text: str) -> Usage:
         """Usage counted locally, for servers that report none (marked estimated)."""
@@ -225,9 +265,9 @@ def _counted(message: Message) -> str:
 
 def _wire_text(entry: dict[str, Any]) -> str:
     """The text of a request's message that the token counter encodes."""
-    text = entry.get("content") or ""
+    text = part_text(entry.get("content"))
     calls = entry.get("tool_calls")
-    return f"{text}\n{_json(calls)}" if calls else str(text)
+    return f"{text}\n{_json(calls)}" if calls else text
 
 
 def _json(value: object) -> str:

@@ -33,6 +33,7 @@ from gpt_tui.core.params.extra import (
     ResponseFormat,
 )
 from gpt_tui.core.params.spec import JSON_SCHEMA_PREFIX
+from gpt_tui.core.planning.attachment_parts import AttachmentFiles, message_content
 from gpt_tui.core.providers.base import ChatRequest
 
 __all__ = [
@@ -49,8 +50,10 @@ def build_request(
     params: Params,
     history: Sequence[Message],
     extra: ExtraParams | None = None,
+    *,
     schemas: Mapping[str, NamedSchema] | None = None,
     tools: ToolCatalog | None = None,
+    files: AttachmentFiles | None = None,
 ) -> ChatRequest:
     """The request for ``history`` (oldest first) with ``params`` and ``extra``
     (default: ``params.extra``).
@@ -60,13 +63,32 @@ def build_request(
     What the model does not take is left out and what it takes under another name is
     renamed (see :mod:`gpt_tui.core.params.capabilities`). Tool names ``tools`` does not
     define are left out (the turn's planning refuses to send them first).
+    renamed (see :mod:`gpt_tui.core.params.capabilities`). Attachments are read from
+    ``files`` and sent as :mod:`~gpt_tui.core.planning.attachment_parts` describes.
     """
     caps = capabilities_for(params.model)
     messages: list[dict[str, Any]] = []
     if params.system_prompt.strip():
         messages.append({"role": "system", "content": params.system_prompt})
-    messages.extend(m.wire() for m in history if m.sent_in_history)
-    messages = adapt_system_messages(messages, caps.system_role)
+    sent = [m for m in history if m.sent_in_history]
+    messages.extend(m.wire() for m in sent)
+    wire_messages: list[dict[str, Any]] = list(adapt_system_messages(messages, caps.system_role))
+    detail = (params.extra if extra is None else extra).detail
+    # The history is the tail of the adapted list (a folded system prompt only ever joins
+    # the first user message's text): its attachments go out in place of the plain text.
+    offset = len(wire_messages) - len(sent)
+    for index, message in enumerate(sent):
+        if message.attachments:
+            sent_message = wire_messages[offset + index]
+            text = sent_message["content"]
+            folded = text[: len(text) - len(message.content)]
+            content = message_content(message, files, detail)
+            if isinstance(content, str):
+                sent_message["content"] = folded + content
+            else:
+                if folded and content and content[0].get("type") == "text":
+                    content[0]["text"] = folded + content[0]["text"]
+                sent_message["content"] = content
     wire: dict[str, Any] = {}
     max_tokens = params.max_tokens
     if max_tokens is not None and caps.max_tokens.wire_name:
@@ -79,7 +101,7 @@ def build_request(
         wire.pop("top_logprobs", None)
     return ChatRequest(
         model=params.model,
-        messages=messages,
+        messages=wire_messages,
         temperature=params.temperature if caps.temperature.applies else None,
         top_p=params.top_p if caps.top_p.applies else None,
         max_tokens=max_tokens,

@@ -94,7 +94,7 @@ def request_code(
     rejected: Mapping[str, str | None] | None = None,
 ) -> RequestCode:
     """Python and curl for ``request`` sent through ``profile``."""
-    body = request_body(request, profile, rejected)
+    body = shorten_data_urls(request_body(request, profile, rejected))
     key_env = key_env_name(profile)
     return RequestCode(
         python=python_code(body, profile, key_env),
@@ -102,6 +102,32 @@ def request_code(
         body=body,
         key_env=key_env,
     )
+
+
+DATA_URL_SHOWN = 40
+"""Base64 characters of an attached file's data URL that the code shows."""
+_DATA_URL = re.compile(r"(data:[\w/.+-]+;base64,)([A-Za-z0-9+/=]+)")
+
+
+def shorten_data_urls(value: Any) -> Any:
+    """``value`` with each attached file's base64 cut to its first characters and a count
+    ("data:image/png;base64,iVBORw0KGgo…[+183,204 characters]"): the code stays readable;
+    the app sends the whole file."""
+    if isinstance(value, str):
+
+        def cut(match: re.Match[str]) -> str:
+            data = match.group(2)
+            if len(data) <= DATA_URL_SHOWN:
+                return match.group(0)
+            rest = len(data) - DATA_URL_SHOWN
+            return f"{match.group(1)}{data[:DATA_URL_SHOWN]}…[+{rest:,} characters]"
+
+        return _DATA_URL.sub(cut, value) if value.startswith("data:") else value
+    if isinstance(value, dict):
+        return {k: shorten_data_urls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shorten_data_urls(v) for v in value]
+    return value
 
 
 def _key_note(profile: ProviderSettings, key_env: str | None) -> list[str]:

@@ -125,7 +125,12 @@ class DemoProvider:
         self._delay = delay
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        prompt = next((m["content"] for m in reversed(request.messages) if m["role"] == "user"), "")
+        content = next(
+            (m["content"] for m in reversed(request.messages) if m["role"] == "user"), ""
+        )
+        if not isinstance(content, str):  # a prompt with images: its text parts
+            content = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        prompt = content
         pieces = split_pieces(_rest_of(demo_reply(prompt), request))
         for piece in pieces:
             if self._delay:

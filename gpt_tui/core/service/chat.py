@@ -28,6 +28,7 @@ from pathlib import Path
 from gpt_tui.core.config.model_choice import choose_default_model
 from gpt_tui.core.config.presets import Preset
 from gpt_tui.core.config.types import Defaults, Settings
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import DEMO_MODEL, Conversation, ConversationSummary, Params
 from gpt_tui.core.domain.message import ErrorInfo, Message, MessageStatus
 from gpt_tui.core.domain.schema import new_id, utc_now
@@ -75,9 +76,12 @@ class ChatService:
         timer: Callable[[], float] = time.monotonic,
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         delta_interval: float = DELTA_INTERVAL,
+        files: Callable[[str], bytes] | None = None,
     ) -> None:
         """``usage`` prices replies and keeps the totals (None: not counted); ``titles``
-        names conversations after their first reply (None: never)."""
+        names conversations after their first reply (None: never); ``files`` reads an
+        attachment's stored bytes by hash (for Markdown exports)."""
+        self._files = files
         self._store = store
         self._connections = connections
         self._usage = usage or UsageAccounts(connections, now=now)
@@ -206,6 +210,7 @@ class ChatService:
 
         Raises :class:`OSError` when the file cannot be written.
         """
+        from gpt_tui.core.interchange.attachment_export import copy_files, files_folder
         from gpt_tui.core.interchange.exporting import (
             export_filename,
             to_json,
@@ -213,8 +218,14 @@ class ChatService:
             write_export,
         )
 
-        text = to_markdown(conversation) if fmt == "md" else to_json(conversation)
-        return write_export(directory, export_filename(conversation, fmt), text)
+        name = export_filename(conversation, fmt)
+        attached = any(m.attachments for m in conversation.tree.all())
+        folder = files_folder(name) if attached and self._files is not None else None
+        text = to_markdown(conversation, folder) if fmt == "md" else to_json(conversation)
+        path = write_export(directory, name, text)
+        if fmt == "md" and folder is not None and self._files is not None:
+            copy_files(conversation, self._files, directory / folder)
+        return path
 
     def rename(self, conversation: Conversation, title: str) -> None:
         """Give the conversation a title of the user's choosing."""
@@ -284,15 +295,28 @@ class ChatService:
         return self._planning.can_retry(conversation)
 
     def estimate(
-        self, conversation: Conversation, draft: str, editing: str | None = None
+        self,
+        conversation: Conversation,
+        draft: str,
+        editing: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> RequestEstimate:
-        """Tokens, context use and maximum cost of sending ``draft`` now (in place of the
-        past prompt ``editing``, when one is being edited)."""
-        return self._planning.estimate(conversation, draft, editing)
+        """Tokens, context use and maximum cost of sending ``draft`` with ``attachments``
+        now (in place of the past prompt ``editing``, when one is being edited)."""
+        return self._planning.estimate(conversation, draft, editing, attachments)
 
-    def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
-        """The next request (the history and ``draft`` as the prompt) as Python and curl."""
-        return self._planning.request_code(conversation, draft)
+    def attachment_tokens(
+        self, conversation: Conversation, attachments: Sequence[Attachment]
+    ) -> list[int]:
+        """Each attachment's prompt tokens on this conversation's model."""
+        return self._connections.planner.attachment_tokens(conversation.params, attachments)
+
+    def request_code(
+        self, conversation: Conversation, draft: str, attachments: Sequence[Attachment] = ()
+    ) -> RequestCode:
+        """The next request (the history and ``draft`` with ``attachments`` as the prompt)
+        as Python and curl."""
+        return self._planning.request_code(conversation, draft, attachments)
 
     async def run(self, conversation: Conversation, plan: TurnPlan, emit: EventSink) -> Message:
         """Run any kind of turn (see :class:`TurnPlan`) and stream its reply.

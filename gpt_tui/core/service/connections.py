@@ -78,6 +78,13 @@ class Connections:
         except ProviderError:
             return self._providers.settings.base_url
 
+    def vision_for(self, params: Params) -> bool | None:
+        """The profile's ``vision`` setting for this conversation (None: not set)."""
+        try:
+            return self._providers.profile(params.profile).vision
+        except ProviderError:
+            return None
+
     def provider_for(self, params: Params) -> ChatProvider:
         """The client that sends requests with these parameters (raises
         :class:`ProviderError` when it cannot be built)."""

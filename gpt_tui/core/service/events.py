@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import Params
 from gpt_tui.core.domain.message import Message
 
@@ -29,11 +30,13 @@ class TurnPlan:
     """The parameters of this request (a compare column's); None: the conversation's."""
     label: str | None = None
     """Written on the reply (:attr:`Message.label`); None: none."""
+    attachments: tuple[Attachment, ...] = ()
+    """Files and images sent with ``prompt`` (already stored)."""
 
     @classmethod
-    def send(cls, prompt: str) -> TurnPlan:
+    def send(cls, prompt: str, attachments: tuple[Attachment, ...] = ()) -> TurnPlan:
         """A new prompt at the end of the shown branch."""
-        return cls("send", prompt=prompt)
+        return cls("send", prompt=prompt, attachments=attachments)
 
     @classmethod
     def retry(cls) -> TurnPlan:
@@ -41,9 +44,12 @@ class TurnPlan:
         return cls("retry")
 
     @classmethod
-    def edit(cls, message_id: str, prompt: str) -> TurnPlan:
-        """Send ``prompt`` in place of the past prompt ``message_id``: a new branch forks."""
-        return cls("edit", prompt=prompt, target=message_id)
+    def edit(
+        cls, message_id: str, prompt: str, attachments: tuple[Attachment, ...] = ()
+    ) -> TurnPlan:
+        """Send ``prompt`` (with ``attachments``) in place of the past prompt ``message_id``:
+        a new branch forks."""
+        return cls("edit", prompt=prompt, target=message_id, attachments=attachments)
 
     @classmethod
     def regenerate(cls, message_id: str) -> TurnPlan:

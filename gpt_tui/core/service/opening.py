@@ -89,6 +89,7 @@ def open_services(
             TokenCounter(),
             PriceBook(settings.models),
             ToolCatalog(settings.tools.values()),
+            files=data.attachments,
             schemas=settings.schemas,
         ),
         default_params=ChatService.params_from_defaults(default_model, settings.defaults),
@@ -100,6 +101,7 @@ def open_services(
         budget=settings,
         compare_columns=settings.compare.columns,
         mcp_servers=settings.mcp,
+        attachments=data.attachments,
         now=clock,
         timer=timer or time.monotonic,
         idle_timeout=next(

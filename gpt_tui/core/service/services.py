@@ -25,6 +25,7 @@ from gpt_tui.core.domain.schema import utc_now
 from gpt_tui.core.domain.tools import ToolCatalog
 from gpt_tui.core.planning.planner import RequestPlanner
 from gpt_tui.core.providers.registry import ProviderRegistry
+from gpt_tui.core.service.attachments import AttachmentService
 from gpt_tui.core.service.budget import BudgetService
 from gpt_tui.core.service.chat import DEFAULT_IDLE_TIMEOUT, ChatService
 from gpt_tui.core.service.compare import CompareColumns
@@ -37,6 +38,8 @@ from gpt_tui.core.service.state import UiState
 from gpt_tui.core.service.titles import TitleService
 from gpt_tui.core.service.tools import ToolsService
 from gpt_tui.core.service.usage import UsageAccounts
+from gpt_tui.core.store.attachments import FOLDER as ATTACHMENTS_FOLDER
+from gpt_tui.core.store.attachments import AttachmentStore
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import UsageLedger
 from gpt_tui.core.store.search_index import SearchIndex
@@ -55,6 +58,7 @@ class Services:
     usage: UsageAccounts
     budget: BudgetService
     windows: ServerWindows
+    attachments: AttachmentService
     compare: CompareColumns = field(default_factory=CompareColumns)
     """The columns compare mode starts with (``[[compare.columns]]``)."""
     mcp: McpServers = field(default_factory=lambda: McpServers({}))
@@ -110,12 +114,15 @@ def build_services(
     budget: Settings | None = None,
     compare_columns: Sequence[Preset] = (),
     mcp_servers: Mapping[str, McpServerSettings] | None = None,
+    attachments: AttachmentStore | None = None,
 ) -> Services:
     """The services over ``store`` (``search_index`` is the one the store keeps current);
-    ``budget``: the settings whose monthly budgets apply (none without)."""
+    ``budget``: the settings whose monthly budgets apply (none without); ``attachments``
+    by default the store folder's ``attachments/``."""
     mcp = McpServers(mcp_servers or {})
     planner.tools.source = mcp
     connections = Connections(providers, planner)
+    files = attachments or AttachmentStore(store.root / ATTACHMENTS_FOLDER)
     usage = UsageAccounts(connections, ledger, now=now)
     budget_service = BudgetService(usage, None, {}, default_profile=None, now=now)
     if budget is not None:
@@ -131,6 +138,7 @@ def build_services(
         now=now,
         timer=timer,
         idle_timeout=idle_timeout,
+        files=files.read,
     )
     return Services(
         chat=chat,
@@ -145,4 +153,5 @@ def build_services(
         compare=CompareColumns(compare_columns),
         mcp=mcp,
         tools=ToolsService(planner.tools, mcp),
+        attachments=AttachmentService(files),
     )

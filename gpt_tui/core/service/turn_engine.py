@@ -103,7 +103,12 @@ class TurnEngine:
         prompt_message: Message | None = None
         earlier: Earlier | None = None
         if plan.prompt is not None:
-            prompt_message = Message(role="user", content=plan.prompt, created_at=self._now())
+            prompt_message = Message(
+                role="user",
+                content=plan.prompt,
+                created_at=self._now(),
+                attachments=plan.attachments,
+            )
             if plan.kind == "edit" and plan.target is not None:
                 tree.add(prompt_message, tree.parent_id(plan.target))
             else:

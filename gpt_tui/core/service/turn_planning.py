@@ -4,15 +4,17 @@ request itself (for the turn, and shown as code)."""
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Sequence, Set
 from dataclasses import replace
 
+from gpt_tui.core.domain.attachments import Attachment
 from gpt_tui.core.domain.conversation import Conversation, Params
 from gpt_tui.core.domain.message import Message, MessageStatus, Usage
 from gpt_tui.core.domain.tool_turn import in_tool_turn, pending_calls
 from gpt_tui.core.planning.planner import RequestEstimate
 from gpt_tui.core.planning.request_code import RequestCode
 from gpt_tui.core.providers.base import ChatRequest
+from gpt_tui.core.service.attachments import AttachmentService
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.events import TurnPlan
 
@@ -50,17 +52,21 @@ class TurnPlanning:
         )
 
     def estimate(
-        self, conversation: Conversation, draft: str, editing: str | None = None
+        self,
+        conversation: Conversation,
+        draft: str,
+        editing: str | None = None,
+        attachments: Sequence[Attachment] = (),
     ) -> RequestEstimate:
-        """Tokens, context use and maximum cost of sending ``draft`` now (in place of the
-        past prompt ``editing``, when one is being edited)."""
+        """Tokens, context use and maximum cost of sending ``draft`` with ``attachments``
+        now (in place of the past prompt ``editing``, when one is being edited)."""
         history = list(conversation.messages)
         if editing is not None and editing in conversation.tree:
             parent = conversation.tree.parent_id(editing)
             history = [] if parent is None else conversation.tree.path_to(parent)
         params = conversation.params
         return self._planner.estimate(
-            params, history, draft, self._connections.base_url_for(params)
+            params, history, draft, self._connections.base_url_for(params), attachments
         )
 
     def refusal(self, conversation: Conversation, plan: TurnPlan) -> str | None:
@@ -74,6 +80,12 @@ class TurnPlanning:
             return problem
         history = self.history(conversation, plan)
         params = plan.params or conversation.params
+        sent = [a for m in history if m.sent_in_history for a in m.attachments]
+        if sent:
+            vision = self._connections.vision_for(params)
+            refused = AttachmentService.refusal(params.model, sent, vision)
+            if refused is not None:
+                return refused
         base_url = self._connections.base_url_for(params)
         selection = self._planner.select(params, history, base_url)
         if selection.over_by > 0 and self._planner.counter.is_ready(params.model):
@@ -86,7 +98,9 @@ class TurnPlanning:
             )
         return None
 
-    def request_code(self, conversation: Conversation, draft: str) -> RequestCode:
+    def request_code(
+        self, conversation: Conversation, draft: str, attachments: Sequence[Attachment] = ()
+    ) -> RequestCode:
         """The next request — the history and ``draft`` as the prompt — as Python and curl,
         built by the same planner as a real send, key redacted (see
         :mod:`gpt_tui.core.planning.request_code`)."""
@@ -94,8 +108,10 @@ class TurnPlanning:
 
         params = conversation.params
         history = list(conversation.messages)
-        if draft.strip():
-            history.append(Message(role="user", content=draft, id="draft"))
+        if draft.strip() or attachments:
+            history.append(
+                Message(role="user", content=draft, id="draft", attachments=tuple(attachments))
+            )
         profile, rejected = self._connections.request_profile(params)
         return request_code(self.request(params, history), profile, rejected)
 
@@ -155,7 +171,9 @@ class TurnPlanning:
         else:
             history = []
         if plan.prompt is not None:
-            history.append(Message(role="user", content=plan.prompt, id="draft"))
+            history.append(
+                Message(role="user", content=plan.prompt, id="draft", attachments=plan.attachments)
+            )
         return history
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gpt_tui.core.store.attachments import FOLDER as ATTACHMENTS_FOLDER
+from gpt_tui.core.store.attachments import AttachmentStore
 from gpt_tui.core.store.conversations import ConversationStore
 from gpt_tui.core.store.ledger import Totals, UsageLedger, totals_by_day
 from gpt_tui.core.store.reply_log import ReplyRecord, records_of
@@ -35,6 +37,7 @@ class DataDir:
     store: ConversationStore
     search_index: SearchIndex
     ledger: UsageLedger
+    attachments: AttachmentStore
 
     @classmethod
     def open(cls, root: Path) -> DataDir:
@@ -56,7 +59,7 @@ class DataDir:
             replies=root / REPLY_LOG_FILE,
             rebuild_replies=rebuild_replies,
         )
-        return cls(root, store, search_index, ledger)
+        return cls(root, store, search_index, ledger, AttachmentStore(root / ATTACHMENTS_FOLDER))
 
     def close(self) -> None:
         """Close the search index's database connection (the other parts hold no files

@@ -61,6 +61,8 @@ class MessageActions:
             screen.gpt_app.copy_text(message.content, what)
         elif action == "copy-code":
             self._copy_code(message)
+        elif action == "files":
+            screen.attachments.show_files(message)
         else:
             await self._switch_branch(message, -1 if action == "branch-previous" else 1)
 
@@ -92,6 +94,7 @@ class MessageActions:
         if self.editing is None:
             self.draft_before_edit = prompt.text
         self.editing = message.id
+        screen.attachments.begin_edit(message)
         prompt.text = message.content
         prompt.move_cursor(prompt.document.end)
         prompt.focus()
@@ -102,6 +105,7 @@ class MessageActions:
     def end_edit(self) -> None:
         """Leave editing; the input gets back what it held before."""
         self.editing = None
+        self._screen.attachments.end_edit()
         self._screen.query_one(PromptInput).text = self.draft_before_edit
         self.draft_before_edit = ""
         self._screen.turns.show_status()

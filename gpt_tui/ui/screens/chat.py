@@ -36,6 +36,7 @@ from gpt_tui.core.params.fields import ParamError
 from gpt_tui.core.service.events import TurnPlan
 from gpt_tui.core.service.services import Services
 from gpt_tui.core.store.conversations import StoreError
+from gpt_tui.ui.chat.attachments import PromptAttachments
 from gpt_tui.ui.chat.background import BackgroundWork
 from gpt_tui.ui.chat.budget import BudgetGate
 from gpt_tui.ui.chat.conversations import ConversationActions
@@ -51,6 +52,7 @@ from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
 from gpt_tui.ui.screens.compare import COMPARE_TIP, CompareScreen
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
+from gpt_tui.ui.widgets.attachment_chips import AttachmentChips, AttachmentIntent
 from gpt_tui.ui.widgets.chat_view import PAGE, ChatView, model_label
 from gpt_tui.ui.widgets.live_text import LiveText
 from gpt_tui.ui.widgets.message_list import MessageActionKind, MessageList
@@ -175,6 +177,7 @@ class ChatScreen(Screen[None]):
         self.budget = BudgetGate(self)
         self.prompt_habits = PromptHabits(self)
         self.tool_results = ToolResults(self)
+        self.attachments = PromptAttachments(self)
         self._width = 0
         self._estimate_timer: Timer | None = None
 
@@ -194,6 +197,7 @@ class ChatScreen(Screen[None]):
                 yield MessageList(id="chat")
                 yield LiveText(id="status-line")
                 yield ToolApproval(id="tool-approval")
+                yield AttachmentChips(id="attachments")
                 yield PromptInput(id="prompt")
             yield ParamPanel(id="params")
         yield Footer()
@@ -251,6 +255,7 @@ class ChatScreen(Screen[None]):
         self.turns.show_status()
         self.refresh_sidebar()
         self.refresh_usage()
+        self.attachments.report_missing()
         if conversation.messages:
             self.services.state.remember(last_conversation_id=conversation.id)
 
@@ -308,7 +313,7 @@ class ChatScreen(Screen[None]):
         """Recount the draft and the next request (cheap: only the draft is encoded)."""
         draft = self.query_one(PromptInput).text
         editing = self.message_actions.editing
-        estimate = self._chat.estimate(self.conversation, draft, editing=editing)
+        estimate = self._chat.estimate(self.conversation, draft, editing, self.attachments.pending)
         self.query_one(UsagePanel).show_estimate(estimate)
         self.query_one(ChatView).set_excluded(estimate.excluded_ids)
 
@@ -368,7 +373,11 @@ class ChatScreen(Screen[None]):
 
     @on(PromptInput.Submitted)
     def prompt_submitted(self, event: PromptInput.Submitted) -> None:
-        self.send(event.text)
+        self.attachments.submit(event.text)
+
+    @on(AttachmentIntent)
+    def attachment_intent(self, event: AttachmentIntent) -> None:
+        self.attachments.handle(event)
 
     def send(self, text: str) -> None:
         """Send ``text`` as a new prompt, or in place of the prompt being edited (or as the
@@ -380,7 +389,8 @@ class ChatScreen(Screen[None]):
         editing = self.message_actions.editing
         if editing is not None and editing not in self.conversation.tree:
             editing = None  # the message was deleted meanwhile: send as a new prompt
-        plan = TurnPlan.send(text) if editing is None else TurnPlan.edit(editing, text)
+        attached = self.attachments.pending
+        plan = TurnPlan("send" if editing is None else "edit", text, editing, attachments=attached)
         reason = self._chat.refusal(self.conversation, plan)
         if reason is not None:
             self.notify(reason, title="Not sent", severity="warning", timeout=8)
@@ -395,6 +405,7 @@ class ChatScreen(Screen[None]):
         if self.message_actions.editing is not None:
             self.message_actions.end_edit()
         self.turns.start(plan)
+        self.attachments.sent(attached)
 
     def params_valid(self) -> bool:
         """Whether the parameter fields are valid (if not, say so and show them)."""
@@ -471,7 +482,7 @@ class ChatScreen(Screen[None]):
     def action_request_code(self) -> None:
         """Show the next request (history + the draft) as Python and curl."""
         draft = self.query_one(PromptInput).text
-        code = self._chat.request_code(self.conversation, draft)
+        code = self._chat.request_code(self.conversation, draft, self.attachments.pending)
         self.app.push_screen(RequestCodeScreen(code, self.conversation.params.model))
 
     # Conversations -------------------------------------------------------------------

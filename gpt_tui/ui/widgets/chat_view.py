@@ -42,7 +42,13 @@ class UserMessageView(Static):
     """A prompt, exactly as typed (no markup is interpreted)."""
 
     def __init__(self, message: Message) -> None:
-        super().__init__(Content(printable(message.content)), classes="user-message", markup=False)
+        shown = Content(printable(message.content))
+        if message.attachments:
+            listed = ", ".join(printable(f"{a.label} ({a.kind})") for a in message.attachments)
+            shown = Content.assemble(
+                shown, "\n" if message.content else "", (f"⎘ {listed}", "italic")
+            )
+        super().__init__(shown, classes="user-message", markup=False)
         self.border_title = "You"
         self.message_id = message.id
 

@@ -40,6 +40,7 @@ MessageActionKind = Literal[
     "delete",
     "copy",
     "copy-code",
+    "files",
     "branch-previous",
     "branch-next",
 ]
@@ -51,6 +52,7 @@ _ACTION_LABELS: dict[MessageActionKind, str] = {
     "continue": "continue",
     "copy": "copy",
     "copy-code": "copy code",
+    "files": "files",
     "delete": "delete",
 }
 
@@ -67,6 +69,8 @@ def actions_for(message: Message) -> list[MessageActionKind]:
         actions.append("copy")
     if code_blocks(message.content):
         actions.append("copy-code")
+    if message.attachments:
+        actions.append("files")
     actions.append("delete")
     return actions
 
@@ -156,6 +160,7 @@ class MessageList(ChatView):
     | d | Delete the message and what follows it (asks first). |
     | t | Fold or unfold the reasoning of the highlighted reply. |
     | p | Show the highlighted reply's token probabilities. |
+    | f | Show the message's attached files. |
     """
 
     @dataclass
@@ -237,6 +242,14 @@ class MessageList(ChatView):
             show=False,
             tooltip="Copy one code block of this message (asks which if there are several).",
             id="message.copy-code",
+        ),
+        Binding(
+            "f",
+            "act('files')",
+            "Files",
+            show=False,
+            tooltip="Show the files and images attached to this message, with a preview.",
+            id="message.files",
         ),
         Binding(
             "d",

@@ -25,6 +25,7 @@ from textual.widgets.text_area import Edit, EditResult
 
 from gpt_tui.core.domain.text import pasted
 from gpt_tui.ui.keymap import prompt_placeholder
+from gpt_tui.ui.widgets.attachment_chips import AttachmentIntent
 
 BLINK_SECONDS = 10.0
 """The cursor blinks this long after the last key, then stays solid: an idle app uses no CPU."""
@@ -45,6 +46,8 @@ class PromptInput(TextArea):
     | ctrl+j, alt+enter, shift+enter | Insert a new line (ctrl+j works in tmux too). |
     | up (first line), down (last line) | Earlier prompts; back to the draft. |
     | ctrl+e | Edit the draft in $VISUAL / $EDITOR. |
+    | ctrl+o | Pick a file to attach. |
+    | tab | Complete the ``@path`` before the cursor (else: next field). |
     """
 
     @dataclass
@@ -58,6 +61,14 @@ class PromptInput(TextArea):
         """The user asked to edit this draft in their own editor."""
 
         text: str
+
+    @dataclass
+    class AttachRequested(AttachmentIntent):
+        """ctrl+o (``word`` None: open the picker) or Tab after ``@…`` (complete ``word``,
+        which starts at ``column`` of the cursor's line)."""
+
+        word: str | None = None
+        column: int = 0
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding(
@@ -78,6 +89,22 @@ class PromptInput(TextArea):
             show=False,  # in F1's list of keys; the footer stays as it was
             tooltip="Edit the prompt in your editor ($VISUAL or $EDITOR).",
             id="prompt.editor",
+        ),
+        Binding(
+            "ctrl+o",
+            "attach",
+            "Attach",
+            show=False,
+            tooltip="Attach a file or image to the prompt (or write @path).",
+            id="prompt.attach",
+        ),
+        Binding(
+            "tab",
+            "complete",
+            "Complete",
+            show=False,
+            tooltip="Complete the @path before the cursor; elsewhere, go to the next field.",
+            id="prompt.complete",
         ),
     ]
 
@@ -206,8 +233,39 @@ class PromptInput(TextArea):
     def action_editor(self) -> None:
         self.post_message(self.EditorRequested(self.text))
 
+    def action_attach(self) -> None:
+        self.post_message(self.AttachRequested())
+
+    def action_complete(self) -> None:
+        row, column = self.cursor_location
+        found = mention_before(self.document[row], column)
+        if found is None:
+            self.screen.focus_next()
+            return
+        start, word = found
+        self.post_message(self.AttachRequested(word, start))
+
     def action_newline(self) -> None:
         self.call_later(self.insert, "\n")
+
+
+def mention_before(line: str, column: int) -> tuple[int, str] | None:
+    """The ``@…`` word that ends at ``column`` of ``line``: its start column and the path
+    typed so far (without ``@`` and an opening quote), or None."""
+    head = line[:column]
+    at = head.rfind("@")
+    while at > 0 and not head[at - 1].isspace():
+        at = head.rfind("@", 0, at)
+    if at < 0:
+        return None
+    word = head[at + 1 :]
+    if word[:1] in ("'", '"'):
+        if word[0] in word[1:]:
+            return None  # the quoted path is closed
+        return at, word[1:]
+    if any(ch.isspace() for ch in word):
+        return None
+    return at, word
 
 
 def _longest_line_after(area: TextArea, edit: Edit) -> int:
