@@ -279,9 +279,11 @@ def test_estimate_counts_image_tokens_in_the_draft(tmp_path: Path) -> None:
     with_image = planner.estimate(params, [], "What is this?", None, [image])
     assert with_image.draft.tokens - plain.draft.tokens == 765
     assert with_image.request.tokens - plain.request.tokens == 765
-    # Sent, the message costs the same in the next request's history.
+    # Sent and answered, the message costs the same in the next request's history (a
+    # prompt that got no reply is not sent again).
     sent = Message(role="user", content="What is this?", attachments=(image,))
-    later = planner.estimate(params, [sent], "", None)
+    answer = Message(role="assistant", content="A chart.")
+    later = planner.estimate(params, [sent, answer], "", None)
     assert later.request.tokens >= 765
 
 

@@ -36,8 +36,8 @@ from gpt_tui.core.config.types import (
     TitleSettings,
     no_strings,
 )
-from gpt_tui.core.params.error import ParamError
-from gpt_tui.core.params.spec import check_value, describe_type, keys_for, show_value
+from gpt_tui.core.params.error import ParamError, describe_type, show_value
+from gpt_tui.core.params.spec import check_value, keys_for
 
 T = TypeVar("T")
 

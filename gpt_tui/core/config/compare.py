@@ -14,7 +14,7 @@ from typing import cast
 from gpt_tui.core.config.checks import Checker
 from gpt_tui.core.config.presets import Preset, preset_from_table
 from gpt_tui.core.config.types import CompareSettings, ConfigProblem
-from gpt_tui.core.params.spec import describe_type
+from gpt_tui.core.params.error import describe_type
 
 MAX_CONFIGURED = 4
 """Compare mode shows at most this many columns."""

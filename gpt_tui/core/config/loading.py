@@ -83,7 +83,8 @@ from gpt_tui.core.config.types import (
     Settings,
     TitleSettings,
 )
-from gpt_tui.core.params.spec import describe_type, keys_for
+from gpt_tui.core.params.error import describe_type
+from gpt_tui.core.params.spec import keys_for
 
 T = TypeVar("T")
 

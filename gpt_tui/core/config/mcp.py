@@ -25,7 +25,7 @@ from typing import cast
 from gpt_tui.core.config.checks import BadValueError, Checker, real, url
 from gpt_tui.core.config.mcp_settings import McpServerSettings
 from gpt_tui.core.config.tools import function_name_problem
-from gpt_tui.core.params.spec import describe_type
+from gpt_tui.core.params.error import describe_type
 
 MCP = "mcp"
 SERVERS = "servers"

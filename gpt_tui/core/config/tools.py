@@ -21,7 +21,7 @@ from typing import Any, cast
 
 from gpt_tui.core.config.checks import Checker
 from gpt_tui.core.domain.tools import ToolDefinition
-from gpt_tui.core.params.spec import describe_type
+from gpt_tui.core.params.error import describe_type
 
 TOOLS = "tools"
 TOOL_SECTION = "tools.NAME"

@@ -10,7 +10,7 @@ import tomli_w
 
 from gpt_tui.core.config.checks import base_url_problem, syntax_location
 from gpt_tui.core.config.types import ConfigWriteError
-from gpt_tui.core.params.spec import describe_type
+from gpt_tui.core.params.error import describe_type
 from gpt_tui.core.store.fsutil import atomic_write_text
 
 _HEADER = """\

@@ -27,12 +27,16 @@ from gpt_tui.core.domain.schema import (
 from gpt_tui.core.params.extra import EXTRA_FIELDS, ExtraParams, ParamError
 from gpt_tui.core.params.spec import CONTEXT_STRATEGIES, ContextStrategy, spec_for
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Version written into every conversation file; bumped when the layout changes.
 
 1: one linear list of messages. 2: messages form a tree (each names its ``parent_id``)
 and ``selected`` names the branch shown at each fork; schema-1 files are read as one branch
-and written as 2 when next saved.
+and written as 2 when next saved. 3: a message may also carry tool calls (and role ``tool``
+messages answer them), attachments by hash, reasoning, token probabilities, a structured
+output's verdict, a refusal, its finish reason, a label and a server-reported cost, each
+written only when set; older files read as they are. An older gpt-tui refuses a schema-3
+file rather than rewriting it without what it does not know.
 """
 
 DEMO_MODEL = "demo"

@@ -33,7 +33,7 @@ class ImportResult:
 
 def type_name(value: object) -> str:
     """The JSON type of ``value`` in words, for import messages (a file to import is JSON;
-    config messages speak TOML: :func:`~gpt_tui.core.params.spec.describe_type`)."""
+    config messages speak TOML: :func:`~gpt_tui.core.params.error.describe_type`)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

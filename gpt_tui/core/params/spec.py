@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from gpt_tui.core.params.error import ParamError
+from gpt_tui.core.params.error import ParamError, describe_type, show_value
 from gpt_tui.core.params.stop import MAX_STOP_SEQUENCES, format_stop, parse_stop
 
 Kind = Literal[
@@ -579,36 +579,3 @@ def wire_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {
         k: BY_NAME[k].wire(v) for k, v in values.items() if v is not None and BY_NAME[k].request_key
     }
-
-
-def describe_type(value: object) -> str:
-    """The TOML/JSON type of ``value`` in words; never the value itself."""
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list | tuple):
-        return "an array"
-    if value is None:
-        return "null"
-    return "a date/time"
-
-
-def show_value(value: object, limit: int = 40) -> str:
-    """A short TOML-like rendering of a non-secret value for a message."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int) and abs(value) > 10**limit:
-        return "a huge integer"
-    if isinstance(value, int | float):
-        return repr(value)
-    if isinstance(value, str):
-        shown = value if len(value) <= limit else value[: limit - 1] + "…"
-        return '"' + shown.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return describe_type(value)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.events import Resize
@@ -49,7 +49,8 @@ from gpt_tui.ui.chat.tools import ToolResults
 from gpt_tui.ui.chat.turns import TurnRunner
 from gpt_tui.ui.chat.unsaved import UnsavedWork
 from gpt_tui.ui.messages import ModelDataLoaded, ModelsListed, TurnProgressed
-from gpt_tui.ui.screens.compare import COMPARE_TIP, CompareScreen
+from gpt_tui.ui.screens.chat_bindings import CHAT_BINDINGS
+from gpt_tui.ui.screens.compare import CompareScreen
 from gpt_tui.ui.screens.request_code import RequestCodeScreen
 from gpt_tui.ui.screens.search import SearchScreen
 from gpt_tui.ui.widgets.attachment_chips import AttachmentChips, AttachmentIntent
@@ -83,75 +84,7 @@ def _unset() -> Conversation:
 class ChatScreen(Screen[None]):
     """Three panes: conversations, the open conversation, its parameters."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+n", "new_chat", "New chat", tooltip="Start a new conversation.", id="chat.new"
-        ),
-        Binding(
-            "escape",
-            "stop",
-            "Stop",
-            priority=True,
-            tooltip="Stop the reply that is streaming; the partial text is kept.",
-            id="chat.stop",
-        ),
-        Binding(
-            "ctrl+r",
-            "retry",
-            "Re-send",
-            tooltip="Send the last prompt again after a failed or interrupted reply.",
-            id="chat.resend",
-        ),
-        Binding(
-            "f2",
-            "toggle_sidebar",
-            "Chats",
-            tooltip="Show or hide the conversation list.",
-            id="chat.toggle-sidebar",
-        ),
-        Binding(
-            "f3",
-            "toggle_params",
-            "Params",
-            tooltip="Show or hide the parameter and usage panel.",
-            id="chat.toggle-params",
-        ),
-        Binding(
-            "f4", "app.setup", "Setup", tooltip="Set the API key or server URL.", id="chat.setup"
-        ),
-        Binding(
-            "f8",
-            "request_code",
-            "Code",
-            tooltip="Show the next request as Python or curl, ready to copy (key redacted).",
-            id="chat.request-code",
-        ),
-        Binding(
-            "ctrl+f",
-            "search",
-            "Search",
-            show=False,
-            tooltip="Search every message of every chat; Enter opens one at the match.",
-            id="chat.search",
-        ),
-        Binding("f5", "compare", "Compare", show=False, tooltip=COMPARE_TIP, id="chat.compare"),
-        Binding(
-            "ctrl+l",
-            "focus_prompt",
-            "Prompt",
-            show=False,
-            tooltip="Put the cursor in the prompt.",
-            id="chat.focus-prompt",
-        ),
-        Binding(
-            "question_mark",
-            "app.help",
-            "Help",
-            show=False,
-            tooltip="Show the keys (outside text fields).",
-            id="chat.help",
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = CHAT_BINDINGS
 
     conversation: var[Conversation] = var(_unset, always_update=True, init=False)
     """The open conversation. Assign it to show another one, or the same one again after
