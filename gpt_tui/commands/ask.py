@@ -144,6 +144,11 @@ def parser() -> argparse.ArgumentParser:
         "--render", action="store_true", help="show the reply as Markdown (on a terminal only)"
     )
     parser.add_argument(
+        "--over-budget",
+        action="store_true",
+        help="send even when it may take the month past a budget ([budget] monthly_usd)",
+    )
+    parser.add_argument(
         "--data-dir",
         metavar="DIR",
         type=Path,
@@ -259,6 +264,15 @@ def _ask(
         unwritable = chat.store_problem()
         if unwritable is not None:
             _err(f"gpt-tui ask: nothing was sent: {unwritable}")
+            return EXIT_FAILED
+        if services.budget.configured:  # the most this may cost needs the price data
+            services.connections.load_model_data(conversation.params.model)
+        verdict = services.budget.check_turn(chat, conversation, TurnPlan.send(prompt))
+        if verdict.warning is not None:
+            _err(f"gpt-tui ask: note: {verdict.warning}")
+        if verdict.question is not None and not args.over_budget:
+            past = verdict.question.removesuffix(" Send anyway?")
+            _err(f"gpt-tui ask: nothing was sent. {past} Add --over-budget to send anyway.")
             return EXIT_FAILED
         writer = _writer(args, markdown)
         outcome = _Outcome()

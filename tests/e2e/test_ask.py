@@ -11,10 +11,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from gpt_tui.core.store.reply_log import ReplyLog, ReplyRecord
 from tests.cli import ROOT, run_gpt_tui
 from tests.fake_server import FakeOpenAIServer, ScriptedReply
 
@@ -354,3 +357,30 @@ def test_a_reader_that_goes_away_stops_the_reply_quietly(
     reply = _saved(tmp_path, str(listed["id"]))["messages"][-1]  # type: ignore[index]
     assert reply["status"] == "stopped"
     assert reply["content"].startswith("line\n")
+
+
+def test_a_prompt_that_may_pass_the_monthly_budget_is_not_sent_unless_told(
+    tmp_path: Path, server: FakeOpenAIServer
+) -> None:
+    config = tmp_path / "config.toml"  # where GPT_TUI_HOME puts it
+    config.write_text("[budget]\nmonthly_usd = 2\n", encoding="utf-8")
+    config.chmod(0o600)
+    earlier = ReplyRecord(
+        key="earlier",
+        ts=datetime.now(UTC).timestamp(),
+        conversation_id=None,
+        model="gpt-4o-mini",
+        profile=None,
+        input_tokens=10,
+        output_tokens=10,
+        cost=Decimal("1.9999999"),
+    )
+    ReplyLog(tmp_path / "data" / "replies.jsonl").write_all([earlier])
+    refused = _ask(tmp_path, server, ["--model", "gpt-4o-mini", "hello"])
+    assert refused.returncode == 1
+    assert "nothing was sent. This may take you past your $2 monthly budget" in refused.stderr
+    assert "Add --over-budget to send anyway." in refused.stderr
+    assert not server.requests
+    sent = _ask(tmp_path, server, ["--model", "gpt-4o-mini", "--over-budget", "hello"])
+    assert sent.returncode == 0, sent.stderr
+    assert len(server.requests) == 1

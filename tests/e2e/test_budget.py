@@ -8,12 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from gpt_tui.core.store.reply_log import ReplyLog, ReplyRecord
+from gpt_tui.ui.screens.compare import CompareScreen
 from gpt_tui.ui.screens.dialogs import Confirm
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from tests.e2e.test_usage_panel import BASE, env_for, line, warm
 from tests.fake_server import FakeOpenAIServer
 from tests.fakes import FrozenClock, make_app, write_config
-from tests.ui.helpers import screen_of, type_and_send, wait_idle
+from tests.ui.helpers import run_palette_command, screen_of, type_and_send, wait_idle
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
@@ -100,3 +101,48 @@ async def test_past_80_percent_warns_once_and_sends(
         warnings = [n.message for n in app._notifications if n.title == "Monthly budget"]
         assert len(warnings) == 1
         assert warnings[0].startswith("Budget: $8.50 of $10 monthly budget (85 %)")
+
+
+COLUMNS = """
+[[compare.columns]]
+model = "gpt-4o-mini"
+temperature = 0.2
+
+[[compare.columns]]
+model = "gpt-4o-mini"
+temperature = 1.2
+"""
+
+
+async def test_compare_mode_asks_before_columns_that_may_pass_the_budget(
+    tmp_path: Path, fake_server: FakeOpenAIServer
+) -> None:
+    write_config(tmp_path, BASE + "\n[budget]\nmonthly_usd = 2\n" + COLUMNS)
+    spent_already(tmp_path, "1.9999999")
+    app = make_app(
+        tmp_path,
+        env=env_for(fake_server),
+        model="gpt-4o-mini",
+        warm_up=True,
+        clock=FrozenClock(NOW),
+    )
+    async with app.run_test(size=(160, 48)) as pilot:
+        await warm(app, pilot)
+        await run_palette_command(pilot, "Compare")
+        compare = app.screen
+        assert isinstance(compare, CompareScreen)
+        await type_and_send(app, pilot, "hello there")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        question = str(app.screen.query_one(".dialog-question").render())
+        assert question.startswith("This may take you past your $2 monthly budget")
+        await pilot.press("n")
+        await wait_idle(pilot)
+        assert chats(fake_server) == 0  # neither column went out
+
+        await type_and_send(app, pilot, "hello there")
+        await pilot.pause()
+        assert isinstance(app.screen, Confirm)
+        await pilot.press("y")
+        await wait_idle(pilot)
+        assert chats(fake_server) == 2  # both columns, once the user said yes

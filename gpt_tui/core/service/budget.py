@@ -8,7 +8,7 @@ be bypassed by sending another way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +19,7 @@ from gpt_tui.core.planning.pricing import format_money
 from gpt_tui.core.service.spending import LedgerSpend
 
 if TYPE_CHECKING:
-    from gpt_tui.core.domain.conversation import Conversation
+    from gpt_tui.core.domain.conversation import Conversation, Params
     from gpt_tui.core.service.chat import ChatService
     from gpt_tui.core.service.events import TurnPlan
 
@@ -155,6 +155,29 @@ class BudgetService:
             if status.share >= WARN_SHARE and marker not in self._warned and warning is None:
                 self._warned.add(marker)
                 warning = f"Budget: {status.line()}."
+        return BudgetVerdict(warning=warning)
+
+    def check_columns(
+        self,
+        chat: ChatService,
+        conversation: Conversation,
+        prompt: str,
+        columns: Sequence[Params],
+    ) -> BudgetVerdict:
+        """:meth:`check` for one prompt sent with each of ``columns`` at once (compare mode):
+        the request may cost the sum of the columns' maximum costs, checked against the
+        overall budget and each column's profile budget."""
+        if not self.configured:
+            return BudgetVerdict()
+        costs = [chat.estimate(conversation, prompt, params=params).max_cost for params in columns]
+        known = [cost for cost in costs if cost is not None]
+        total = sum(known, Decimal(0)) if known else None
+        warning: str | None = None
+        for profile in dict.fromkeys(params.profile for params in columns):
+            verdict = self.check(total, profile)
+            if verdict.question is not None:
+                return verdict
+            warning = warning or verdict.warning
         return BudgetVerdict(warning=warning)
 
     def check_turn(

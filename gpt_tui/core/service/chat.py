@@ -300,10 +300,13 @@ class ChatService:
         draft: str,
         editing: str | None = None,
         attachments: Sequence[Attachment] = (),
+        *,
+        params: Params | None = None,
     ) -> RequestEstimate:
         """Tokens, context use and maximum cost of sending ``draft`` with ``attachments``
-        now (in place of the past prompt ``editing``, when one is being edited)."""
-        return self._planning.estimate(conversation, draft, editing, attachments)
+        now (in place of the past prompt ``editing``, when one is being edited), with
+        ``params`` (a compare column's) or the conversation's."""
+        return self._planning.estimate(conversation, draft, editing, attachments, params=params)
 
     def attachment_tokens(
         self, conversation: Conversation, attachments: Sequence[Attachment]

@@ -57,14 +57,17 @@ class TurnPlanning:
         draft: str,
         editing: str | None = None,
         attachments: Sequence[Attachment] = (),
+        *,
+        params: Params | None = None,
     ) -> RequestEstimate:
         """Tokens, context use and maximum cost of sending ``draft`` with ``attachments``
-        now (in place of the past prompt ``editing``, when one is being edited)."""
+        now (in place of the past prompt ``editing``, when one is being edited), with
+        ``params`` or the conversation's."""
         history = list(conversation.messages)
         if editing is not None and editing in conversation.tree:
             parent = conversation.tree.parent_id(editing)
             history = [] if parent is None else conversation.tree.path_to(parent)
-        params = conversation.params
+        params = params or conversation.params
         return self._planner.estimate(
             params, history, draft, self._connections.base_url_for(params), attachments
         )

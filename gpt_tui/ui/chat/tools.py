@@ -216,7 +216,9 @@ class ToolResults:
                     severity="warning",
                 )
             else:
-                screen.turns.start(TurnPlan.retry())
+                plan = TurnPlan.retry()  # a follow-up counts against the budget like a send
+                if screen.budget.may_send(plan, lambda: screen.turns.start(plan)):
+                    screen.turns.start(plan)
         screen.turns.show_status()
 
     def _rounds(self) -> int:

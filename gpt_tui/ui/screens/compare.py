@@ -42,6 +42,7 @@ from gpt_tui.ui.chat.frames import FrameBatcher
 from gpt_tui.ui.chat.turns import LIVE_REFRESH_S, LiveReply
 from gpt_tui.ui.keymap import key_of
 from gpt_tui.ui.messages import TurnProgressed
+from gpt_tui.ui.screens.dialogs import Confirm
 from gpt_tui.ui.widgets.compare_column import CompareColumn, live_figures
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 
@@ -219,6 +220,23 @@ class CompareScreen(Screen[str | None]):
         if problem is not None:
             self.notify(problem, title="Not sent", severity="error")
             return
+        budget = self.services.budget
+        verdict = budget.check_columns(self._chat, self.conversation, prompt, params)
+        if verdict.warning is not None:
+            self.notify(verdict.warning, title="Monthly budget", severity="warning", timeout=10)
+        if verdict.question is not None:
+
+            async def answered(yes: bool | None) -> None:
+                if yes:
+                    await self._send_columns(prompt, params)
+
+            self.app.push_screen(Confirm(verdict.question, "Send anyway"), answered)
+            return
+        await self._send_columns(prompt, params)
+
+    async def _send_columns(self, prompt: str, params: list[Params]) -> None:
+        """Send ``prompt`` with each column's ``params`` at once, each streaming on its own."""
+        columns = self.columns
         try:
             comparison = self._chat.begin_compare(self.conversation, prompt, params, self._post)
         except TurnRefused as exc:
