@@ -9,6 +9,7 @@ from pathlib import Path
 
 from textual.pilot import Pilot
 
+from gpt_tui.core.domain.conversation import SCHEMA_VERSION
 from gpt_tui.core.domain.message import MessageStatus
 from gpt_tui.ui.app import GptTuiApp
 from gpt_tui.ui.chat.palette import chat_commands
@@ -108,7 +109,7 @@ async def test_edit_and_resend_forks_and_the_old_branch_comes_back(tmp_path: Pat
         await pilot.pause()
         assert shown(app) == ["q1", "a1", "q2 edited", "a2 edited"]
     saved = json.loads(next((tmp_path / "data" / "conversations").glob("*.json")).read_text())
-    assert saved["schema_version"] == 2
+    assert saved["schema_version"] == SCHEMA_VERSION
     assert len(saved["messages"]) == 6
 
 

@@ -154,11 +154,11 @@ async def test_no_editor_or_a_missing_one_is_explained(tmp_path: Path) -> None:
 
 async def test_the_editor_key_can_be_remapped(tmp_path: Path) -> None:
     editor = _editor(tmp_path, "path.write_text('from the editor')")
-    app = make_app(tmp_path, env={"EDITOR": editor}, keymap={"prompt.editor": "ctrl+o"})
+    app = make_app(tmp_path, env={"EDITOR": editor}, keymap={"prompt.editor": "ctrl+t"})
     async with app.run_test(size=(120, 36)) as pilot:
         await dismiss_setup(app, pilot)
         prompt = _prompt(app)
         prompt.focus()
-        await pilot.press("ctrl+o")
+        await pilot.press("ctrl+t")
         await pilot.pause()
         assert prompt.text == "from the editor"

@@ -118,7 +118,7 @@ def test_conversation_round_trips_every_branch_and_the_selection() -> None:
     conversation.tree = forked()
     conversation.tree.select("a2b")
     data = conversation.to_dict()
-    assert data["schema_version"] == SCHEMA_VERSION == 2
+    assert data["schema_version"] == SCHEMA_VERSION == 3
     assert [m["parent_id"] for m in data["messages"]] == [
         None,
         "q1",
@@ -170,7 +170,7 @@ def test_the_schema_1_fixture_migrates_losslessly() -> None:
         MessageStatus.STOPPED,
     ]
     new = conversation.to_dict()
-    assert new["schema_version"] == 2
+    assert new["schema_version"] == SCHEMA_VERSION
     assert {
         k: v for k, v in new.items() if k not in ("schema_version", "messages", "selected")
     } == {k: v for k, v in old.items() if k not in ("schema_version", "messages")}
@@ -200,7 +200,7 @@ def test_the_store_reads_schema_1_and_rewrites_it_only_when_saved(tmp_path: Path
     conversation = store.load(old["id"])
     assert path.read_bytes() == before  # reading never rewrites
     store.save(conversation)
-    assert json.loads(path.read_text(encoding="utf-8"))["schema_version"] == 2
+    assert json.loads(path.read_text(encoding="utf-8"))["schema_version"] == SCHEMA_VERSION
     assert ConversationStore(tmp_path).load(old["id"]) == conversation
 
 
