@@ -311,7 +311,7 @@ def rows(sizes: Sizes) -> list[Row]:
             0.01,
             "≈ 0 (≤ 1 %)",
         ),
-        Row("15. 20 MB photo: Enter → request at server", "attach", "attach_send", s),
+        Row("14. 20 MB photo: Enter → request at server", "attach", "attach_send", s),
         Row("  key typed meanwhile → shown", "attach", "attach_key", s, 0.05, "≤ 50 ms"),
         Row("  request size (photo scaled, base64)", "attach", "attach_request_mb", megabytes),
         Row("  conversation file size", "attach", "attach_file_kb", kilobytes),
