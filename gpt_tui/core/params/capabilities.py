@@ -100,6 +100,13 @@ class Capabilities:
         return value
 
     @property
+    def reasoning_in_tool_turns(self) -> bool:
+        """Whether the reasoning of replies that called tools goes back within that turn:
+        DeepSeek's thinking mode requires it (its API docs, "thinking mode" with tool
+        calls); every other server is sent no reasoning at all."""
+        return "deepseek" in self.model.lower()
+
+    @property
     def max_tokens_param(self) -> str:
         """The request key for the reply-length limit."""
         return self.max_tokens.wire_name or "max_tokens"

@@ -89,6 +89,8 @@ def build_request(
                 if folded and content and content[0].get("type") == "text":
                     content[0]["text"] = folded + content[0]["text"]
                 sent_message["content"] = content
+    if caps.reasoning_in_tool_turns:
+        _reasoning_in_tool_turn(sent, wire_messages[offset:])
     wire: dict[str, Any] = {}
     max_tokens = params.max_tokens
     if max_tokens is not None and caps.max_tokens.wire_name:
@@ -107,6 +109,19 @@ def build_request(
         max_tokens=max_tokens,
         extra=wire,
     )
+
+
+def _reasoning_in_tool_turn(sent: Sequence[Message], entries: list[dict[str, Any]]) -> None:
+    """Give back the reasoning of the replies that called tools since the last prompt.
+
+    DeepSeek's thinking mode wants, within one tool-call turn, each assistant message's
+    ``reasoning_content`` sent back with it; earlier turns' reasoning is never sent (it
+    would be ignored, and cost tokens), nor is it anywhere else.
+    """
+    last_prompt = max((i for i, m in enumerate(sent) if m.role == "user"), default=-1)
+    for message, entry in zip(sent[last_prompt + 1 :], entries[last_prompt + 1 :], strict=True):
+        if message.tool_calls and message.reasoning is not None and message.reasoning.text:
+            entry["reasoning_content"] = message.reasoning.text
 
 
 def _expand_schema(wire: dict[str, Any], schemas: Mapping[str, NamedSchema]) -> None:
