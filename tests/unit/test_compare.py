@@ -213,3 +213,11 @@ def test_config_columns_are_checked_with_file_and_line(tmp_path: Path) -> None:
     assert (problem.line, problem.key) == (8, "compare.columns[2].temperature")
     assert "from 0 to 2" in problem.message
     assert column_line(config.read_text(), 0, "temperature") == 4
+
+
+def test_replies_too_short_to_time_are_ranked_by_when_they_were_whole() -> None:
+    quick = Message("assistant", "hi", timing=Timing(0.01, 0.02), usage=Usage(1, 2))
+    slow = Message("assistant", "hi", timing=Timing(3.0, 3.01), usage=Usage(1, 2))
+    summary = summarize([slow, quick])
+    assert summary.fastest == 1
+    assert summary.text(["a", "b"]) == "fastest: 2 (b)"

@@ -84,7 +84,8 @@ class Summary:
     """Who won, when every column has ended: the fastest and the cheapest complete reply."""
 
     fastest: int | None
-    """Column index (0-based) of the highest tokens per second; None: none finished."""
+    """Column index (0-based) of the highest tokens per second (for replies too short to
+    time, the one whole soonest); None: none finished."""
     cheapest: int | None
     """Column index of the lowest cost; None: no column has a known price."""
 
@@ -110,7 +111,9 @@ def summarize(replies: Sequence[Message]) -> Summary:
     done = [(i, r) for i, r in enumerate(replies) if r.status is MessageStatus.COMPLETE]
     speeds = [(speed, i) for i, r in done if (speed := tokens_per_second(r)) is not None]
     costs: list[tuple[Decimal, int]] = [(r.cost, i) for i, r in done if r.cost is not None]
-    fastest = max(speeds)[1] if speeds else None
+    # Replies too short to time their speed: the one that was whole soonest.
+    totals = [(r.timing.total_s, i) for i, r in done if r.timing is not None]
+    fastest = max(speeds)[1] if speeds else min(totals)[1] if totals else None
     cheapest = min(costs)[1] if costs else None
     return Summary(fastest, cheapest)
 

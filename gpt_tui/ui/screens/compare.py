@@ -272,6 +272,8 @@ class CompareScreen(Screen[str | None]):
     async def progressed(self, message: TurnProgressed) -> None:
         message.stop()
         event = message.event
+        if isinstance(event, ReplyDelta) and event.reasoning:
+            return  # a column shows the answer; the reasoning is kept with the reply
         if isinstance(event, ReplyDelta):
             column = self._columns_by_reply.get(event.message_id)
             live = self._live.get(event.message_id)
