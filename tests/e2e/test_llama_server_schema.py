@@ -2,9 +2,11 @@
 its output to the schema with a grammar, so even a tiny random-weight model answers with
 JSON that validates. The real app, the real SDK, a real server.
 
-Set ``GPT_TUI_LLAMA_SERVER`` to the ``llama-server`` binary and ``GPT_TUI_LLAMA_MODEL`` to a
-GGUF model (any: the grammar, not the weights, makes the reply valid); without them the test
-is skipped, saying so. See the README's "Structured outputs" section.
+Runs with the other real-server tests (``GPT_TUI_REAL_SERVERS=1``: the binary and the tiny
+GGUF that ``../shared/realservers/install.sh`` builds under ``REALSERVERS_BASE``, default
+``/tmp/realservers``), or with ``GPT_TUI_LLAMA_SERVER`` set to a ``llama-server`` binary and
+``GPT_TUI_LLAMA_MODEL`` to a GGUF model (any: the grammar, not the weights, makes the reply
+valid); otherwise it is skipped, saying so. See the README's "Structured outputs" section.
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ SCHEMA = {
 
 def _paths() -> tuple[Path, Path]:
     server, model = os.environ.get(SERVER_ENV), os.environ.get(MODEL_ENV)
+    if os.environ.get("GPT_TUI_REAL_SERVERS") == "1":
+        base = Path(os.environ.get("REALSERVERS_BASE", "/tmp/realservers"))
+        server = server or str(base / "llama-server-build" / "bin" / "llama-server")
+        model = model or str(base / "tiny-llama.gguf")
     if not server or not model:
         pytest.skip(f"opt-in: set {SERVER_ENV} (llama-server binary) and {MODEL_ENV} (a GGUF)")
     if not Path(server).is_file() or not Path(model).is_file():
