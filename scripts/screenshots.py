@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,9 @@ from gpt_tui.paths import Paths
 from gpt_tui.ui.widgets.message_list import MessageList
 from gpt_tui.ui.widgets.prompt_input import PromptInput
 from tests.fakes import RecordingProvider, Script, SteppingTimer
+from tests.snapshots.test_logprobs import probability_pieces
+from tests.snapshots.test_reasoning import THOUGHT
+from tests.snapshots.test_structured import CONFIG as SCHEMA_CONFIG
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
@@ -164,8 +168,69 @@ def priced_provider(settings: ProviderSettings) -> ChatProvider:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """What a scene's fake server answers, for which model, with which config.toml."""
+
+    scripts: Callable[[], list[Script]]
+    model: str = "gpt-4o"
+    config: str = ""
+
+
+def _fed(feed: Feed) -> Callable[[ProviderSettings], ChatProvider]:
+    def make(settings: ProviderSettings) -> ChatProvider:
+        return RecordingProvider(feed.scripts())
+
+    return make
+
+
+REASONING = Feed(
+    lambda: [Script(list(THOUGHT), usage=Usage(12, 60, reasoning_tokens=41))],
+    model="deepseek-reasoner",
+)
+STRUCTURED = Feed(
+    lambda: [
+        Script(['{"ok": true, "items": [1, 2]}']),
+        Script(['{"ok": false, "items": [1, "two"]}']),
+    ],
+    config=SCHEMA_CONFIG,
+)
+PROBABILITIES = Feed(
+    lambda: [Script(probability_pieces())], config="[defaults]\nlogprobs = true\ntop_logprobs = 4\n"
+)
+
+
+async def reasoning(pilot: Pilot[None]) -> None:
+    """A reply's reasoning unfolded with t above its answer."""
+    await send(pilot, "a haiku about tea")
+    pilot.app.screen.query_one(MessageList).focus()
+    await pilot.pause()
+    await pilot.press("t")
+
+
+async def structured(pilot: Pilot[None]) -> None:
+    """Two schema replies: one matches (✓), one fails with the path of its first error."""
+    await send(pilot, "first, in JSON")
+    await send(pilot, "second, in JSON")
+
+
+async def probabilities(pilot: Pilot[None]) -> None:
+    """The probability view of a reply, the cursor on its sixth token."""
+    await send(pilot, "capital of France?")
+    pilot.app.screen.query_one(MessageList).focus()
+    await pilot.pause()
+    await pilot.press("p")
+    await pilot.pause()
+    await pilot.press(*["right"] * 5)
+
+
 async def shoot(
-    name: str, scene: Scene, size: tuple[int, int], *, setup_done: bool, priced: bool = False
+    name: str,
+    scene: Scene,
+    size: tuple[int, int],
+    *,
+    setup_done: bool,
+    priced: bool | Feed = False,
 ) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -173,11 +238,15 @@ async def shoot(
         if setup_done:
             (root / "data").mkdir()
             (root / "data" / "state.json").write_text(json.dumps({"setup_dismissed": True}))
+        feed = priced if isinstance(priced, Feed) else None
+        if feed is not None and feed.config:
+            (root / "config.toml").write_text(feed.config, encoding="utf-8")
+            (root / "config.toml").chmod(0o600)
         app = build_app(
             Paths(config_file=root / "config.toml", data_dir=root / "data"),
             {"OPENAI_API_KEY": "sk-fake-screenshot-key-000000"} if priced else {},
-            model="gpt-4o" if priced else None,
-            make_provider=priced_provider if priced else None,
+            model=feed.model if feed is not None else "gpt-4o" if priced else None,
+            make_provider=_fed(feed) if feed is not None else priced_provider if priced else None,
             demo_delay=0.0,
             warm_up=True,
             now=lambda: NOW,
@@ -194,7 +263,7 @@ async def shoot(
     return path
 
 
-SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
+SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool | Feed]] = [
     ("chat", chat_with_code, (160, 48), True, False),
     ("usage-and-cost", usage_and_cost, (160, 48), True, True),
     ("chinese", chinese_chat, (120, 36), True, False),
@@ -207,6 +276,9 @@ SCENES: list[tuple[str, Scene, tuple[int, int], bool, bool]] = [
     ("usage-screen", usage_screen, (160, 48), True, False),
     ("compare", compare, (160, 40), True, True),
     ("attachments", attachments, (160, 48), True, True),
+    ("reasoning", reasoning, (160, 48), True, REASONING),
+    ("structured", structured, (160, 48), True, STRUCTURED),
+    ("logprobs", probabilities, (160, 48), True, PROBABILITIES),
 ]
 
 

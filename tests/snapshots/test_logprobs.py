@@ -32,7 +32,7 @@ WORDS = [
 ]
 
 
-def _pieces() -> list[str | StreamEvent]:
+def probability_pieces() -> list[str | StreamEvent]:
     pieces: list[str | StreamEvent] = []
     for token, p, top in WORDS:
         pieces.append(token)
@@ -50,7 +50,7 @@ def test_probability_view(snap_compare: SnapCompare, tmp_path: Path) -> None:
     state.parent.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({"setup_dismissed": True}), encoding="utf-8")
     write_config(tmp_path, "[defaults]\nlogprobs = true\ntop_logprobs = 4\n")
-    provider = RecordingProvider([Script(_pieces())])
+    provider = RecordingProvider([Script(probability_pieces())])
     app = make_app(
         tmp_path, env={"OPENAI_API_KEY": "sk-test-0123456789"}, provider=provider, model="gpt-4o"
     )
