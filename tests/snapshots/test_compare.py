@@ -21,7 +21,8 @@ def test_two_columns_with_their_figures(snap_compare: SnapCompare, tmp_path: Pat
     """Two columns, "gpt-4o-mini · temperature 0.2" and "gpt-4.1-mini · temperature 1.2",
     each with its header (labelled fields), its Markdown reply and its figures line (first
     token, prompt → completion tokens, cost; the tests' stepping clock makes the streams too
-    short for a tokens-per-second figure), the summary line naming the cheapest, the focus
+    short for a tokens-per-second figure), the summary line naming the fastest (whole
+    soonest, as the streams are too short to time) and the cheapest, the focus
     on the first column (after all ended), and the footer with the keep and stop keys."""
     usage = Usage(prompt_tokens=24, completion_tokens=30)
     write_config(tmp_path, COLUMNS)

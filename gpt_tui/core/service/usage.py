@@ -12,7 +12,7 @@ from gpt_tui.core.domain.schema import new_id, utc_now
 from gpt_tui.core.service.connections import Connections
 from gpt_tui.core.service.spending import LedgerSpend
 from gpt_tui.core.store.ledger import Totals, UsageLedger
-from gpt_tui.core.store.reply_log import COST_COMPUTED, COST_REPORTED, ReplyRecord
+from gpt_tui.core.store.reply_log import ReplyRecord, record_of
 
 
 class UsageAccounts(LedgerSpend):
@@ -59,23 +59,7 @@ class UsageAccounts(LedgerSpend):
     ) -> ReplyRecord | None:
         """The log's record of ``reply`` as it stands (all its requests, for a continued
         reply), or None when it has no usage."""
-        usage = reply.usage
-        if usage is None:
-            return None
-        return ReplyRecord(
-            key=reply.id,
-            ts=when.timestamp(),
-            conversation_id=conversation.id,
-            model=reply.model or conversation.params.model,
-            profile=conversation.params.profile,
-            input_tokens=usage.prompt_tokens,
-            cached_tokens=usage.cached_tokens,
-            output_tokens=usage.completion_tokens,
-            reasoning_tokens=usage.reasoning_tokens,
-            cost=reply.cost,
-            cost_source=COST_REPORTED if reply.cost_reported else COST_COMPUTED,
-            estimated=usage.estimated,
-        )
+        return record_of(conversation, reply, when)
 
     def title_record(
         self, conversation: Conversation, usage: Usage, cost: Decimal | None, model: str

@@ -23,6 +23,7 @@ from gpt_tui.core.store.fsutil import FILE_MODE, atomic_write_text, make_private
 
 if TYPE_CHECKING:
     from gpt_tui.core.domain.conversation import Conversation
+    from gpt_tui.core.domain.message import Message
 
 REPLY_LOG_SCHEMA_VERSION = 1
 
@@ -117,26 +118,34 @@ def records_of(conversation: Conversation) -> Iterable[ReplyRecord]:
     """A record for each reply in ``conversation`` (every branch) that has usage, dated
     when it finished: how the log is rebuilt from the conversations."""
     for message in conversation.tree.all():
-        if message.usage is None:
-            continue
         finished = message.created_at
         if message.timing is not None:
             finished += timedelta(seconds=message.timing.total_s)
-        usage = message.usage
-        yield ReplyRecord(
-            key=message.id,
-            ts=finished.timestamp(),
-            conversation_id=conversation.id,
-            model=message.model or conversation.params.model,
-            profile=conversation.params.profile,
-            input_tokens=usage.prompt_tokens,
-            cached_tokens=usage.cached_tokens,
-            output_tokens=usage.completion_tokens,
-            reasoning_tokens=usage.reasoning_tokens,
-            cost=message.cost,
-            cost_source=COST_REPORTED if message.cost_reported else COST_COMPUTED,
-            estimated=usage.estimated,
-        )
+        record = record_of(conversation, message, finished)
+        if record is not None:
+            yield record
+
+
+def record_of(conversation: Conversation, reply: Message, when: datetime) -> ReplyRecord | None:
+    """The log's record of ``reply`` as it stands at ``when`` (all its requests, for a
+    continued reply), or None when it has no usage."""
+    usage = reply.usage
+    if usage is None:
+        return None
+    return ReplyRecord(
+        key=reply.id,
+        ts=when.timestamp(),
+        conversation_id=conversation.id,
+        model=reply.model or conversation.params.model,
+        profile=conversation.params.profile,
+        input_tokens=usage.prompt_tokens,
+        cached_tokens=usage.cached_tokens,
+        output_tokens=usage.completion_tokens,
+        reasoning_tokens=usage.reasoning_tokens,
+        cost=reply.cost,
+        cost_source=COST_REPORTED if reply.cost_reported else COST_COMPUTED,
+        estimated=usage.estimated,
+    )
 
 
 class ReplyLog:

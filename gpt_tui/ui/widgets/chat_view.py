@@ -16,6 +16,7 @@ from gpt_tui.core.domain.finish import finish_mark
 from gpt_tui.core.domain.message import Message, MessageStatus
 from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.widgets.reasoning_view import ReasoningView, structured_lines, structured_view
+from gpt_tui.ui.widgets.received import Received
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 _STATUS_TEXT = {
@@ -62,7 +63,7 @@ class ReplyView(Vertical):
         self.border_title = Content(printable(message.label or model_label(message.model)))
         initial = message.content if text is None else text
         self._initial = printable(structured_view(message, initial))
-        self._received = len(initial)
+        self._received = Received(len(initial))
         """Characters of the reply's own text shown so far (before :func:`printable`)."""
         self._message = message
 
@@ -115,11 +116,9 @@ class ReplyView(Vertical):
     async def append(self, text: str, start: int) -> None:
         """Add streamed text that begins at ``start`` in the reply; a part this view already
         shows (it was made from a copy saved while the text was on its way) is skipped."""
-        end = start + len(text)
-        if end <= self._received:
+        new = self._received.new_part(text, start)
+        if not new:
             return
-        new = text[max(0, self._received - start) :]
-        self._received = end
         reasoning = self.reasoning
         if reasoning is not None and reasoning.thinking:
             await reasoning.stop_thinking()

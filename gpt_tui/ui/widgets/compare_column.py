@@ -26,6 +26,7 @@ from gpt_tui.core.params.error import ParamError
 from gpt_tui.core.params.fields import params_with
 from gpt_tui.core.params.spec import spec_for
 from gpt_tui.core.planning.pricing import format_money
+from gpt_tui.ui.widgets.received import Received
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 HEADER_FIELDS: tuple[tuple[str, ...], ...] = (
@@ -93,7 +94,7 @@ class CompareColumn(Vertical, can_focus=True):
         self.params = params
         self.border_title = f"{index + 1}"
         self.reply: Message | None = None
-        self._received = 0
+        self._received = Received()
         """Characters of the reply's text shown so far."""
         self.figures = ""
         """What the figures line says now (also the tab's title when columns are tabs)."""
@@ -140,7 +141,7 @@ class CompareColumn(Vertical, can_focus=True):
     async def start(self, reply: Message) -> None:
         """A new reply begins in this column (the previous one is cleared)."""
         self.reply = reply
-        self._received = 0
+        self._received = Received()
         body = self.query_one(ReplyBody)
         await body.remove()
         await self.query_one(".compare-reply", VerticalScroll).mount(ReplyBody())
@@ -150,11 +151,9 @@ class CompareColumn(Vertical, can_focus=True):
 
     async def write(self, text: str, start: int) -> None:
         """Streamed text (``start``: where it begins in the reply; the body keeps order)."""
-        end = start + len(text)
-        if end <= self._received:
+        new = self._received.new_part(text, start)
+        if not new:
             return
-        new = text[max(0, self._received - start) :]
-        self._received = end
         await self.query_one(ReplyBody).append(printable(new))
         self.query_one(".compare-reply", VerticalScroll).scroll_end(animate=False)
 

@@ -22,6 +22,7 @@ from gpt_tui.core.domain.reasoning import Reasoning
 from gpt_tui.core.domain.structured import pretty_json
 from gpt_tui.core.domain.text import printable
 from gpt_tui.ui.widgets.live_text import LiveText
+from gpt_tui.ui.widgets.received import Received
 from gpt_tui.ui.widgets.reply_body import ReplyBody
 
 TICK_S = 0.1
@@ -61,7 +62,7 @@ class ReasoningView(Vertical):
         self._thinking = thinking
         self._began = time.monotonic()
         self._clock: Timer | None = None
-        self._received = len(reasoning.text) if reasoning is not None else 0
+        self._received = Received(len(reasoning.text) if reasoning is not None else 0)
         self.set_class(not thinking, "-folded")
 
     def compose(self) -> ComposeResult:
@@ -85,11 +86,9 @@ class ReasoningView(Vertical):
 
     async def append(self, text: str, start: int) -> None:
         """More streamed reasoning that begins at ``start`` (a part already shown is skipped)."""
-        end = start + len(text)
-        if end <= self._received:
+        new = self._received.new_part(text, start)
+        if not new:
             return
-        new = text[max(0, self._received - start) :]
-        self._received = end
         await self.query_one(ReplyBody).append(printable(new))
 
     async def stop_thinking(self, reasoning: Reasoning | None = None, tokens: int = 0) -> None:
