@@ -120,3 +120,29 @@ async def test_profile_and_preset_names_are_literal_in_the_panel(
             assert name[:24] in screen_text(app), select_id  # the panel is narrow
             select.expanded = False
             await wait_idle(pilot)
+
+
+@pytest.mark.parametrize("hostile", LOOKS_LIKE_MARKUP)
+async def test_answers_of_a_question_show_as_written(hostile: str) -> None:
+    """The buttons of a question (model names a server listed, in the profile check) are
+    literal text, not markup, and a name that is no valid widget id still makes a button
+    that answers with it."""
+    from textual.app import App
+    from textual.widgets import Button
+
+    from gpt_tui.ui.screens.dialogs import Choose
+
+    app: App[None] = App()
+    async with app.run_test() as pilot:
+        await app.push_screen(Choose("Which model?", ((hostile, hostile, "1"),)))
+        await pilot.pause()
+        (button,) = app.screen.query(Button)
+        assert str(button.label) == f"{hostile} (1)"
+        chosen: list[str | None] = []
+        app.pop_screen()
+        await app.push_screen(Choose("Which model?", ((hostile, hostile, "1"),)), chosen.append)
+        await pilot.pause()
+        await pilot.click(Button)  # an [@click=…] label must not run anything
+        await pilot.pause()
+        assert app.return_code is None
+        assert chosen == [hostile]

@@ -13,6 +13,8 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from gpt_tui.core.domain.text import printable
+
 
 class AskText(ModalScreen[str | None]):
     """One line of text; Enter accepts, Esc cancels."""
@@ -56,7 +58,7 @@ class Confirm(ModalScreen[bool]):
         with Vertical(classes="dialog-box"):
             yield Static(Content(self._question), classes="dialog-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self._yes} (y)", id="yes", variant="error")
+                yield Button(_literal(f"{self._yes} (y)"), id="yes", variant="error")
                 yield Button("Cancel (n)", id="no")
 
     def on_mount(self) -> None:
@@ -88,8 +90,9 @@ class Choose(ModalScreen[str]):
         with Vertical(classes="dialog-box"):
             yield Static(Content(self._question), classes="dialog-question", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                for value, label, key in self._answers:
-                    yield Button(f"{label} ({key})", id=f"answer-{value}")
+                for index, (_value, label, key) in enumerate(self._answers):
+                    # By position: a value (a model name like "llama3.2:3b") is no valid id.
+                    yield Button(_literal(f"{label} ({key})"), id=f"answer-{index}")
 
     def on_mount(self) -> None:
         self.query(Button).first().focus()
@@ -103,7 +106,14 @@ class Choose(ModalScreen[str]):
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss((event.button.id or "").removeprefix("answer-") or "cancel")
+        position = (event.button.id or "").removeprefix("answer-")
+        self.dismiss(self._answers[int(position)][0] if position.isdigit() else "cancel")
 
     def action_answer(self, value: str) -> None:
         self.dismiss(value)
+
+
+def _literal(label: str) -> Content:
+    """A button label shown as written: a str label would be parsed as markup, and answers
+    may be model names a server sent."""
+    return Content(printable(label))
