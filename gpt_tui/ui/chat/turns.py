@@ -253,7 +253,9 @@ class TurnRunner:
         live = self._live.get(conversation.id)
         now = time.monotonic()
         self._status_drawn = now
-        asking = screen.tool_results.show()
+        # Tool questions change only between turns: not redrawn in every streaming frame.
+        streaming = live is not None and live.first_chunk is not None
+        asking = "" if streaming else screen.tool_results.show()
         if live is not None:
             frame = SPINNER[int(now * 10) % len(SPINNER)]
             if live.retry is not None and live.first_chunk is None:
